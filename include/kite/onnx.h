@@ -1,0 +1,18 @@
+// ONNX import (library kite_onnx, which links protobuf; the runtime library does not).
+#pragma once
+#include <string>
+
+#include "kite/model.h"
+
+namespace kite {
+
+// Imports an ONNX model (opset 9 and up). Initializers and Constant nodes become weights; shape
+// arithmetic on static shapes is folded away. Throws kite::Error for a corrupt file and, listing
+// every one of them at once, for operators kite does not implement.
+Model import_onnx(const std::string& path);
+Model import_onnx_bytes(const void* data, size_t size, const std::string& source_name);
+
+// Loads .kite or .onnx, chosen by the file's contents (not its extension).
+Model load_model(const std::string& path);
+
+}  // namespace kite

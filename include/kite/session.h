@@ -1,0 +1,37 @@
+// kite::Session: runs a Model. Create one per thread that runs inferences; a Session keeps its
+// intermediate buffers between runs.
+#pragma once
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kite/model.h"
+
+namespace kite {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+struct SessionOptions {
+  // Worker threads; 0 means one per core. (The reference executor runs on the calling thread.)
+  int threads = 0;
+};
+
+class Session {
+ public:
+  explicit Session(const Model& model, SessionOptions options = {});
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+
+  // Runs the model. Every model input must be given exactly once, by name, with the model's
+  // dtype and shape; anything else throws kite::Error naming the input. Returns the model's
+  // outputs in the order of Model::outputs().
+  NamedTensors run(const NamedTensors& inputs);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kite

@@ -1,0 +1,13 @@
+// 64-byte aligned, zero-filled storage: one cache line, and the widest vector load any kernel
+// uses, so kernels never need a misaligned prologue for data kite allocated itself.
+#pragma once
+#include <cstddef>
+#include <memory>
+
+namespace kite {
+
+constexpr size_t kAlignment = 64;
+
+std::shared_ptr<void> allocate_aligned(size_t bytes);
+
+}  // namespace kite

@@ -1,0 +1,100 @@
+#include "ops/op_util.h"
+
+#include <algorithm>
+
+namespace kite {
+
+int64_t normalize_axis(int64_t axis, int64_t rank) {
+  int64_t a = axis < 0 ? axis + rank : axis;
+  KITE_CHECK(a >= 0 && a < std::max<int64_t>(rank, 1), "axis ", axis, " is out of range for rank ", rank);
+  return a;
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    KITE_CHECK(da == db || da == 1 || db == 1, "shapes ", shape_to_string(a), " and ", shape_to_string(b),
+               " cannot be broadcast together");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+std::vector<int64_t> contiguous_strides(const Shape& shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;) strides[i - 1] = strides[i] * shape[i];
+  return strides;
+}
+
+std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& out) {
+  std::vector<int64_t> own = contiguous_strides(shape);
+  std::vector<int64_t> strides(out.size(), 0);
+  size_t offset = out.size() - shape.size();
+  for (size_t i = 0; i < shape.size(); ++i) strides[offset + i] = shape[i] == 1 ? 0 : own[i];
+  return strides;
+}
+
+const Value* optional_input(const std::vector<const Value*>& inputs, size_t i) {
+  return i < inputs.size() ? inputs[i] : nullptr;
+}
+
+const Tensor* optional_input(const std::vector<const Tensor*>& inputs, size_t i) {
+  return i < inputs.size() ? inputs[i] : nullptr;
+}
+
+std::vector<int64_t> tensor_ints(const Tensor& t) {
+  std::vector<int64_t> out(static_cast<size_t>(t.numel()));
+  if (t.dtype() == DType::s64) {
+    std::copy(t.data<int64_t>(), t.data<int64_t>() + t.numel(), out.begin());
+  } else if (t.dtype() == DType::s32) {
+    std::copy(t.data<int32_t>(), t.data<int32_t>() + t.numel(), out.begin());
+  } else {
+    fail("expected an integer tensor, got ", dtype_name(t.dtype()));
+  }
+  return out;
+}
+
+std::vector<float> tensor_floats(const Tensor& t) {
+  std::vector<float> out(static_cast<size_t>(t.numel()));
+  for (int64_t i = 0; i < t.numel(); ++i) out[static_cast<size_t>(i)] = static_cast<float>(element_as_double(t, i));
+  return out;
+}
+
+std::vector<int64_t> constant_ints(const Value& v, const char* what) {
+  KITE_CHECK(v.constant.has_value(), what, " ('", v.name,
+             "') must be known when the model is loaded; kite plans static shapes");
+  return tensor_ints(*v.constant);
+}
+
+double element_as_double(const Tensor& t, int64_t i) {
+  switch (t.dtype()) {
+    case DType::f32: return t.data<float>()[i];
+    case DType::f64: return t.data<double>()[i];
+    case DType::s8: return t.data<int8_t>()[i];
+    case DType::u8: return t.data<uint8_t>()[i];
+    case DType::s32: return t.data<int32_t>()[i];
+    case DType::s64: return static_cast<double>(t.data<int64_t>()[i]);
+    case DType::boolean: return t.data<bool>()[i] ? 1.0 : 0.0;
+    case DType::f16: break;
+  }
+  fail("element access is not supported for ", dtype_name(t.dtype()));
+}
+
+void set_element_from_double(Tensor& t, int64_t i, double v) {
+  switch (t.dtype()) {
+    case DType::f32: t.data<float>()[i] = static_cast<float>(v); return;
+    case DType::f64: t.data<double>()[i] = v; return;
+    case DType::s8: t.data<int8_t>()[i] = static_cast<int8_t>(v); return;
+    case DType::u8: t.data<uint8_t>()[i] = static_cast<uint8_t>(v); return;
+    case DType::s32: t.data<int32_t>()[i] = static_cast<int32_t>(v); return;
+    case DType::s64: t.data<int64_t>()[i] = static_cast<int64_t>(v); return;
+    case DType::boolean: t.data<bool>()[i] = v != 0.0; return;
+    case DType::f16: break;
+  }
+  fail("element access is not supported for ", dtype_name(t.dtype()));
+}
+
+}  // namespace kite
