@@ -1,6 +1,7 @@
 #include "ops/op_util.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace kite {
 
@@ -8,6 +9,52 @@ int64_t normalize_axis(int64_t axis, int64_t rank) {
   int64_t a = axis < 0 ? axis + rank : axis;
   KITE_CHECK(a >= 0 && a < std::max<int64_t>(rank, 1), "axis ", axis, " is out of range for rank ", rank);
   return a;
+}
+
+std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t rank) {
+  std::vector<int64_t> out;
+  for (int64_t axis : axes) {
+    KITE_CHECK(axis >= -rank && axis < rank, "axis ", axis, " is out of range for rank ", rank);
+    int64_t a = axis < 0 ? axis + rank : axis;
+    KITE_CHECK(std::find(out.begin(), out.end(), a) == out.end(), "axis ", axis, " is given twice");
+    out.push_back(a);
+  }
+  return out;
+}
+
+int64_t dims_product(const Shape& shape, int64_t begin, int64_t end) {
+  int64_t n = 1;
+  for (int64_t i = begin; i < end; ++i) n *= shape[static_cast<size_t>(i)];
+  return n;
+}
+
+std::vector<int64_t> unravel_index(int64_t flat, const Shape& shape) {
+  std::vector<int64_t> index(shape.size());
+  for (size_t i = shape.size(); i-- > 0;) {
+    index[i] = flat % shape[i];
+    flat /= shape[i];
+  }
+  return index;
+}
+
+int64_t offset_of(const std::vector<int64_t>& index, const std::vector<int64_t>& strides) {
+  int64_t offset = 0;
+  for (size_t i = 0; i < index.size(); ++i) offset += index[i] * strides[i];
+  return offset;
+}
+
+void copy_elements(const Tensor& src, int64_t src_offset, Tensor& dst, int64_t dst_offset, int64_t count) {
+  KITE_CHECK(src.dtype() == dst.dtype(), "copying ", dtype_name(src.dtype()), " elements into a ",
+             dtype_name(dst.dtype()), " tensor");
+  if (count == 0) return;
+  size_t size = dtype_size(src.dtype());
+  std::memcpy(static_cast<char*>(dst.raw_mutable()) + static_cast<size_t>(dst_offset) * size,
+              static_cast<const char*>(src.raw()) + static_cast<size_t>(src_offset) * size,
+              static_cast<size_t>(count) * size);
+}
+
+void require_dtype(DType got, DType wanted, const char* what) {
+  KITE_CHECK(got == wanted, what, " must be ", dtype_name(wanted), ", got ", dtype_name(got));
 }
 
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
@@ -55,6 +102,20 @@ std::vector<int64_t> tensor_ints(const Tensor& t) {
     fail("expected an integer tensor, got ", dtype_name(t.dtype()));
   }
   return out;
+}
+
+static void require_integer(DType dtype, const char* what) {
+  KITE_CHECK(dtype == DType::s64 || dtype == DType::s32, what, " must be an integer tensor, got ", dtype_name(dtype));
+}
+
+std::vector<int64_t> input_ints(const Value& v, const char* what) {
+  require_integer(v.dtype, what);
+  return constant_ints(v, what);
+}
+
+std::vector<int64_t> input_ints(const Tensor& t, const char* what) {
+  require_integer(t.dtype(), what);
+  return tensor_ints(t);
 }
 
 std::vector<float> tensor_floats(const Tensor& t) {

@@ -9,7 +9,46 @@ namespace kite {
 OpDef op_identity();
 OpDef op_dropout();
 // ops: group A (elementwise and shape)
+OpDef op_relu();
+OpDef op_leaky_relu();
+OpDef op_sigmoid();
+OpDef op_hard_sigmoid();
+OpDef op_hard_swish();
+OpDef op_tanh();
+OpDef op_clip();
+OpDef op_prelu();
+OpDef op_add();
+OpDef op_sub();
+OpDef op_mul();
+OpDef op_div();
+OpDef op_concat();
+OpDef op_split();
+OpDef op_slice();
+OpDef op_reshape();
+OpDef op_flatten();
+OpDef op_squeeze();
+OpDef op_unsqueeze();
+OpDef op_transpose();
+OpDef op_shape();
+OpDef op_gather();
+OpDef op_cast();
+OpDef op_constant_of_shape();
+OpDef op_softmax();
+OpDef op_reduce_mean();
+OpDef op_pad();
+OpDef op_expand();
 // ops: group B (convolution, pooling, matrix, resize)
+OpDef op_conv();
+OpDef op_conv_transpose();
+OpDef op_batch_normalization();
+OpDef op_max_pool();
+OpDef op_average_pool();
+OpDef op_global_average_pool();
+OpDef op_global_max_pool();
+OpDef op_lrn();
+OpDef op_gemm();
+OpDef op_mat_mul();
+OpDef op_resize();
 
 namespace {
 
@@ -20,7 +59,46 @@ const std::map<std::string, OpDef>& op_table() {
              op_identity(),
              op_dropout(),
              // table: group A
+             op_relu(),
+             op_leaky_relu(),
+             op_sigmoid(),
+             op_hard_sigmoid(),
+             op_hard_swish(),
+             op_tanh(),
+             op_clip(),
+             op_prelu(),
+             op_add(),
+             op_sub(),
+             op_mul(),
+             op_div(),
+             op_concat(),
+             op_split(),
+             op_slice(),
+             op_reshape(),
+             op_flatten(),
+             op_squeeze(),
+             op_unsqueeze(),
+             op_transpose(),
+             op_shape(),
+             op_gather(),
+             op_cast(),
+             op_constant_of_shape(),
+             op_softmax(),
+             op_reduce_mean(),
+             op_pad(),
+             op_expand(),
              // table: group B
+             op_conv(),
+             op_conv_transpose(),
+             op_batch_normalization(),
+             op_max_pool(),
+             op_average_pool(),
+             op_global_average_pool(),
+             op_global_max_pool(),
+             op_lrn(),
+             op_gemm(),
+             op_mat_mul(),
+             op_resize(),
          })
       t.emplace(def.name, def);
     return t;

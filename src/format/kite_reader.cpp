@@ -1,0 +1,149 @@
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "core/aligned_alloc.h"
+#include "format/kite_file.h"
+#include "format/kite_generated.h"
+#include "format/kite_layout.h"
+
+namespace kite {
+namespace {
+
+class KiteParser {
+ public:
+  KiteParser(const uint8_t* data, uint64_t size, std::shared_ptr<const void> keep_alive)
+      : data_(data), size_(size), keep_alive_(std::move(keep_alive)) {}
+
+  Graph parse() {
+    KITE_CHECK(size_ >= kKiteHeaderBytes && std::memcmp(data_, kKiteMagic, sizeof kKiteMagic) == 0,
+               "not a .kite file (bad magic)");
+    uint64_t fb_size;
+    std::memcpy(&fb_size, data_ + sizeof kKiteMagic, sizeof fb_size);
+    KITE_CHECK(fb_size <= size_ - kKiteHeaderBytes, "truncated .kite file (graph section runs past the end)");
+    const uint8_t* fb_data = data_ + kKiteHeaderBytes;
+    flatbuffers::Verifier verifier(fb_data, static_cast<size_t>(fb_size));
+    KITE_CHECK(fb::VerifyModelBuffer(verifier), "corrupt .kite file (graph section fails verification)");
+    blob_start_ = align_up(kKiteHeaderBytes + fb_size, kKiteBlobAlignment);
+    KITE_CHECK(blob_start_ <= size_, "truncated .kite file (weights missing)");
+    return build(*fb::GetModel(fb_data));
+  }
+
+ private:
+  Tensor tensor(const fb::TensorData& t) const {
+    KITE_CHECK(dtype_is_valid(t.dtype()), "corrupt .kite file (unknown dtype ", int(t.dtype()), ")");
+    DType dtype = static_cast<DType>(t.dtype());
+    Shape shape = t.shape() ? Shape(t.shape()->begin(), t.shape()->end()) : Shape{};
+    int64_t numel = shape_numel(shape);
+    uint64_t blob_size = size_ - blob_start_;
+    KITE_CHECK(t.size() == static_cast<uint64_t>(numel) * dtype_size(dtype),
+               "corrupt .kite file (tensor size does not match its shape)");
+    KITE_CHECK(t.offset() % kKiteBlobAlignment == 0 && t.offset() <= blob_size && t.size() <= blob_size - t.offset(),
+               "truncated or corrupt .kite file (tensor data out of range)");
+    return Tensor::view(dtype, std::move(shape), data_ + blob_start_ + t.offset(), keep_alive_);
+  }
+
+  std::vector<int> indices(const flatbuffers::Vector<int32_t>* v) const {
+    return v ? std::vector<int>(v->begin(), v->end()) : std::vector<int>{};
+  }
+
+  Attribute attribute(const fb::Attribute& a) const {
+    Attribute out;
+    KITE_CHECK(a.kind() <= fb::AttributeKind_MAX, "corrupt .kite file (unknown attribute kind)");
+    out.kind = static_cast<Attribute::Kind>(a.kind());
+    out.i = a.i();
+    out.f = a.f();
+    if (a.s()) out.s = a.s()->str();
+    if (a.ints()) out.ints.assign(a.ints()->begin(), a.ints()->end());
+    if (a.floats()) out.floats.assign(a.floats()->begin(), a.floats()->end());
+    if (a.strings())
+      for (const auto* s : *a.strings()) out.strings.push_back(s->str());
+    if (out.kind == Attribute::Kind::kTensor) {
+      KITE_CHECK(a.tensor(), "corrupt .kite file (tensor attribute without data)");
+      out.tensor = tensor(*a.tensor());
+    }
+    return out;
+  }
+
+  Graph build(const fb::Model& m) const {
+    Graph g;
+    if (m.values())
+      for (const fb::Value* v : *m.values()) {
+        Value value;
+        value.name = v->name()->str();
+        KITE_CHECK(dtype_is_valid(v->dtype()), "corrupt .kite file (unknown dtype)");
+        value.dtype = static_cast<DType>(v->dtype());
+        if (v->shape()) value.shape.assign(v->shape()->begin(), v->shape()->end());
+        value.shape_known = true;
+        if (v->constant()) value.constant = tensor(*v->constant());
+        g.values.push_back(std::move(value));
+      }
+    if (m.nodes())
+      for (const fb::Node* n : *m.nodes()) {
+        Node node;
+        node.name = n->name()->str();
+        node.op = n->op()->str();
+        node.inputs = indices(n->inputs());
+        node.outputs = indices(n->outputs());
+        node.opset = n->opset();
+        if (n->attributes())
+          for (const fb::Attribute* a : *n->attributes()) node.attrs.set(a->name()->str(), attribute(*a));
+        g.nodes.push_back(std::move(node));
+      }
+    g.inputs = indices(m.inputs());
+    g.outputs = indices(m.outputs());
+    return g;
+  }
+
+  const uint8_t* data_;
+  uint64_t size_;
+  std::shared_ptr<const void> keep_alive_;
+  uint64_t blob_start_ = 0;
+};
+
+// An open file's read-only mapping, unmapped when the last tensor viewing it goes.
+std::shared_ptr<const void> map_file(const std::string& path, uint64_t& size) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  KITE_CHECK(fd >= 0, "cannot open '", path, "': ", std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail("'", path, "' is not a regular file");
+  }
+  size = static_cast<uint64_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    fail("'", path, "' is empty");
+  }
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  KITE_CHECK(p != MAP_FAILED, "cannot map '", path, "': ", std::strerror(errno));
+  return std::shared_ptr<const void>(p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
+}
+
+}  // namespace
+
+bool is_kite_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[sizeof kKiteMagic] = {};
+  in.read(magic, sizeof magic);
+  return in && std::memcmp(magic, kKiteMagic, sizeof magic) == 0;
+}
+
+Graph read_kite_file(const std::string& path) {
+  uint64_t size = 0;
+  std::shared_ptr<const void> mapping = map_file(path, size);
+  return KiteParser(static_cast<const uint8_t*>(mapping.get()), size, mapping).parse();
+}
+
+Graph read_kite_bytes(const void* data, size_t size) {
+  std::shared_ptr<void> copy = allocate_aligned(size);
+  if (size) std::memcpy(copy.get(), data, size);
+  return KiteParser(static_cast<const uint8_t*>(copy.get()), size, copy).parse();
+}
+
+}  // namespace kite

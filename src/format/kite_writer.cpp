@@ -1,0 +1,110 @@
+#include <cstdio>
+#include <fstream>
+
+#include "format/kite_file.h"
+#include "format/kite_generated.h"
+#include "format/kite_layout.h"
+
+namespace kite {
+namespace {
+
+namespace fb = kite::fb;
+using flatbuffers::FlatBufferBuilder;
+using flatbuffers::Offset;
+
+class KiteWriter {
+ public:
+  explicit KiteWriter(const Graph& g) : g_(g) {}
+
+  void write(const std::string& path) {
+    b_.Finish(build_model(), "KITE");
+    std::string tmp = path + ".tmp";
+    try {
+      write_file(tmp);
+    } catch (...) {
+      std::remove(tmp.c_str());
+      throw;
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      fail("cannot rename '", tmp, "' to '", path, "'");
+    }
+  }
+
+ private:
+  // Reserves a 64-aligned place in the blob for a tensor's bytes.
+  Offset<fb::TensorData> place(const Tensor& t) {
+    uint64_t offset = blob_size_;
+    blob_.push_back(&t);
+    blob_size_ = align_up(blob_size_ + t.nbytes(), kKiteBlobAlignment);
+    return fb::CreateTensorData(b_, static_cast<uint8_t>(t.dtype()), b_.CreateVector(t.shape()), offset, t.nbytes());
+  }
+
+  Offset<fb::Attribute> build_attribute(const std::string& name, const Attribute& a) {
+    auto fb_name = b_.CreateString(name);
+    auto s = b_.CreateString(a.s);
+    auto ints = b_.CreateVector(a.ints);
+    auto floats = b_.CreateVector(a.floats);
+    auto strings = b_.CreateVectorOfStrings(a.strings);
+    Offset<fb::TensorData> tensor = a.kind == Attribute::Kind::kTensor ? place(a.tensor) : 0;
+    return fb::CreateAttribute(b_, fb_name, static_cast<fb::AttributeKind>(a.kind), a.i, a.f, s, ints, floats,
+                               strings, tensor);
+  }
+
+  Offset<fb::Node> build_node(const Node& n) {
+    std::vector<Offset<fb::Attribute>> attrs;
+    for (const auto& [name, a] : n.attrs.all()) attrs.push_back(build_attribute(name, a));
+    return fb::CreateNode(b_, b_.CreateString(n.name), b_.CreateString(n.op), b_.CreateVector(n.inputs),
+                          b_.CreateVector(n.outputs), b_.CreateVector(attrs), n.opset);
+  }
+
+  Offset<fb::Value> build_value(const Value& v) {
+    Offset<fb::TensorData> constant = v.constant ? place(*v.constant) : 0;
+    return fb::CreateValue(b_, b_.CreateString(v.name), static_cast<uint8_t>(v.dtype), b_.CreateVector(v.shape),
+                           constant);
+  }
+
+  Offset<fb::Model> build_model() {
+    std::vector<Offset<fb::Value>> values;
+    for (const Value& v : g_.values) values.push_back(build_value(v));
+    std::vector<Offset<fb::Node>> nodes;
+    for (const Node& n : g_.nodes) nodes.push_back(build_node(n));
+    return fb::CreateModel(b_, b_.CreateVector(values), b_.CreateVector(nodes), b_.CreateVector(g_.inputs),
+                           b_.CreateVector(g_.outputs));
+  }
+
+  void write_file(const std::string& path) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    KITE_CHECK(out, "cannot create '", path, "'");
+    uint64_t fb_size = b_.GetSize();
+    out.write(kKiteMagic, sizeof kKiteMagic);
+    out.write(reinterpret_cast<const char*>(&fb_size), sizeof fb_size);
+    out.write(reinterpret_cast<const char*>(b_.GetBufferPointer()), static_cast<std::streamsize>(fb_size));
+    pad_to(out, align_up(kKiteHeaderBytes + fb_size, kKiteBlobAlignment));
+    uint64_t blob_start = static_cast<uint64_t>(out.tellp());
+    // Each tensor starts 64-aligned; the file ends right after the last one's bytes.
+    for (const Tensor* t : blob_) {
+      pad_to(out, align_up(static_cast<uint64_t>(out.tellp()) - blob_start, kKiteBlobAlignment) + blob_start);
+      out.write(static_cast<const char*>(t->raw()), static_cast<std::streamsize>(t->nbytes()));
+    }
+    out.flush();
+    KITE_CHECK(out, "cannot write '", path, "' (disk full?)");
+  }
+
+  static void pad_to(std::ofstream& out, uint64_t position) {
+    static const char zeros[kKiteBlobAlignment] = {};
+    uint64_t at = static_cast<uint64_t>(out.tellp());
+    if (position > at) out.write(zeros, static_cast<std::streamsize>(position - at));
+  }
+
+  const Graph& g_;
+  FlatBufferBuilder b_{1 << 16};
+  std::vector<const Tensor*> blob_;
+  uint64_t blob_size_ = 0;
+};
+
+}  // namespace
+
+void write_kite_file(const Graph& g, const std::string& path) { KiteWriter(g).write(path); }
+
+}  // namespace kite

@@ -1,0 +1,33 @@
+// PRelu: y = x < 0 ? slope * x : x, with the slope broadcast to X's shape (unidirectionally:
+// the output always has X's shape, e.g. a [C, 1, 1] slope against [N, C, H, W]).
+#include "ops/op_util.h"
+
+namespace kite {
+namespace {
+
+std::vector<ValueType> infer_prelu(const Node&, const std::vector<const Value*>& inputs) {
+  const Value& x = *inputs[0];
+  const Value& slope = *inputs[1];
+  require_dtype(x.dtype, DType::f32, "input");
+  require_dtype(slope.dtype, DType::f32, "slope");
+  KITE_CHECK(slope.shape.size() <= x.shape.size() && broadcast_shapes(x.shape, slope.shape) == x.shape, "slope shape ",
+             shape_to_string(slope.shape), " cannot be broadcast to input shape ", shape_to_string(x.shape));
+  return {{DType::f32, x.shape}};
+}
+
+void reference_prelu(const Node&, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
+  const Tensor& x = *inputs[0];
+  const float* slope = inputs[1]->data<float>();
+  std::vector<int64_t> slope_strides = broadcast_strides(inputs[1]->shape(), x.shape());
+  float* y = outputs[0].data<float>();
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    float v = x.data<float>()[i];
+    y[i] = v < 0.f ? slope[offset_of(unravel_index(i, x.shape()), slope_strides)] * v : v;
+  }
+}
+
+}  // namespace
+
+OpDef op_prelu() { return {"PRelu", 2, 2, infer_prelu, reference_prelu}; }
+
+}  // namespace kite

@@ -1,0 +1,24 @@
+// Graph -> Graph rewrites run when a model is loaded. Each throws kite::Error naming the node at
+// fault.
+#pragma once
+#include "graph/graph.h"
+
+namespace kite {
+
+// Structural checks: value indices in range, every value produced once, nodes in an order where
+// each input exists before it is read (reordered topologically if needed), operators known, input
+// counts within each operator's range.
+void validate_graph(Graph& g);
+
+// Infers every value's dtype and shape in node order and evaluates, at load time, every node
+// whose inputs are all constant (the Shape -> Gather -> Concat -> Reshape arithmetic exporters
+// emit). Folded nodes are removed; their outputs become constants.
+void infer_and_fold(Graph& g);
+
+// Removes nodes whose outputs nobody reads and constants nobody uses.
+void prune_unused(Graph& g);
+
+// All three, in order: what Model::from_graph does.
+void prepare_graph(Graph& g);
+
+}  // namespace kite

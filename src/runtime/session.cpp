@@ -1,0 +1,84 @@
+// The reference executor: runs each node's reference kernel in order, freeing each value after
+// its last reader. Optimized kernels and a planned memory arena replace it node by node.
+#include "kite/session.h"
+
+#include <map>
+
+#include "graph/graph.h"
+#include "ops/op.h"
+
+namespace kite {
+
+struct Session::Impl {
+  const Model model;
+  std::vector<const OpDef*> ops;  // per node
+  std::vector<int> uses;          // per value: readers among nodes and graph outputs
+
+  explicit Impl(const Model& m) : model(m) {
+    const Graph& g = model.graph();
+    for (const Node& n : g.nodes) ops.push_back(find_op(n.op));
+    uses = use_counts(g);
+  }
+
+  void bind_inputs(const NamedTensors& given, std::vector<Tensor>& slots) const {
+    const Graph& g = model.graph();
+    std::map<std::string, int> by_name;
+    for (int v : g.inputs) by_name[g.values[static_cast<size_t>(v)].name] = v;
+    std::map<std::string, bool> bound;
+    for (const auto& [name, tensor] : given) {
+      auto it = by_name.find(name);
+      if (it == by_name.end()) {
+        std::string known;
+        for (const auto& kv : by_name) known += (known.empty() ? "" : ", ") + kv.first;
+        fail("the model has no input named '", name, "' (its inputs: ", known, ")");
+      }
+      KITE_CHECK(!bound[name], "input '", name, "' is given twice");
+      const Value& want = g.values[static_cast<size_t>(it->second)];
+      KITE_CHECK(tensor.dtype() == want.dtype, "input '", name, "' must be ", dtype_name(want.dtype), ", got ",
+                 dtype_name(tensor.dtype()));
+      KITE_CHECK(tensor.shape() == want.shape, "input '", name, "' must have shape ", shape_to_string(want.shape),
+                 ", got ", shape_to_string(tensor.shape()));
+      KITE_CHECK(tensor.raw() || tensor.numel() == 0, "input '", name, "' has no data");
+      slots[static_cast<size_t>(it->second)] = tensor;
+      bound[name] = true;
+    }
+    for (const auto& [name, v] : by_name) KITE_CHECK(bound[name], "input '", name, "' is missing");
+  }
+
+  NamedTensors run(const NamedTensors& given) const {
+    const Graph& g = model.graph();
+    std::vector<Tensor> slots(g.values.size());
+    for (size_t v = 0; v < g.values.size(); ++v)
+      if (g.values[v].constant) slots[v] = *g.values[v].constant;
+    bind_inputs(given, slots);
+    std::vector<int> remaining = uses;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      const Node& n = g.nodes[i];
+      std::vector<const Tensor*> inputs;
+      for (int v : n.inputs) inputs.push_back(v < 0 ? nullptr : &slots[static_cast<size_t>(v)]);
+      std::vector<Tensor> outputs;
+      for (int v : n.outputs) outputs.emplace_back(g.values[static_cast<size_t>(v)].dtype, g.values[static_cast<size_t>(v)].shape);
+      try {
+        ops[i]->reference(n, inputs, outputs);
+      } catch (const Error& e) {
+        fail(Graph::describe(n), ": ", e.what());
+      }
+      for (size_t o = 0; o < outputs.size(); ++o) slots[static_cast<size_t>(n.outputs[o])] = std::move(outputs[o]);
+      for (int v : n.inputs)
+        if (v >= 0 && --remaining[static_cast<size_t>(v)] == 0 && !g.values[static_cast<size_t>(v)].constant)
+          slots[static_cast<size_t>(v)] = Tensor();
+    }
+    NamedTensors result;
+    for (int v : g.outputs) result.emplace_back(g.values[static_cast<size_t>(v)].name, slots[static_cast<size_t>(v)]);
+    return result;
+  }
+};
+
+Session::Session(const Model& model, SessionOptions) : impl_(std::make_unique<Impl>(model)) {}
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+NamedTensors Session::run(const NamedTensors& inputs) { return impl_->run(inputs); }
+
+}  // namespace kite
