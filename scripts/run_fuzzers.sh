@@ -33,7 +33,7 @@ for pair in fuzz_onnx_loader:onnx fuzz_kite_loader:kite fuzz_npy_reader:npy; do
   findings="$build/findings/$target"
   mkdir -p "$findings"
   echo "fuzzing $target for ${seconds}s"
-  if ! "$build/$target" "$corpus/$kind" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+  if ! "$build/fuzz/$target" "$corpus/$kind" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
        -artifact_prefix="$findings/" -print_final_stats=1 >"$findings/log.txt" 2>&1; then
     echo "FINDING in $target:"; tail -40 "$findings/log.txt"; status=1
   else

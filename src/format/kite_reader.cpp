@@ -14,6 +14,16 @@
 namespace kite {
 namespace {
 
+// FlatBuffers' verifier checks a vector's bounds but not that 8-byte elements are 8-aligned;
+// copying the bytes avoids misaligned loads in a corrupt file.
+std::vector<int64_t> copy_int64s(const flatbuffers::Vector<int64_t>* v) {
+  std::vector<int64_t> out;
+  if (!v) return out;
+  out.resize(v->size());
+  if (!out.empty()) std::memcpy(out.data(), v->Data(), out.size() * sizeof(int64_t));
+  return out;
+}
+
 class KiteParser {
  public:
   KiteParser(const uint8_t* data, uint64_t size, std::shared_ptr<const void> keep_alive)
@@ -37,7 +47,7 @@ class KiteParser {
   Tensor tensor(const fb::TensorData& t) const {
     KITE_CHECK(dtype_is_valid(t.dtype()), "corrupt .kite file (unknown dtype ", int(t.dtype()), ")");
     DType dtype = static_cast<DType>(t.dtype());
-    Shape shape = t.shape() ? Shape(t.shape()->begin(), t.shape()->end()) : Shape{};
+    Shape shape = copy_int64s(t.shape());
     int64_t numel = shape_numel(shape);
     uint64_t blob_size = size_ - blob_start_;
     KITE_CHECK(t.size() == static_cast<uint64_t>(numel) * dtype_size(dtype),
@@ -58,7 +68,7 @@ class KiteParser {
     out.i = a.i();
     out.f = a.f();
     if (a.s()) out.s = a.s()->str();
-    if (a.ints()) out.ints.assign(a.ints()->begin(), a.ints()->end());
+    out.ints = copy_int64s(a.ints());
     if (a.floats()) out.floats.assign(a.floats()->begin(), a.floats()->end());
     if (a.strings())
       for (const auto* s : *a.strings()) out.strings.push_back(s->str());
@@ -77,7 +87,7 @@ class KiteParser {
         value.name = v->name()->str();
         KITE_CHECK(dtype_is_valid(v->dtype()), "corrupt .kite file (unknown dtype)");
         value.dtype = static_cast<DType>(v->dtype());
-        if (v->shape()) value.shape.assign(v->shape()->begin(), v->shape()->end());
+        value.shape = copy_int64s(v->shape());
         value.shape_known = true;
         if (v->constant()) value.constant = tensor(*v->constant());
         g.values.push_back(std::move(value));

@@ -1,5 +1,5 @@
-// Add, Sub, Mul and Div with NumPy broadcasting, for f32, f64, s32 and s64 (exporters compute
-// shapes with int64 arithmetic). Integer Div truncates toward zero, as ONNX specifies.
+// Add, Sub, Mul and Div with NumPy broadcasting, for f32, f64 and the integer types (exporters
+// compute shapes with int64 arithmetic). Integer Div truncates toward zero, as ONNX specifies.
 #include <functional>
 #include <limits>
 #include <type_traits>
@@ -22,15 +22,21 @@ T arithmetic(T a, T b, Fn fn) {
 
 struct AddOp {
   template <typename T>
-  T operator()(T a, T b) const { return arithmetic(a, b, std::plus<>()); }
+  T operator()(T a, T b) const {
+    return arithmetic(a, b, std::plus<>());
+  }
 };
 struct SubOp {
   template <typename T>
-  T operator()(T a, T b) const { return arithmetic(a, b, std::minus<>()); }
+  T operator()(T a, T b) const {
+    return arithmetic(a, b, std::minus<>());
+  }
 };
 struct MulOp {
   template <typename T>
-  T operator()(T a, T b) const { return arithmetic(a, b, std::multiplies<>()); }
+  T operator()(T a, T b) const {
+    return arithmetic(a, b, std::multiplies<>());
+  }
 };
 struct DivOp {
   template <typename T>
@@ -54,23 +60,17 @@ Shape effective_b_shape(const Node& node, const Shape& a, const Shape& b) {
                " differ and the 'broadcast' attribute is not set");
     return b;
   }
-  KITE_CHECK(b.size() <= a.size(), "B's rank ", b.size(), " exceeds A's rank ", a.size());
   int64_t rank = static_cast<int64_t>(a.size());
   int64_t axis = node.attrs.get_int("axis", rank - static_cast<int64_t>(b.size()));
-  if (axis < 0) axis += rank;
-  KITE_CHECK(axis >= 0 && axis + static_cast<int64_t>(b.size()) <= rank, "axis ", node.attrs.get_int("axis", 0),
-             " cannot align B of rank ", b.size(), " with A of rank ", rank);
-  Shape padded = b;
-  padded.resize(static_cast<size_t>(rank - axis), 1);
-  return padded;
+  return align_at_axis(b, axis < 0 ? axis + rank : axis, rank);
 }
 
 std::vector<ValueType> infer_binary(const Node& node, const std::vector<const Value*>& inputs) {
   const Value& a = *inputs[0];
   const Value& b = *inputs[1];
   KITE_CHECK(a.dtype == b.dtype, "inputs have different dtypes, ", dtype_name(a.dtype), " and ", dtype_name(b.dtype));
-  KITE_CHECK(a.dtype == DType::f32 || a.dtype == DType::f64 || a.dtype == DType::s32 || a.dtype == DType::s64,
-             "dtype ", dtype_name(a.dtype), " is not supported (f32, f64, s32, s64 are)");
+  KITE_CHECK(a.dtype != DType::f16 && a.dtype != DType::boolean, "dtype ", dtype_name(a.dtype),
+             " is not supported (f32, f64, s8, u8, s32, s64 are)");
   Shape out = broadcast_shapes(a.shape, effective_b_shape(node, a.shape, b.shape));
   KITE_CHECK(node.opset >= 7 || out == a.shape, "B of shape ", shape_to_string(b.shape),
              " cannot be broadcast to A of shape ", shape_to_string(a.shape));
@@ -97,6 +97,8 @@ void reference_binary(const Node& node, const std::vector<const Tensor*>& inputs
     case DType::f64: return apply_broadcast<double, Op>(node, a, b, outputs[0]);
     case DType::s32: return apply_broadcast<int32_t, Op>(node, a, b, outputs[0]);
     case DType::s64: return apply_broadcast<int64_t, Op>(node, a, b, outputs[0]);
+    case DType::s8: return apply_broadcast<int8_t, Op>(node, a, b, outputs[0]);
+    case DType::u8: return apply_broadcast<uint8_t, Op>(node, a, b, outputs[0]);
     default: fail("dtype ", dtype_name(a.dtype()), " is not supported");
   }
 }

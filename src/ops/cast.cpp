@@ -5,6 +5,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/half.h"
 #include "ops/op_util.h"
 
 namespace kite {
@@ -19,15 +20,15 @@ DType cast_target(const Node& node) {
     case 6: return DType::s32;
     case 7: return DType::s64;
     case 9: return DType::boolean;
+    case 10: return DType::f16;
     case 11: return DType::f64;
     default: break;
   }
   fail("cannot cast to ONNX data type ", to,
-       "; kite supports 1 (float), 2 (uint8), 3 (int8), 6 (int32), 7 (int64), 9 (bool) and 11 (double)");
+       "; kite supports 1 (float), 2 (uint8), 3 (int8), 6 (int32), 7 (int64), 9 (bool), 10 (float16) and 11 (double)");
 }
 
 std::vector<ValueType> infer_cast(const Node& node, const std::vector<const Value*>& inputs) {
-  KITE_CHECK(inputs[0]->dtype != DType::f16, "casting from f16 is not supported");
   return {{cast_target(node), inputs[0]->shape}};
 }
 
@@ -60,9 +61,8 @@ void store(Tensor& out, int64_t i, Source v) {
     case DType::s32: out.data<int32_t>()[i] = convert<int32_t>(v); return;
     case DType::s64: out.data<int64_t>()[i] = convert<int64_t>(v); return;
     case DType::boolean: out.data<bool>()[i] = convert<bool>(v); return;
-    case DType::f16: break;
+    case DType::f16: out.data<uint16_t>()[i] = double_to_half(static_cast<double>(v)); return;
   }
-  fail("casting to ", dtype_name(out.dtype()), " is not supported");
 }
 
 // Integer and bool sources are read as int64, not double, which would round large int64 values.
@@ -82,7 +82,9 @@ void reference_cast(const Node&, const std::vector<const Tensor*>& inputs, std::
   const Tensor& in = *inputs[0];
   bool floating = in.dtype() == DType::f32 || in.dtype() == DType::f64;
   for (int64_t i = 0; i < in.numel(); ++i) {
-    if (floating)
+    if (in.dtype() == DType::f16)
+      store(outputs[0], i, static_cast<double>(half_to_float(in.data<uint16_t>()[i])));
+    else if (floating)
       store(outputs[0], i, element_as_double(in, i));
     else
       store(outputs[0], i, integer_at(in, i));

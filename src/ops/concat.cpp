@@ -18,6 +18,7 @@ std::vector<ValueType> infer_concat(const Node& node, const std::vector<const Va
   Shape out = first.shape;
   out[static_cast<size_t>(axis)] = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
+    KITE_CHECK(inputs[i], "input ", i, " is missing");
     const Value& in = *inputs[i];
     KITE_CHECK(in.dtype == first.dtype, "input ", i, " is ", dtype_name(in.dtype), ", input 0 is ",
                dtype_name(first.dtype));

@@ -108,7 +108,11 @@ void scatter_runs(const std::vector<WindowRun>& runs, float weight, const float*
   for (const WindowRun& run : runs) {
     const float* xs = x + run.out_start;
     float* ys = y + run.in_start;
-    for (int64_t t = 0; t < run.length; ++t) ys[t * y_step] += weight * xs[t];
+    if (y_step == 1) {  // the common unit stride, spelled out so the compiler can vectorize it
+      for (int64_t t = 0; t < run.length; ++t) ys[t] += weight * xs[t];
+    } else {
+      for (int64_t t = 0; t < run.length; ++t) ys[t * y_step] += weight * xs[t];
+    }
   }
 }
 

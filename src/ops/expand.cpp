@@ -15,7 +15,8 @@ void reference_expand(const Node&, const std::vector<const Tensor*>& inputs, std
   const Tensor& in = *inputs[0];
   Tensor& out = outputs[0];
   std::vector<int64_t> strides = broadcast_strides(in.shape(), out.shape());
-  for (int64_t i = 0; i < out.numel(); ++i) copy_elements(in, offset_of(unravel_index(i, out.shape()), strides), out, i);
+  for (int64_t i = 0; i < out.numel(); ++i)
+    copy_elements(in, offset_of(unravel_index(i, out.shape()), strides), out, i);
 }
 
 }  // namespace

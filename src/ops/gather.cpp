@@ -41,7 +41,8 @@ void reference_gather(const Node& node, const std::vector<const Tensor*>& inputs
   int64_t count = static_cast<int64_t>(indices.size());
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t j = 0; j < count; ++j)
-      copy_elements(data, (o * dim + checked_index(indices[j], dim)) * inner, outputs[0], (o * count + j) * inner, inner);
+      copy_elements(data, (o * dim + checked_index(indices[j], dim)) * inner, outputs[0], (o * count + j) * inner,
+                    inner);
 }
 
 }  // namespace

@@ -8,6 +8,13 @@ namespace kite {
 namespace {
 
 std::vector<ValueType> infer_passthrough(const Node& node, const std::vector<const Value*>& inputs) {
+  if (node.op == "Dropout") {
+    // Training-mode dropout is random; running it as the identity would be a silent wrong answer.
+    const Value* training = optional_input(inputs, 2);
+    bool training_mode = node.attrs.get_int("is_test", 1) == 0;  // opset < 7 spelled it is_test
+    if (training) training_mode = training_mode || !training->constant || element_as_double(*training->constant, 0) != 0;
+    KITE_CHECK(!training_mode, "training mode is not supported: kite runs inference only");
+  }
   std::vector<ValueType> out{{inputs[0]->dtype, inputs[0]->shape}};
   if (node.outputs.size() > 1) out.push_back({DType::boolean, inputs[0]->shape});
   return out;

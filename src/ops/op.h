@@ -9,6 +9,14 @@
 
 namespace kite {
 
+// Thrown by shape inference when an output's shape depends on the contents of an input that is
+// only known at run time (a Reshape whose target shape is a graph input, say). Such nodes, and
+// the nodes after them, are shape-inferred when they run instead of when the model loads.
+class ValueNeededAtRunTime : public Error {
+ public:
+  using Error::Error;
+};
+
 struct ValueType {
   DType dtype = DType::f32;
   Shape shape;

@@ -1,5 +1,7 @@
 #include "ops/op_util.h"
 
+#include "core/half.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -70,6 +72,15 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
   return out;
 }
 
+Shape align_at_axis(const Shape& shape, int64_t axis, int64_t rank) {
+  int64_t size = static_cast<int64_t>(shape.size());
+  KITE_CHECK(axis >= 0 && axis + size <= rank, "a shape of rank ", size, " cannot be aligned at axis ", axis,
+             " of a rank-", rank, " tensor");
+  Shape padded = shape;
+  padded.resize(static_cast<size_t>(rank - axis), 1);
+  return padded;
+}
+
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
   std::vector<int64_t> strides(shape.size(), 1);
   for (size_t i = shape.size(); i-- > 1;) strides[i - 1] = strides[i] * shape[i];
@@ -124,11 +135,12 @@ std::vector<float> tensor_floats(const Tensor& t) {
   return out;
 }
 
-std::vector<int64_t> constant_ints(const Value& v, const char* what) {
-  KITE_CHECK(v.constant.has_value(), what, " ('", v.name,
-             "') must be known when the model is loaded; kite plans static shapes");
-  return tensor_ints(*v.constant);
+const Tensor& constant_tensor(const Value& v, const char* what) {
+  if (!v.constant) throw ValueNeededAtRunTime(detail::concat(what, " ('", v.name, "') is only known at run time"));
+  return *v.constant;
 }
+
+std::vector<int64_t> constant_ints(const Value& v, const char* what) { return tensor_ints(constant_tensor(v, what)); }
 
 double element_as_double(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
@@ -139,9 +151,9 @@ double element_as_double(const Tensor& t, int64_t i) {
     case DType::s32: return t.data<int32_t>()[i];
     case DType::s64: return static_cast<double>(t.data<int64_t>()[i]);
     case DType::boolean: return t.data<bool>()[i] ? 1.0 : 0.0;
-    case DType::f16: break;
+    case DType::f16: return half_to_float(t.data<uint16_t>()[i]);
   }
-  fail("element access is not supported for ", dtype_name(t.dtype()));
+  return 0;
 }
 
 void set_element_from_double(Tensor& t, int64_t i, double v) {
@@ -153,9 +165,8 @@ void set_element_from_double(Tensor& t, int64_t i, double v) {
     case DType::s32: t.data<int32_t>()[i] = static_cast<int32_t>(v); return;
     case DType::s64: t.data<int64_t>()[i] = static_cast<int64_t>(v); return;
     case DType::boolean: t.data<bool>()[i] = v != 0.0; return;
-    case DType::f16: break;
+    case DType::f16: t.data<uint16_t>()[i] = double_to_half(v); return;
   }
-  fail("element access is not supported for ", dtype_name(t.dtype()));
 }
 
 }  // namespace kite

@@ -16,6 +16,10 @@ int64_t normalize_axis(int64_t axis, int64_t rank);
 Shape broadcast_shapes(const Shape& a, const Shape& b);
 // Element strides of `shape` when broadcast up to `out` (0 along broadcast dimensions).
 std::vector<int64_t> broadcast_strides(const Shape& shape, const Shape& out);
+// Before opset 7, ONNX broadcast a smaller operand by lining its dimensions up with dimensions
+// [axis, axis + shape.size()) of a rank-`rank` tensor. Returns `shape` padded with trailing 1s, so
+// that NumPy rules give that result; throws if it does not fit.
+Shape align_at_axis(const Shape& shape, int64_t axis, int64_t rank);
 // Row-major strides of a shape, in elements.
 std::vector<int64_t> contiguous_strides(const Shape& shape);
 
@@ -23,9 +27,12 @@ std::vector<int64_t> contiguous_strides(const Shape& shape);
 const Value* optional_input(const std::vector<const Value*>& inputs, size_t i);
 const Tensor* optional_input(const std::vector<const Tensor*>& inputs, size_t i);
 
-// Reads a constant integer tensor (s64 or s32) as int64 values. Throws naming `what` if the
-// value is not a load-time constant: kite plans static shapes.
+// Reads a constant integer tensor (s64 or s32) as int64 values; throws ValueNeededAtRunTime
+// naming `what` if the value is not a load-time constant.
 std::vector<int64_t> constant_ints(const Value& v, const char* what);
+// The contents of an input that shape inference needs; throws ValueNeededAtRunTime if the
+// value is not a load-time constant.
+const Tensor& constant_tensor(const Value& v, const char* what);
 std::vector<int64_t> tensor_ints(const Tensor& t);
 std::vector<float> tensor_floats(const Tensor& t);
 

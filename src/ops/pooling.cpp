@@ -40,12 +40,14 @@ Shape pooled_shape(const Shape& x, const Shape& spatial) {
 
 std::vector<ValueType> infer_max_pool(const Node& node, const std::vector<const Value*>& inputs) {
   const Value& x = required_input(inputs, 0, "X");
-  require_dtype(x.dtype, DType::f32, "X");
+  // Max needs no arithmetic, so MaxPool also serves the 8-bit types ONNX allows for it.
+  KITE_CHECK(x.dtype == DType::f32 || x.dtype == DType::f64 || x.dtype == DType::s8 || x.dtype == DType::u8,
+             "X must be f32, f64, s8 or u8, got ", dtype_name(x.dtype));
   KITE_CHECK(node.outputs.size() <= 2, "MaxPool has at most 2 outputs (Y, Indices), the node names ",
              node.outputs.size());
   flag_attribute(node, "storage_order");
   Shape y = pooled_shape(x.shape, pool_geometry(node, x.shape).output);
-  std::vector<ValueType> out{{DType::f32, y}};
+  std::vector<ValueType> out{{x.dtype, y}};
   if (node.outputs.size() == 2) out.push_back({DType::s64, y});
   return out;
 }
@@ -59,17 +61,21 @@ int64_t column_major_index(int64_t flat, const Shape& spatial) {
   return index;
 }
 
-void reference_max_pool(const Node& node, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
-  const Tensor& x = *inputs[0];
-  WindowGeometry g = pool_geometry(node, x.shape());
+// The maximum of a window holding only padding.
+template <typename T>
+T empty_window_max() {
+  return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+}
+
+template <typename T>
+void max_pool(const WindowGeometry& g, bool column_major, const Tensor& x, std::vector<Tensor>& outputs) {
   std::vector<std::vector<WindowRun>> runs = window_runs(g);
   int64_t in_size = shape_numel(g.input), out_size = shape_numel(g.output), step = g.strides.back();
-  bool column_major = node.attrs.get_int("storage_order", 0) == 1;
   // Per output position, the input position of the maximum so far; -1 while nothing was seen.
   std::vector<int64_t> best(static_cast<size_t>(out_size));
   for (int64_t plane = 0; plane < plane_count(x.shape()); ++plane) {
-    const float* xp = x.data<float>() + plane * in_size;
-    float* yp = outputs[0].data<float>() + plane * out_size;
+    const T* xp = x.data<T>() + plane * in_size;
+    T* yp = outputs[0].data<T>() + plane * out_size;
     std::fill(best.begin(), best.end(), -1);
     for (const std::vector<WindowRun>& offset_runs : runs)
       for (const WindowRun& run : offset_runs)
@@ -82,13 +88,26 @@ void reference_max_pool(const Node& node, const std::vector<const Tensor*>& inpu
           }
         }
     for (int64_t p = 0; p < out_size; ++p)
-      if (best[p] < 0) yp[p] = -std::numeric_limits<float>::infinity();  // a window holding only padding
+      if (best[p] < 0) yp[p] = empty_window_max<T>();
     if (outputs.size() < 2) continue;
     int64_t* indices = outputs[1].data<int64_t>() + plane * out_size;
     for (int64_t p = 0; p < out_size; ++p) {
       int64_t spatial_index = column_major ? column_major_index(best[p], g.input) : best[p];
       indices[p] = best[p] < 0 ? -1 : plane * in_size + spatial_index;
     }
+  }
+}
+
+void reference_max_pool(const Node& node, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
+  const Tensor& x = *inputs[0];
+  WindowGeometry g = pool_geometry(node, x.shape());
+  bool column_major = node.attrs.get_int("storage_order", 0) == 1;
+  switch (x.dtype()) {
+    case DType::f32: return max_pool<float>(g, column_major, x, outputs);
+    case DType::f64: return max_pool<double>(g, column_major, x, outputs);
+    case DType::s8: return max_pool<int8_t>(g, column_major, x, outputs);
+    case DType::u8: return max_pool<uint8_t>(g, column_major, x, outputs);
+    default: fail("MaxPool does not support ", dtype_name(x.dtype()));
   }
 }
 

@@ -12,7 +12,8 @@ std::vector<bool> reduced_axes(const Node& node, const std::vector<const In*>& i
   KITE_CHECK(node.opset >= 18 || !optional_input(inputs, 1), "axes are an attribute before opset 18, not an input");
   std::vector<int64_t> axes = node.opset < 18 ? node.attrs.get_ints("axes", {})
                                               : optional_ints(inputs, 1, "axes").value_or(std::vector<int64_t>{});
-  if (axes.empty()) return std::vector<bool>(static_cast<size_t>(rank), node.attrs.get_int("noop_with_empty_axes", 0) == 0);
+  if (axes.empty())
+    return std::vector<bool>(static_cast<size_t>(rank), node.attrs.get_int("noop_with_empty_axes", 0) == 0);
   std::vector<bool> reduced(static_cast<size_t>(rank), false);
   for (int64_t a : normalize_axes(axes, rank)) reduced[static_cast<size_t>(a)] = true;
   return reduced;
@@ -48,7 +49,8 @@ void reference_reduce_mean(const Node& node, const std::vector<const Tensor*>& i
   for (int64_t i = 0; i < in.numel(); ++i)
     sums[static_cast<size_t>(offset_of(unravel_index(i, in.shape()), out_strides))] += in.data<float>()[i];
   double group = out.numel() == 0 ? 0.0 : static_cast<double>(in.numel() / out.numel());
-  for (int64_t o = 0; o < out.numel(); ++o) out.data<float>()[o] = static_cast<float>(sums[static_cast<size_t>(o)] / group);
+  for (int64_t o = 0; o < out.numel(); ++o)
+    out.data<float>()[o] = static_cast<float>(sums[static_cast<size_t>(o)] / group);
 }
 
 }  // namespace

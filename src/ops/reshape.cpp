@@ -33,8 +33,8 @@ Shape reshape_target(const Shape& in, const std::vector<int64_t>& spec, bool all
   int64_t total = shape_numel(in);
   if (inferred) {
     int64_t known = shape_numel(out);
-    KITE_CHECK(known != 0 && total % known == 0, "cannot infer the -1 entry reshaping ", shape_to_string(in),
-               " to ", shape_to_string(spec));
+    KITE_CHECK(known != 0 && total % known == 0, "cannot infer the -1 entry reshaping ", shape_to_string(in), " to ",
+               shape_to_string(spec));
     out[*inferred] = total / known;
   }
   KITE_CHECK(shape_numel(out) == total, "cannot reshape ", shape_to_string(in), " (", total, " elements) to ",
@@ -67,6 +67,7 @@ std::vector<ValueType> infer_flatten(const Node& node, const std::vector<const V
 // Axes come from an attribute before opset 13 and from input 1 from then on.
 std::optional<std::vector<int64_t>> axes_attribute_or_input(const Node& node, const std::vector<const Value*>& inputs) {
   if (node.opset >= 13) return optional_ints(inputs, 1, "axes");
+  KITE_CHECK(!optional_input(inputs, 1), "axes are an attribute before opset 13, not an input");
   if (node.attrs.has("axes")) return node.attrs.get_ints("axes", {});
   return std::nullopt;
 }

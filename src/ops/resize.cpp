@@ -1,5 +1,6 @@
 // Resize (opset 10, and 11+ with roi, scales, sizes): nearest-neighbour or N-linear resampling
-// to a shape fixed by load-time constant scales or sizes.
+// to the shape that scales or sizes fix (read at load time when they are constants, else when the
+// node runs). Cubic interpolation and antialiasing are not implemented.
 //
 // Both modes are separable, so every axis is resampled on its own: each output index along an
 // axis reads at most two input indices (a "tap") whose weights come from mapping the output
@@ -111,11 +112,9 @@ const In* given_input(const std::vector<const In*>& inputs, int slot) {
   return in && shape_numel(shape_of(*in)) > 0 ? in : nullptr;
 }
 
-const Tensor& constant_of(const Value& v, const char* what) {
-  KITE_CHECK(v.constant.has_value(), what, " ('", v.name,
-             "') must be known when the model is loaded; kite plans static shapes");
-  return *v.constant;
-}
+// The contents of scales: at load time only when it is a constant (otherwise the node's shape is
+// inferred when it runs), at run time always.
+const Tensor& constant_of(const Value& v, const char* what) { return constant_tensor(v, what); }
 const Tensor& constant_of(const Tensor& t, const char*) { return t; }
 
 // The axes that scales, sizes and roi describe: the axes attribute (opset 18+) or all of them.
@@ -344,7 +343,8 @@ void reference_resize(const Node& node, const std::vector<const Tensor*>& inputs
 
 }  // namespace
 
-// Opset 10 takes (X, scales); opset 11+ takes (X, roi, scales, sizes).
-OpDef op_resize() { return {"Resize", 2, 4, infer_resize, reference_resize}; }
+// Opset 10 takes (X, scales); opset 11+ takes (X, roi, scales, sizes) where roi may be omitted
+// and one of scales and sizes is given: plan_resize checks which.
+OpDef op_resize() { return {"Resize", 1, 4, infer_resize, reference_resize}; }
 
 }  // namespace kite

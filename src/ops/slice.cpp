@@ -73,8 +73,8 @@ SliceWindow slice_window(const Node& node, const std::vector<const In*>& inputs)
   for (size_t i = 0; i < n; ++i) axes[i] = static_cast<int64_t>(i);
   axes = normalize_axes(args.axes.value_or(axes), rank);
   std::vector<int64_t> steps = args.steps.value_or(std::vector<int64_t>(n, 1));
-  KITE_CHECK(args.ends.size() == n && axes.size() == n && steps.size() == n, "starts, ends, axes and steps have ",
-             n, ", ", args.ends.size(), ", ", axes.size(), " and ", steps.size(), " entries");
+  KITE_CHECK(args.ends.size() == n && axes.size() == n && steps.size() == n, "starts, ends, axes and steps have ", n,
+             ", ", args.ends.size(), ", ", axes.size(), " and ", steps.size(), " entries");
   SliceWindow w{std::vector<int64_t>(in.size(), 0), std::vector<int64_t>(in.size(), 1), in};
   for (size_t i = 0; i < n; ++i) {
     size_t axis = static_cast<size_t>(axes[i]);

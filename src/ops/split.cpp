@@ -33,6 +33,7 @@ std::vector<int64_t> split_sizes(const Node& node, const std::vector<const Value
   std::optional<std::vector<int64_t>> sizes;
   if (node.opset < 13 && node.attrs.has("split")) sizes = node.attrs.get_ints("split", {});
   if (node.opset >= 13) sizes = optional_ints(inputs, 1, "split");
+  if (sizes && sizes->empty()) sizes.reset();  // an empty list means "not given", as onnxruntime reads it
   if (!sizes && node.opset >= 18 && node.attrs.has("num_outputs"))
     sizes = chunk_sizes(dim, node.attrs.get_int("num_outputs"), count);
   if (!sizes) {

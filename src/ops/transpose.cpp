@@ -34,7 +34,8 @@ void reference_transpose(const Node& node, const std::vector<const Tensor*>& inp
   // Output index i walks input dimension perm[i], so it advances by that dimension's stride.
   std::vector<int64_t> strides;
   for (int64_t p : perm) strides.push_back(in_strides[static_cast<size_t>(p)]);
-  for (int64_t i = 0; i < out.numel(); ++i) copy_elements(in, offset_of(unravel_index(i, out.shape()), strides), out, i);
+  for (int64_t i = 0; i < out.numel(); ++i)
+    copy_elements(in, offset_of(unravel_index(i, out.shape()), strides), out, i);
 }
 
 }  // namespace

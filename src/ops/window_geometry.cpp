@@ -11,6 +11,9 @@ namespace {
 // Attribute values are bounded so that window arithmetic on them (span, position, padded
 // length) cannot overflow int64, whatever a model file says.
 constexpr int64_t kMaxWindowValue = int64_t{1} << 31;
+// Kernels are walked element by element; a pooling kernel_shape far beyond any real model's
+// would only exhaust memory.
+constexpr int64_t kMaxKernelElements = int64_t{1} << 24;
 
 // Division rounding toward negative infinity; `b` > 0.
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -44,6 +47,19 @@ bool next_index(std::vector<int64_t>& index, const std::vector<int64_t>& first, 
     index[d] = first[d];
   }
   return false;
+}
+
+// Appends `run`, or extends the last run when `run` continues it in both the output and the
+// input (whole rows of an unpadded unit-stride window): fewer, longer runs for the inner loops.
+void append_run(std::vector<WindowRun>& runs, const WindowRun& run, int64_t step) {
+  if (!runs.empty()) {
+    WindowRun& last = runs.back();
+    if (run.out_start == last.out_start + last.length && run.in_start == last.in_start + last.length * step) {
+      last.length += run.length;
+      return;
+    }
+  }
+  runs.push_back(run);
 }
 
 }  // namespace
@@ -97,6 +113,8 @@ WindowGeometry window_geometry(const Node& node, const Shape& input, const std::
   KITE_CHECK(kernel.size() == rank, "kernel_shape has ", kernel.size(), " dims, input has ", rank, " spatial dims");
   for (int64_t k : kernel)
     KITE_CHECK(k >= 1 && k <= kMaxWindowValue, "kernel size ", k, " is out of range");
+  KITE_CHECK(shape_numel(kernel) <= kMaxKernelElements, "kernel ", shape_to_string(kernel), " has more than ",
+             kMaxKernelElements, " elements");
   WindowGeometry g;
   g.input = input;
   g.kernel = kernel;
@@ -147,7 +165,8 @@ std::vector<std::vector<WindowRun>> window_runs(const WindowGeometry& g) {
     do {
       int64_t in_start = 0;
       for (size_t d = 0; d < rank; ++d) in_start += (position[d] * g.strides[d] + shift[d]) * in_strides[d];
-      runs[static_cast<size_t>(k)].push_back({offset_of(position, out_strides), in_start, end.back() - first.back()});
+      append_run(runs[static_cast<size_t>(k)], {offset_of(position, out_strides), in_start, end.back() - first.back()},
+                 g.strides.back());
     } while (next_index(position, first, end, rank - 1));
   }
   return runs;

@@ -66,6 +66,19 @@ void fold_node(Graph& g, const Node& n, const OpDef& def) {
   for (size_t i = 0; i < outputs.size(); ++i) g.values[static_cast<size_t>(n.outputs[i])].constant = std::move(outputs[i]);
 }
 
+bool any_input_shape_unknown(const Graph& g, const Node& n) {
+  for (int v : n.inputs)
+    if (v >= 0 && !g.values[static_cast<size_t>(v)].shape_known) return true;
+  return false;
+}
+
+void mark_outputs_shape_unknown(Graph& g, const Node& n) {
+  for (int v : n.outputs) {
+    g.values[static_cast<size_t>(v)].shape_known = false;
+    g.values[static_cast<size_t>(v)].shape.clear();
+  }
+}
+
 }  // namespace
 
 void infer_and_fold(Graph& g) {
@@ -73,7 +86,19 @@ void infer_and_fold(Graph& g) {
   for (Node& n : g.nodes) {
     const OpDef* def = find_op(n.op);
     try {
-      infer_node(g, n, *def);
+      // Shapes that depend on run-time values are inferred when the node runs (Session).
+      if (any_input_shape_unknown(g, n)) {
+        mark_outputs_shape_unknown(g, n);
+        kept.push_back(std::move(n));
+        continue;
+      }
+      try {
+        infer_node(g, n, *def);
+      } catch (const ValueNeededAtRunTime&) {
+        mark_outputs_shape_unknown(g, n);
+        kept.push_back(std::move(n));
+        continue;
+      }
       if ((all_inputs_constant(g, n) || reads_only_input_shape(n)) && outputs_small_enough(g, n)) {
         fold_node(g, n, *def);
         continue;

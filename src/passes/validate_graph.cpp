@@ -78,8 +78,11 @@ void validate_graph(Graph& g) {
     KITE_CHECK(count >= def->min_inputs && count <= def->max_inputs, Graph::describe(n), " has ", count,
                " inputs; ", n.op, " takes ", def->min_inputs, " to ", def->max_inputs);
     KITE_CHECK(!n.outputs.empty(), Graph::describe(n), " has no outputs");
-    for (int v : n.inputs)
-      if (v != -1) check_index(g, v, Graph::describe(n));
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      KITE_CHECK(n.inputs[i] != -1 || static_cast<int>(i) >= def->min_inputs, Graph::describe(n),
+                 ": required input ", i, " is missing");
+      if (n.inputs[i] != -1) check_index(g, n.inputs[i], Graph::describe(n));
+    }
     for (int v : n.outputs) {
       check_index(g, v, Graph::describe(n));
       KITE_CHECK(++produced[static_cast<size_t>(v)] == 1, "value '", g.values[static_cast<size_t>(v)].name,

@@ -45,6 +45,38 @@ struct Session::Impl {
     for (const auto& [name, v] : by_name) KITE_CHECK(bound[name], "input '", name, "' is missing");
   }
 
+  // Planned at load, or, for nodes whose shapes depend on run-time values, inferred now from
+  // the actual inputs.
+  std::vector<ValueType> output_types(size_t node, const std::vector<const Tensor*>& inputs) const {
+    const Graph& g = model.graph();
+    const Node& n = g.nodes[node];
+    std::vector<ValueType> types;
+    bool planned = true;
+    for (int v : n.outputs) {
+      const Value& out = g.values[static_cast<size_t>(v)];
+      planned = planned && out.shape_known;
+      types.push_back({out.dtype, out.shape});
+    }
+    if (planned) return types;
+    std::vector<Value> values(inputs.size());
+    std::vector<const Value*> pointers;
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (!inputs[k]) {
+        pointers.push_back(nullptr);
+        continue;
+      }
+      values[k].name = g.values[static_cast<size_t>(n.inputs[k])].name;
+      values[k].dtype = inputs[k]->dtype();
+      values[k].shape = inputs[k]->shape();
+      values[k].shape_known = true;
+      values[k].constant = *inputs[k];
+      pointers.push_back(&values[k]);
+    }
+    types = ops[node]->infer(n, pointers);
+    KITE_CHECK(types.size() == n.outputs.size(), "produces ", types.size(), " outputs, the node names ", n.outputs.size());
+    return types;
+  }
+
   NamedTensors run(const NamedTensors& given) const {
     const Graph& g = model.graph();
     std::vector<Tensor> slots(g.values.size());
@@ -57,8 +89,8 @@ struct Session::Impl {
       std::vector<const Tensor*> inputs;
       for (int v : n.inputs) inputs.push_back(v < 0 ? nullptr : &slots[static_cast<size_t>(v)]);
       std::vector<Tensor> outputs;
-      for (int v : n.outputs) outputs.emplace_back(g.values[static_cast<size_t>(v)].dtype, g.values[static_cast<size_t>(v)].shape);
       try {
+        for (const ValueType& t : output_types(i, inputs)) outputs.emplace_back(t.dtype, t.shape);
         ops[i]->reference(n, inputs, outputs);
       } catch (const Error& e) {
         fail(Graph::describe(n), ": ", e.what());

@@ -23,6 +23,8 @@ struct ModelCase {
   std::string name;
 };
 
+void PrintTo(const ModelCase& c, std::ostream* os) { *os << c.folder << "/" << c.name; }
+
 fs::path model_dir() {
   const char* env = std::getenv("KITE_MODEL_DIR");
   return env ? env : "models";

@@ -59,7 +59,7 @@ double dot(const Tensor& a, const Tensor& b) {
 }
 
 struct ConvParams {
-  std::vector<int64_t> strides, dilations, pads;  // empty: ONNX defaults
+  std::vector<int64_t> strides{}, dilations{}, pads{};  // empty: ONNX defaults
   int64_t group = 1;
 };
 
@@ -192,6 +192,8 @@ TEST(Conv, MatchesBruteForceOverShapesAndAttributes) {
       {{2, 4, 5, 4, 3}, {4, 2, 3, 3, 3}, {{2, 1, 1}, {}, {1, 1, 1, 1, 1, 1}, 2}},
       {{1, 1, 1, 1}, {1, 1, 1, 1}, {}},
       {{1, 1, 2, 2}, {1, 1, 3, 3}, {{}, {}, {1, 1, 1, 1}}},  // kernel larger than the input
+      // Kernel rows 3 and 4 lie past the input for every output position (stride 2).
+      {{1, 2, 3, 2}, {1, 2, 5, 3}, {{2, 2}, {}, {0, 0, 2, 2}}},
   };
   uint32_t seed = 1;
   for (const RandomConv& rc : cases) {
@@ -400,15 +402,16 @@ TEST(ConvErrors, ConvTransposeChecksItsWeightAndOutputShape) {
 
 // --- BatchNormalization -------------------------------------------------------------------
 
-OpCase batch_norm_case(const Tensor& x, int64_t channels) {
+OpCase batch_norm_case(const Tensor& x, int64_t channels, float epsilon = 0.5f) {
   OpCase c;
   c.op = "BatchNormalization";
+  c.attrs.set_float("epsilon", epsilon);
   std::vector<float> scale, bias, mean, var;
   for (int64_t i = 0; i < channels; ++i) {
     scale.push_back(1.f + static_cast<float>(i));
     bias.push_back(0.5f * static_cast<float>(i));
     mean.push_back(static_cast<float>(i));
-    var.push_back(4.f * static_cast<float>(i + 1) * static_cast<float>(i + 1) - 1e-5f);
+    var.push_back(4.f * static_cast<float>(i + 1) * static_cast<float>(i + 1) - epsilon);
   }
   c.inputs = {x,
               Tensor::from_floats({channels}, scale),
@@ -419,11 +422,18 @@ OpCase batch_norm_case(const Tensor& x, int64_t channels) {
 }
 
 TEST(BatchNormalization, NormalizesEachChannel) {
-  // Channel c: y = (1 + c) * (x - c) / (2 * (c + 1)) + 0.5 * c = (x - c) / 2 + 0.5 * c.
+  // var + epsilon = 4 (c + 1)^2, so channel c: y = (1 + c) * (x - c) / (2 (c + 1)) + 0.5 c.
   Tensor x = Tensor::from_floats({2, 2, 2}, {0, 2, 1, 5, 4, 6, -1, 3});
   Tensor y = run_op(batch_norm_case(x, 2))[0];
   Tensor want = Tensor::from_floats({2, 2, 2}, {0, 1, 0.5f, 2.5f, 2, 3, -0.5f, 1.5f});
-  EXPECT_LT(max_abs_diff(y, want), 1e-5f);
+  EXPECT_LT(max_abs_diff(y, want), 1e-6f);
+}
+
+TEST(BatchNormalization, DefaultEpsilonKeepsZeroVarianceFinite) {
+  OpCase c = batch_norm_case(Tensor::from_floats({1, 1, 1}, {1}), 1);
+  c.attrs.erase("epsilon");
+  c.inputs[4] = Tensor::from_floats({1}, {0});
+  EXPECT_NEAR(run_op(c)[0].data<float>()[0], 1 / std::sqrt(1e-5f), 1e-2);
 }
 
 TEST(BatchNormalization, RejectsTrainingModeAndBadParameters) {

@@ -156,6 +156,16 @@ TEST(OpPRelu, SingleSlope) {
   EXPECT_EQ(max_abs_diff(y, f32({2}, {-1.f, 4.f})), 0.f);
 }
 
+TEST(OpPRelu, Opset6AppliesAVectorSlopePerChannel) {
+  Tensor x = f32({1, 2, 2}, {-1.f, -2.f, -3.f, 4.f});
+  Tensor slope = f32({2}, {0.5f, 0.25f});
+  Tensor y = run_op(make_case("PRelu", {x, slope}, 6))[0];
+  EXPECT_LE(max_abs_diff(y, f32({1, 2, 2}, {-0.5f, -1.f, -0.75f, 4.f})), kTol);
+  // From opset 7 the same slope broadcasts along the last axis.
+  Tensor z = run_op(make_case("PRelu", {x, slope}, 7))[0];
+  EXPECT_LE(max_abs_diff(z, f32({1, 2, 2}, {-0.5f, -0.5f, -1.5f, 4.f})), kTol);
+}
+
 TEST(OpPRelu, RejectsSlopeThatDoesNotBroadcastToInput) {
   Tensor x = f32({1, 2, 2, 2}, std::vector<float>(8, 1.f));
   EXPECT_THROW(run_op(make_case("PRelu", {x, f32({3}, {1.f, 2.f, 3.f})})), Error);
@@ -202,8 +212,18 @@ TEST(OpAdd, RejectsIncompatibleShapes) {
 
 TEST(OpAdd, RejectsMixedDtypes) { EXPECT_THROW(run_op(make_case("Add", {f32({1}, {1}), s64({1}, {1})})), Error); }
 
-TEST(OpAdd, RejectsUnsupportedDtype) {
+TEST(OpAdd, Uint8WrapsAround) {
   Tensor a(DType::u8, {2});
+  a.data<uint8_t>()[0] = 200;
+  a.data<uint8_t>()[1] = 7;
+  Tensor y = run_op(make_case("Add", {a, a}))[0];
+  ASSERT_EQ(y.dtype(), DType::u8);
+  EXPECT_EQ(y.data<uint8_t>()[0], 144);  // 400 mod 256
+  EXPECT_EQ(y.data<uint8_t>()[1], 14);
+}
+
+TEST(OpAdd, RejectsUnsupportedDtype) {
+  Tensor a(DType::boolean, {2});
   EXPECT_THROW(run_op(make_case("Add", {a, a})), Error);
 }
 
@@ -267,8 +287,7 @@ TEST(OpDiv, Float) {
 
 TEST(OpSoftmax, Opset13DefaultsToLastAxis) {
   Tensor y = run_op(make_case("Softmax", {f32({2, 3}, {1, 2, 3, 0, 0, 0})}, 13))[0];
-  EXPECT_LE(max_abs_diff(y, f32({2, 3}, {0.0900305732f, 0.244728471f, 0.665240956f, 1 / 3.f, 1 / 3.f, 1 / 3.f})),
-            kTol);
+  EXPECT_LE(max_abs_diff(y, f32({2, 3}, {0.0900305732f, 0.244728471f, 0.665240956f, 1 / 3.f, 1 / 3.f, 1 / 3.f})), kTol);
 }
 
 const float kLn3 = 1.09861229f;
@@ -398,8 +417,8 @@ TEST(OpCast, ToAndFromBool) {
 }
 
 TEST(OpCast, RejectsUnsupportedTargets) {
-  EXPECT_THROW(run_cast(f32({1}, {1}), 10), Error);  // float16
-  EXPECT_THROW(run_cast(f32({1}, {1}), 8), Error);   // string
+  EXPECT_THROW(run_cast(f32({1}, {1}), 10), Error);                 // float16
+  EXPECT_THROW(run_cast(f32({1}, {1}), 8), Error);                  // string
   EXPECT_THROW(run_op(make_case("Cast", {f32({1}, {1})})), Error);  // no 'to'
 }
 

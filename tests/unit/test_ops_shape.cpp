@@ -341,8 +341,7 @@ TEST(OpUnsqueeze, Opset11AxesAttribute) {
 }
 
 TEST(OpUnsqueeze, Opset13AxesIndexTheOutput) {
-  expect_floats(run_op(make_case("Unsqueeze", {iota({3, 2}), ints({1, -1})}, 13))[0], {3, 1, 2, 1},
-                {0, 1, 2, 3, 4, 5});
+  expect_floats(run_op(make_case("Unsqueeze", {iota({3, 2}), ints({1, -1})}, 13))[0], {3, 1, 2, 1}, {0, 1, 2, 3, 4, 5});
   expect_floats(run_op(make_case("Unsqueeze", {iota({3}), ints({2, 0})}, 13))[0], {1, 3, 1}, {0, 1, 2});
 }
 
@@ -483,9 +482,7 @@ TEST(OpPad, Edge) {
   expect_floats(run_pad_mode(f32({2, 2}, {1, 2, 3, 4}), {0, 1, 1, 0}, "edge"), {3, 3}, {1, 1, 2, 3, 3, 4, 3, 3, 4});
 }
 
-TEST(OpPad, NegativePadsCrop) {
-  expect_floats(run_pad_mode(f32({4}, {1, 2, 3, 4}), {-1, -2}, "constant"), {1}, {2});
-}
+TEST(OpPad, NegativePadsCrop) { expect_floats(run_pad_mode(f32({4}, {1, 2, 3, 4}), {-1, -2}, "constant"), {1}, {2}); }
 
 TEST(OpPad, Opset18Axes) {
   Tensor y = run_op(make_case("Pad", {f32({2, 2}, {1, 2, 3, 4}), ints({1, 1}), Tensor(), ints({-1})}, 18))[0];

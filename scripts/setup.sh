@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything kite needs to build, test and demonstrate itself on Debian 12.
+# Safe to rerun: it only calls apt-get when a package is missing.
+set -euo pipefail
+packages=(
+  # build
+  g++ cmake ninja-build clang libclang-rt-14-dev
+  libgtest-dev flatbuffers-compiler libflatbuffers-dev libstb-dev libcli11-dev nlohmann-json3-dev
+  # test data and the PyTorch reference
+  libonnx-testdata python3-torch python3-torchvision python3-onnx python3-numpy python3-pil
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

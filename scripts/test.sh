@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it:
+#   1. release build: unit tests, ONNX backend conformance, torchvision networks vs PyTorch, CLI;
+#   2. clang ASan+UBSan build: unit, conformance and CLI tests again, then each loader's
+#      libFuzzer target for KITE_FUZZ_SECONDS (default 60) seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${KITE_JOBS:-2}
+
+echo "== release build"
+bash scripts/build.sh
+(cd build && ctest --output-on-failure -j "$jobs")
+
+echo "== sanitizer build (ASan + UBSan, clang, with libFuzzer targets)"
+CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DKITE_SANITIZE=ON -DKITE_FUZZ=ON >/dev/null
+cmake --build build-sanitize -j "$jobs"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-sanitize && ctest --output-on-failure -j "$jobs" -L 'unit|conformance|cli')
+
+echo "== fuzzing"
+bash scripts/run_fuzzers.sh build-sanitize "${KITE_FUZZ_SECONDS:-60}"
