@@ -416,8 +416,23 @@ TEST(OpCast, ToAndFromBool) {
   EXPECT_EQ(max_abs_diff(run_cast(b, 11), run_cast(f32({3}, {0, 1, 1}), 11)), 0.f);
 }
 
+TEST(OpCast, FloatToHalfRoundsToNearestEvenAndBack) {
+  // 1 + 2^-11 lies halfway between two halves: ties go to the even one (1.0).
+  Tensor h = run_cast(f32({5}, {1.f, 1.f + 1.f / 2048, 65504.f, 70000.f, 5.960464477539063e-8f}), 10);
+  ASSERT_EQ(h.dtype(), DType::f16);
+  const uint16_t* bits = h.data<uint16_t>();
+  EXPECT_EQ(bits[0], 0x3c00);
+  EXPECT_EQ(bits[1], 0x3c00);
+  EXPECT_EQ(bits[2], 0x7bff);  // the largest half
+  EXPECT_EQ(bits[3], 0x7c00);  // overflow to infinity
+  EXPECT_EQ(bits[4], 0x0001);  // the smallest subnormal
+  Tensor back = run_cast(h, 1);
+  EXPECT_EQ(back.data<float>()[2], 65504.f);
+  EXPECT_EQ(back.data<float>()[4], 5.960464477539063e-8f);
+}
+
 TEST(OpCast, RejectsUnsupportedTargets) {
-  EXPECT_THROW(run_cast(f32({1}, {1}), 10), Error);                 // float16
+  EXPECT_THROW(run_cast(f32({1}, {1}), 16), Error);                 // bfloat16
   EXPECT_THROW(run_cast(f32({1}, {1}), 8), Error);                  // string
   EXPECT_THROW(run_op(make_case("Cast", {f32({1}, {1})})), Error);  // no 'to'
 }
