@@ -15,4 +15,9 @@ Model import_onnx_bytes(const void* data, size_t size, const std::string& source
 // Loads .kite or .onnx, chosen by the file's contents (not its extension).
 Model load_model(const std::string& path);
 
+// Writes a model as ONNX (the opset its nodes follow; 17 for models built in code), weights as
+// initializers. Through a temporary file and a rename, like every kite writer.
+void export_onnx(const Model& model, const std::string& path);
+std::string export_onnx_bytes(const Model& model);
+
 }  // namespace kite

@@ -47,6 +47,17 @@ graph = helper.make_graph(
 )
 save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), "two_inputs.onnx")
 
+# Two outputs whose names make the same file name ("out/a" and "out_a" -> out_a.npy).
+graph = helper.make_graph(
+    [helper.make_node("Relu", ["x"], ["out/a"], name="relu"),
+     helper.make_node("Identity", ["x"], ["out_a"], name="identity")],
+    "clashing_outputs",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+    [helper.make_tensor_value_info("out/a", TensorProto.FLOAT, [4]),
+     helper.make_tensor_value_info("out_a", TensorProto.FLOAT, [4])],
+)
+save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), "clashing_outputs.onnx")
+
 # Operators kite does not implement, in two nodes each.
 graph = helper.make_graph(
     [helper.make_node("Erf", ["x"], ["e1"], name="erf1"),
@@ -63,6 +74,8 @@ np.save(os.path.join(out, "wrong_shape.npy"), rng.standard_normal((1, 3, 9, 9)).
 np.save(os.path.join(out, "int64.npy"), np.zeros((1, 3, 8, 8), dtype=np.int64))
 np.save(os.path.join(out, "a.npy"), np.arange(6, dtype=np.float32).reshape(2, 3))
 np.save(os.path.join(out, "b.npy"), np.full((2, 3), 10, dtype=np.float32))
+np.save(os.path.join(out, "a_nan.npy"), np.array([[np.nan, 1, 5], [np.nan, 2, 0]], dtype=np.float32))
+np.save(os.path.join(out, "x4.npy"), np.array([-1, 2, -3, 4], dtype=np.float32))
 Image.fromarray(rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)).save(os.path.join(out, "photo.png"))
 with open(os.path.join(out, "labels.txt"), "w") as f:
     f.write("cat\ndog\nbird\nfish\nfrog\n")

@@ -44,6 +44,8 @@ expect "named and positional inputs agree" npy_equal out1/scores.npy out2/scores
 check "two inputs" 0 "" -- "$kite" run "$fx/two_inputs.onnx" --input "a=$fx/a.npy" --input "b=$fx/b.npy" -o sum
 expect "two-input result" /usr/bin/python3 -c "import numpy as np; s=np.load('sum/sum.npy'); assert (s==np.arange(6).reshape(2,3)+10).all()"
 check "unnamed input on a two-input model" 1 "name each one" -- "$kite" run "$fx/two_inputs.onnx" --input "$fx/a.npy"
+check "unknown input name" 1 "no input named 'imag' \(its inputs: image\)" -- "$kite" run "$fx/tiny.onnx" --input "imag=$fx/image.npy"
+check "unknown input name, two inputs" 1 "no input named 'c' \(its inputs: a, b\)" -- "$kite" run "$fx/two_inputs.onnx" --input "a=$fx/a.npy" --input "c=$fx/b.npy"
 check "missing input" 1 "input 'b' is missing" -- "$kite" run "$fx/two_inputs.onnx" --input "a=$fx/a.npy"
 check "existing output refused" 1 "exists; pass --force" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --output-dir out1
 check "existing output with --force" 0 "" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --output-dir out1 --force
@@ -54,8 +56,17 @@ check "input not a .npy" 1 "not a .npy file" -- "$kite" run "$fx/tiny.onnx" --in
 check "input file missing" 1 "does not exist" -- "$kite" run "$fx/tiny.onnx" --input nothing.npy
 check "image input and top-k with labels" 0 "^ 1 .*(cat|dog|bird|fish|frog)" -- "$kite" run "$fx/tiny.onnx" --input "$fx/photo.png" --top 3 --labels "$fx/labels.txt"
 check "top-k prints k rows" 0 "^ 3 " -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --top 3
+check "top-k ranks NaN scores last" 0 "^ 1 +2 +15" -- "$kite" run "$fx/two_inputs.onnx" --input "a=$fx/a_nan.npy" --input "b=$fx/b.npy" --top 1
 check "bad --std" 1 "must not be 0" -- "$kite" run "$fx/tiny.onnx" --input "$fx/photo.png" --std 0 1 1
 check "corrupt image" 1 "cannot decode image" -- bash -c "cp '$fx/labels.txt' fake.png && '$kite' run '$fx/tiny.onnx' --input fake.png"
+
+check "outputs whose file names clash" 0 "" -- "$kite" run "$fx/clashing_outputs.onnx" --input "$fx/x4.npy" -o clash
+expect "clashing outputs both written" /usr/bin/python3 -c "
+import glob, numpy as np
+files = sorted(glob.glob('clash/*.npy'))
+assert len(files) == 2, files
+got = sorted(tuple(np.load(f)) for f in files)
+assert got == [(-1, 2, -3, 4), (0, 2, 0, 4)], got"
 
 # --- bad models
 check "truncated model" 1 "not a valid ONNX model" -- "$kite" run "$fx/truncated.onnx" --input "$fx/image.npy"

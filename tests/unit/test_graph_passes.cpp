@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "graph_fixtures.h"
+#include "op_test_util.h"
 #include "kite/model.h"
 #include "passes/passes.h"
 
@@ -69,6 +70,15 @@ TEST(ValidateGraph, RejectsBadIndicesCyclesAndArity) {
   Graph arity = test::tiny_cnn();
   arity.nodes[1].inputs.push_back(arity.inputs[0]);  // Relu takes one input
   EXPECT_THROW(prepare_graph(arity), Error);
+}
+
+TEST(ValidateGraph, GraphInputShapesMustBeValid) {
+  for (Shape bad : {Shape{1, 3, -8, 8}, Shape{int64_t{1} << 40, int64_t{1} << 40, 8, 8}}) {
+    Graph g = test::tiny_cnn();
+    g.values[static_cast<size_t>(g.inputs[0])].shape = bad;
+    std::string msg = test::error_of([&] { prepare_graph(g); });
+    EXPECT_NE(msg.find("graph input 'image'"), std::string::npos) << msg;
+  }
 }
 
 TEST(ValidateGraph, ReordersNodesTopologically) {

@@ -7,16 +7,14 @@
 #include "format/kite_file.h"
 #include "graph_fixtures.h"
 #include "kite/session.h"
+#include "op_test_util.h"
 
 namespace kite {
 namespace {
 
-std::string temp_path(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+using test::slurp;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+std::string temp_path(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
 
 Tensor run(const Model& m) {
   Session s(m);
@@ -31,7 +29,9 @@ TEST(KiteFormat, RoundTripGivesIdenticalOutputsAndAlignedWeights) {
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
   Model loaded = Model::load_kite(path);
   for (const Value& v : loaded.graph().values)
-    if (v.constant) EXPECT_EQ(reinterpret_cast<uintptr_t>(v.constant->raw()) % 64, 0u) << v.name;
+    if (v.constant) {
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(v.constant->raw()) % 64, 0u) << v.name;
+    }
   Tensor a = run(original), b = run(loaded);
   ASSERT_EQ(a.shape(), b.shape());
   EXPECT_EQ(std::memcmp(a.raw(), b.raw(), a.nbytes()), 0);

@@ -3,16 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "format/kite_file.h"
 #include "io/npy.h"
 #include "kite/onnx.h"
+#include "op_test_util.h"
 
 namespace fs = std::filesystem;
 
 namespace kite {
 namespace {
+
+using test::slurp;
 
 std::vector<std::string> files_in(const std::string& loader) {
   std::vector<std::string> out;
@@ -21,11 +23,6 @@ std::vector<std::string> files_in(const std::string& loader) {
     for (const auto& e : fs::directory_iterator(dir))
       if (e.is_regular_file()) out.push_back(e.path().string());
   return out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 template <typename Load>

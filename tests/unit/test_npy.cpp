@@ -2,19 +2,16 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "io/npy.h"
+#include "op_test_util.h"
 
 namespace kite {
 namespace {
 
-std::string data_path(const std::string& name) { return std::string(KITE_TEST_DATA_DIR) + "/npy/" + name; }
+using test::slurp;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+std::string data_path(const std::string& name) { return std::string(KITE_TEST_DATA_DIR) + "/npy/" + name; }
 
 TEST(Npy, ReadsFilesWrittenByNumPy) {
   Tensor f = read_npy(data_path("f32_2x3.npy"));
@@ -64,6 +61,15 @@ TEST(Npy, RejectsFortranOrderAndUnknownTypes) {
   std::string complex = bytes;
   complex.replace(complex.find("<f4"), 3, "<c8");
   EXPECT_THROW(parse_npy(complex.data(), complex.size(), "c.npy"), Error);
+  // The message lists what kite does read (it once said "use float32" for every dtype).
+  std::string half = bytes;
+  half.replace(half.find("<f4"), 3, "<f2");
+  try {
+    parse_npy(half.data(), half.size(), "h.npy");
+    ADD_FAILURE() << "float16 .npy accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("int64"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Npy, RejectsHugeShapeWithoutAllocating) {

@@ -1,33 +1,41 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "kite/onnx.h"
 #include "kite/session.h"
 #include "graph/graph.h"
+#include "onnx/onnx_messages.h"
 #include "onnx/protobuf_reader.h"
+#include "op_test_util.h"
 
 namespace kite {
 namespace {
+
+using test::error_of;
+using test::slurp;
 
 std::string onnx_test_model(const std::string& test) {
   const char* env = std::getenv("KITE_ONNX_TESTDATA");
   return std::string(env ? env : KITE_ONNX_TESTDATA_DEFAULT) + "/node/" + test + "/model.onnx";
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+// Wire-format pieces for hand-made TensorProtos.
+std::string varint(uint64_t v) {
+  std::string out;
+  for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  out.push_back(static_cast<char>(v));
+  return out;
 }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+std::string int_field(uint32_t field, uint64_t v) { return varint(field << 3) + varint(v); }
+std::string bytes_field(uint32_t field, const std::string& bytes) {
+  return varint(field << 3 | 2) + varint(bytes.size()) + bytes;
+}
+// TensorProto fields: 1 dims, 2 data_type, 8 name, 9 raw_data.
+std::string tensor_proto(const std::string& name, int data_type, const std::vector<int64_t>& dims) {
+  std::string out;
+  for (int64_t d : dims) out += int_field(1, static_cast<uint64_t>(d));
+  return out + int_field(2, static_cast<uint64_t>(data_type)) + bytes_field(8, name);
 }
 
 TEST(ProtobufReader, DecodesVarintsAndRejectsOverlongOnes) {
@@ -75,6 +83,21 @@ TEST(OnnxImport, NotAModelSaysSo) {
   EXPECT_NE(msg.find("notes.txt"), std::string::npos) << msg;
   EXPECT_NE(msg.find("not a valid ONNX model"), std::string::npos) << msg;
   EXPECT_NE(error_of([] { import_onnx("/nonexistent/model.onnx"); }).find("cannot open"), std::string::npos);
+}
+
+// A shape whose values are missing must be refused before the tensor is allocated: a few bytes
+// of file must not make kite ask for petabytes.
+TEST(OnnxTensor, ValueCountIsCheckedBeforeAllocating) {
+  std::string proto = tensor_proto("w", onnx::kOnnxFloat, {int64_t{1} << 50});
+  std::string msg = error_of([&] { onnx::parse_tensor(proto); });
+  EXPECT_NE(msg.find("tensor 'w' has 0 values"), std::string::npos) << msg;
+}
+
+TEST(OnnxTensor, UnsupportedDataTypeNamesTheTensor) {
+  std::string proto = tensor_proto("bf16_weight", 16, {2}) + bytes_field(9, std::string(4, '\0'));
+  std::string msg = error_of([&] { onnx::parse_tensor(proto); });
+  EXPECT_NE(msg.find("'bf16_weight'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("data type 16"), std::string::npos) << msg;
 }
 
 TEST(OnnxImport, LoadModelChoosesTheFormatByContent) {

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <string>
 
 #include "op_test_util.h"
@@ -12,44 +11,16 @@
 namespace kite {
 namespace {
 
+using test::expect_error;
+using test::filled;
+using test::iota;
 using test::max_abs_diff;
 using test::OpCase;
+using test::param;
+using test::random_tensor;
+using test::ravel;
 using test::run_op;
-
-Tensor random_tensor(const Shape& shape, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  Tensor t(DType::f32, shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
-
-Tensor iota(const Shape& shape) {
-  Tensor t(DType::f32, shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = static_cast<float>(i);
-  return t;
-}
-
-Tensor filled(const Shape& shape, float value) {
-  Tensor t(DType::f32, shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = value;
-  return t;
-}
-
-std::vector<int64_t> unravel(int64_t flat, const Shape& shape) {
-  std::vector<int64_t> index(shape.size());
-  for (size_t d = shape.size(); d-- > 0;) {
-    index[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  return index;
-}
-
-int64_t ravel(const std::vector<int64_t>& index, const Shape& shape) {
-  int64_t flat = 0;
-  for (size_t d = 0; d < shape.size(); ++d) flat = flat * shape[d] + index[d];
-  return flat;
-}
+using test::unravel;
 
 double dot(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(a.shape(), b.shape());
@@ -64,10 +35,6 @@ struct ConvParams {
 };
 
 size_t spatial_rank(const Tensor& x) { return static_cast<size_t>(x.rank() - 2); }
-
-int64_t param(const std::vector<int64_t>& values, size_t d, int64_t fallback) {
-  return values.empty() ? fallback : values[d];
-}
 
 // Conv straight from the ONNX definition: every output element sums over its window, skipping
 // positions in the padding. Accumulates in double.
@@ -121,16 +88,6 @@ Tensor run_conv(const Tensor& x, const Tensor& w, const ConvParams& p, const Ten
   std::vector<Tensor> inputs{x, w};
   if (!b.empty()) inputs.push_back(b);
   return run_op(conv_case("Conv", inputs, p))[0];
-}
-
-// Runs `c` expecting a kite::Error whose message contains `fragment`.
-void expect_error(const OpCase& c, const std::string& fragment) {
-  try {
-    run_op(c);
-    ADD_FAILURE() << c.op << " accepted a bad case; expected an error mentioning '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << "message: " << e.what();
-  }
 }
 
 // --- Conv: hand-computed ------------------------------------------------------------------

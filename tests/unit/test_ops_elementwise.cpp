@@ -11,37 +11,21 @@
 namespace kite {
 namespace {
 
+using test::expect_error;
+using test::expect_ints;
+using test::f32;
+using test::make_case;
 using test::max_abs_diff;
 using test::OpCase;
 using test::run_op;
-
-Tensor f32(Shape shape, const std::vector<float>& values) { return Tensor::from_floats(std::move(shape), values); }
-Tensor s64(Shape shape, const std::vector<int64_t>& values) { return Tensor::from_int64s(std::move(shape), values); }
-Tensor s32(Shape shape, const std::vector<int32_t>& values) {
-  Tensor t(DType::s32, std::move(shape));
-  for (size_t i = 0; i < values.size(); ++i) t.data<int32_t>()[i] = values[i];
-  return t;
-}
-
-OpCase make_case(const std::string& op, std::vector<Tensor> inputs, int opset = 17) {
-  OpCase c;
-  c.op = op;
-  c.inputs = std::move(inputs);
-  c.opset = opset;
-  return c;
-}
+using test::s32;
+using test::s64;
 
 // Runs a one-input f32 op on `x` and returns its output.
 Tensor run_unary(const std::string& op, const Tensor& x, const Attributes& attrs = {}) {
   OpCase c = make_case(op, {x});
   c.attrs = attrs;
   return run_op(c)[0];
-}
-
-void expect_ints(const Tensor& t, DType dtype, const Shape& shape, const std::vector<int64_t>& values) {
-  EXPECT_EQ(t.dtype(), dtype);
-  EXPECT_EQ(t.shape(), shape);
-  EXPECT_EQ(tensor_ints(t), values);
 }
 
 constexpr float kTol = 1e-6f;
@@ -431,10 +415,30 @@ TEST(OpCast, FloatToHalfRoundsToNearestEvenAndBack) {
   EXPECT_EQ(back.data<float>()[4], 5.960464477539063e-8f);
 }
 
+TEST(OpCast, BoolBytesOtherThanZeroOrOneReadAsTrue) {
+  // A model file may hold any byte in a bool tensor; it means true, never the byte's value.
+  Tensor b(DType::boolean, {2});
+  static_cast<uint8_t*>(b.raw_mutable())[0] = 2;
+  expect_ints(run_cast(b, 7), DType::s64, {2}, {1, 0});
+  EXPECT_EQ(max_abs_diff(run_cast(b, 1), f32({2}, {1, 0})), 0.f);
+}
+
 TEST(OpCast, RejectsUnsupportedTargets) {
   EXPECT_THROW(run_cast(f32({1}, {1}), 16), Error);                 // bfloat16
   EXPECT_THROW(run_cast(f32({1}, {1}), 8), Error);                  // string
   EXPECT_THROW(run_op(make_case("Cast", {f32({1}, {1})})), Error);  // no 'to'
+}
+
+// --- Dropout ---
+
+TEST(OpDropout, InferenceModeIsTheIdentity) {
+  OpCase c = make_case("Dropout", {f32({2}, {1, 2}), f32({}, {0.5f}), Tensor(DType::boolean, {})}, 13);
+  EXPECT_EQ(max_abs_diff(run_op(c)[0], f32({2}, {1, 2})), 0.f);
+}
+
+TEST(OpDropout, TrainingModeMustBeAScalar) {
+  OpCase empty = make_case("Dropout", {f32({2}, {1, 2}), Tensor(), Tensor(DType::boolean, {0})}, 13);
+  expect_error(empty, "training_mode");
 }
 
 }  // namespace

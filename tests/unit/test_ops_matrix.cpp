@@ -2,7 +2,6 @@
 // the definitions (explicit transposes, NumPy broadcasting spelled out), and error cases.
 #include <gtest/gtest.h>
 
-#include <random>
 #include <string>
 #include <utility>
 
@@ -11,33 +10,12 @@
 namespace kite {
 namespace {
 
+using test::expect_error;
+using test::make_case;
 using test::max_abs_diff;
 using test::OpCase;
+using test::random_tensor;
 using test::run_op;
-
-Tensor random_tensor(const Shape& shape, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  Tensor t(DType::f32, shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
-
-OpCase simple_case(const char* op, std::vector<Tensor> inputs) {
-  OpCase c;
-  c.op = op;
-  c.inputs = std::move(inputs);
-  return c;
-}
-
-void expect_error(const OpCase& c, const std::string& fragment) {
-  try {
-    run_op(c);
-    ADD_FAILURE() << c.op << " accepted a bad case; expected an error mentioning '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << "message: " << e.what();
-  }
-}
 
 float at(const Tensor& t, int64_t r, int64_t c) { return t.data<float>()[r * t.dim(1) + c]; }
 
@@ -52,7 +30,7 @@ Tensor transposed(const Tensor& t) {
 
 OpCase gemm_case(const std::vector<Tensor>& inputs, bool trans_a = false, bool trans_b = false, float alpha = 1,
                  float beta = 1) {
-  OpCase c = simple_case("Gemm", inputs);
+  OpCase c = make_case("Gemm", inputs);
   if (trans_a) c.attrs.set_int("transA", 1);
   if (trans_b) c.attrs.set_int("transB", 1);
   if (alpha != 1) c.attrs.set_float("alpha", alpha);
@@ -124,7 +102,7 @@ TEST(GemmErrors, ShapesAndFlags) {
 
 // --- MatMul -------------------------------------------------------------------------------
 
-Tensor matmul(const Tensor& a, const Tensor& b) { return run_op(simple_case("MatMul", {a, b}))[0]; }
+Tensor matmul(const Tensor& a, const Tensor& b) { return run_op(make_case("MatMul", {a, b}))[0]; }
 
 TEST(MatMul, HandComputed) {
   Tensor a = Tensor::from_floats({2, 3}, {1, 2, 3, 4, 5, 6});
@@ -201,12 +179,12 @@ TEST(MatMul, BatchBroadcastMatchesBruteForce) {
 }
 
 TEST(MatMulErrors, ShapesAndTypes) {
-  expect_error(simple_case("MatMul", {random_tensor({2, 3}, 1), random_tensor({4, 2}, 2)}), "inner dimensions 3 and 4 differ");
-  expect_error(simple_case("MatMul", {random_tensor({3}, 1), random_tensor({2}, 2)}), "inner dimensions 3 and 2 differ");
-  expect_error(simple_case("MatMul", {random_tensor({2, 2, 3}, 1), random_tensor({3, 3, 2}, 2)}), "cannot be broadcast");
-  expect_error(simple_case("MatMul", {Tensor::from_floats({}, {1}), random_tensor({2}, 2)}), "rank >= 1");
-  expect_error(simple_case("MatMul", {random_tensor({2}, 1), Tensor()}), "B");
-  expect_error(simple_case("MatMul", {Tensor::from_int64s({1}, {1}), Tensor::from_int64s({1}, {1})}), "must be f32");
+  expect_error(make_case("MatMul", {random_tensor({2, 3}, 1), random_tensor({4, 2}, 2)}), "inner dimensions 3 and 4 differ");
+  expect_error(make_case("MatMul", {random_tensor({3}, 1), random_tensor({2}, 2)}), "inner dimensions 3 and 2 differ");
+  expect_error(make_case("MatMul", {random_tensor({2, 2, 3}, 1), random_tensor({3, 3, 2}, 2)}), "cannot be broadcast");
+  expect_error(make_case("MatMul", {Tensor::from_floats({}, {1}), random_tensor({2}, 2)}), "rank >= 1");
+  expect_error(make_case("MatMul", {random_tensor({2}, 1), Tensor()}), "B");
+  expect_error(make_case("MatMul", {Tensor::from_int64s({1}, {1}), Tensor::from_int64s({1}, {1})}), "must be f32");
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <random>
 #include <string>
 #include <utility>
 
@@ -15,54 +14,21 @@
 namespace kite {
 namespace {
 
+using test::expect_error;
+using test::make_case;
 using test::max_abs_diff;
 using test::OpCase;
+using test::param;
+using test::random_tensor;
+using test::ravel;
 using test::run_op;
-
-Tensor random_tensor(const Shape& shape, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  Tensor t(DType::f32, shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
+using test::unravel;
 
 // 1, 2, 3, ... in row-major order.
 Tensor counting(const Shape& shape) {
   Tensor t(DType::f32, shape);
   for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = static_cast<float>(i + 1);
   return t;
-}
-
-std::vector<int64_t> unravel(int64_t flat, const Shape& shape) {
-  std::vector<int64_t> index(shape.size());
-  for (size_t d = shape.size(); d-- > 0;) {
-    index[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  return index;
-}
-
-int64_t ravel(const std::vector<int64_t>& index, const Shape& shape) {
-  int64_t flat = 0;
-  for (size_t d = 0; d < shape.size(); ++d) flat = flat * shape[d] + index[d];
-  return flat;
-}
-
-OpCase simple_case(const char* op, std::vector<Tensor> inputs) {
-  OpCase c;
-  c.op = op;
-  c.inputs = std::move(inputs);
-  return c;
-}
-
-void expect_error(const OpCase& c, const std::string& fragment) {
-  try {
-    run_op(c);
-    ADD_FAILURE() << c.op << " accepted a bad case; expected an error mentioning '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << "message: " << e.what();
-  }
 }
 
 // --- Brute-force pooling ------------------------------------------------------------------
@@ -72,10 +38,6 @@ struct PoolParams {
   bool ceil_mode = false;
   bool count_include_pad = false;
 };
-
-int64_t param(const std::vector<int64_t>& values, size_t d, int64_t fallback) {
-  return values.empty() ? fallback : values[d];
-}
 
 // The ONNX output-length formula, evaluated in floating point as the specification writes it.
 int64_t pooled_length(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t pad_begin,
@@ -311,19 +273,19 @@ TEST(PoolErrors, BadAttributes) {
 
 TEST(GlobalPool, ReduceEachPlane) {
   Tensor x = Tensor::from_floats({1, 2, 2, 2}, {1, 2, 3, 6, -1, -5, -2, -4});
-  std::vector<Tensor> avg = run_op(simple_case("GlobalAveragePool", {x}));
-  std::vector<Tensor> max = run_op(simple_case("GlobalMaxPool", {x}));
+  std::vector<Tensor> avg = run_op(make_case("GlobalAveragePool", {x}));
+  std::vector<Tensor> max = run_op(make_case("GlobalMaxPool", {x}));
   EXPECT_EQ(max_abs_diff(avg[0], Tensor::from_floats({1, 2, 1, 1}, {3, -3})), 0.f);
   EXPECT_EQ(max_abs_diff(max[0], Tensor::from_floats({1, 2, 1, 1}, {6, -1})), 0.f);
-  std::vector<Tensor> three_d = run_op(simple_case("GlobalAveragePool", {counting({2, 1, 2, 1, 3})}));
+  std::vector<Tensor> three_d = run_op(make_case("GlobalAveragePool", {counting({2, 1, 2, 1, 3})}));
   EXPECT_EQ(max_abs_diff(three_d[0], Tensor::from_floats({2, 1, 1, 1, 1}, {3.5f, 9.5f})), 0.f);
-  expect_error(simple_case("GlobalMaxPool", {counting({2, 3})}), "spatial dim");
+  expect_error(make_case("GlobalMaxPool", {counting({2, 3})}), "spatial dim");
 }
 
 // --- LRN ----------------------------------------------------------------------------------
 
 OpCase lrn_case(const Tensor& x, int64_t size, float alpha, float beta, float bias) {
-  OpCase c = simple_case("LRN", {x});
+  OpCase c = make_case("LRN", {x});
   c.attrs.set_int("size", size);
   c.attrs.set_float("alpha", alpha);
   c.attrs.set_float("beta", beta);
@@ -349,7 +311,7 @@ TEST(LRN, SquareSumOverTheChannelWindow) {
 }
 
 TEST(LRN, DefaultsAndErrors) {
-  OpCase c = simple_case("LRN", {Tensor::from_floats({1, 1, 1}, {10})});
+  OpCase c = make_case("LRN", {Tensor::from_floats({1, 1, 1}, {10})});
   c.attrs.set_int("size", 1);
   float want = 10 / std::pow(1 + 1e-4f * 100, 0.75f);
   EXPECT_NEAR(run_op(c)[0].data<float>()[0], want, 1e-5);
@@ -499,15 +461,15 @@ TEST(Resize, TfCropAndResize) {
 
 TEST(Resize, Opset10) {
   // Resize-10: asymmetric coordinates, floor when upsampling, ceil when downsampling.
-  OpCase up = simple_case("Resize", {two_by_two(), Tensor::from_floats({4}, {1, 1, 2, 3})});
+  OpCase up = make_case("Resize", {two_by_two(), Tensor::from_floats({4}, {1, 1, 2, 3})});
   up.opset = 10;
   Tensor want = Tensor::from_floats({1, 1, 4, 6}, {1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2,
                                                    3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4});
   EXPECT_EQ(max_abs_diff(run_resize(up), want), 0.f);
-  OpCase down = simple_case("Resize", {two_by_four(), Tensor::from_floats({4}, {1, 1, 0.6f, 0.6f})});
+  OpCase down = make_case("Resize", {two_by_four(), Tensor::from_floats({4}, {1, 1, 0.6f, 0.6f})});
   down.opset = 10;
   EXPECT_EQ(max_abs_diff(run_resize(down), Tensor::from_floats({1, 1, 1, 2}, {1, 3})), 0.f);
-  OpCase linear = simple_case("Resize", {two_by_two(), Tensor::from_floats({4}, {1, 1, 2, 2})});
+  OpCase linear = make_case("Resize", {two_by_two(), Tensor::from_floats({4}, {1, 1, 2, 2})});
   linear.opset = 10;
   linear.attrs.set_string("mode", "linear");
   Tensor want_linear = Tensor::from_floats({1, 1, 4, 4}, {1, 1.5f, 2, 2, 2, 2.5f, 3, 3, 3, 3.5f, 4, 4, 3, 3.5f, 4, 4});

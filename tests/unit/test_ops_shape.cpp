@@ -10,46 +10,20 @@
 namespace kite {
 namespace {
 
+using test::expect_floats;
+using test::expect_ints;
+using test::f32;
+using test::iota;
+using test::ints;
+using test::make_case;
 using test::max_abs_diff;
 using test::OpCase;
 using test::run_op;
+using test::s32;
+using test::s64;
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-
-Tensor f32(Shape shape, const std::vector<float>& values) { return Tensor::from_floats(std::move(shape), values); }
-Tensor s64(Shape shape, const std::vector<int64_t>& values) { return Tensor::from_int64s(std::move(shape), values); }
-// A 1-D int64 tensor, the form of most shape-defining inputs.
-Tensor ints(const std::vector<int64_t>& values) { return s64({static_cast<int64_t>(values.size())}, values); }
-Tensor s32(Shape shape, const std::vector<int32_t>& values) {
-  Tensor t(DType::s32, std::move(shape));
-  for (size_t i = 0; i < values.size(); ++i) t.data<int32_t>()[i] = values[i];
-  return t;
-}
-// 0, 1, 2, ... in the given shape.
-Tensor iota(Shape shape) {
-  Tensor t(DType::f32, std::move(shape));
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = static_cast<float>(i);
-  return t;
-}
-
-OpCase make_case(const std::string& op, std::vector<Tensor> inputs, int opset = 17) {
-  OpCase c;
-  c.op = op;
-  c.inputs = std::move(inputs);
-  c.opset = opset;
-  return c;
-}
-
-void expect_floats(const Tensor& t, const Shape& shape, const std::vector<float>& values) {
-  EXPECT_EQ(max_abs_diff(t, f32(shape, values)), 0.f);
-}
-
-void expect_ints(const Tensor& t, const Shape& shape, const std::vector<int64_t>& values) {
-  EXPECT_EQ(t.dtype(), DType::s64);
-  EXPECT_EQ(t.shape(), shape);
-  EXPECT_EQ(tensor_ints(t), values);
-}
 
 // --- Concat ---
 

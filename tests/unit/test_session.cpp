@@ -1,19 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <new>
+
 #include "graph_fixtures.h"
 #include "kite/session.h"
+#include "op_test_util.h"
 
 namespace kite {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(Session, RunsAndIsDeterministic) {
   Model m = Model::from_graph(test::tiny_cnn());
@@ -38,6 +34,33 @@ TEST(Session, InputErrorsAreClear) {
   EXPECT_NE(error_of([&] { s.run({{"image", Tensor(DType::s64, {1, 3, 8, 8})}}); }).find("must be f32"),
             std::string::npos);
   EXPECT_NE(error_of([&] { s.run({{"image", good}, {"image", good}}); }).find("given twice"), std::string::npos);
+}
+
+// An output too large to allocate is a kite::Error naming the node, not a bare std::bad_alloc.
+TEST(Session, OutOfMemoryNamesTheNode) {
+  Graph g;
+  int shape = g.add_constant("shape", Tensor::from_int64s({1}, {int64_t{1} << 55}));  // 128 PiB of f32
+  Value out;
+  out.name = "huge";
+  int y = g.add_value(out);
+  Node fill;
+  fill.op = "ConstantOfShape";
+  fill.name = "fill";
+  fill.inputs = {shape};
+  fill.outputs = {y};
+  g.nodes.push_back(fill);
+  g.outputs.push_back(y);
+  Model m = Model::from_graph(std::move(g));  // too large to fold: computed when the session runs
+  Session s(m);
+  std::string msg = error_of([&] { s.run({}); });
+  EXPECT_NE(msg.find("ConstantOfShape node 'fill'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("out of memory"), std::string::npos) << msg;
+}
+
+// A byte count within 64 of SIZE_MAX must not wrap around when rounded up to the alignment
+// (which allocated 64 bytes for a tensor of 2^61 - 1 int64s).
+TEST(Tensor, ByteSizeNearTheLimitIsNotRoundedDown) {
+  EXPECT_THROW(Tensor(DType::s64, {(int64_t{1} << 61) - 1}), std::bad_alloc);
 }
 
 }  // namespace

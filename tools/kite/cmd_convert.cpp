@@ -13,7 +13,7 @@ Command add_convert_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("convert", "Write a model as a .kite file (memory-mappable, aligned weights)");
-  sub->add_option("model", o->model, "Input model (.onnx or .kite)")->required();
+  sub->add_option("model", o->model, "Input model (.onnx, .kite or zoo:NAME?knob=value)")->required();
   sub->add_option("-o,--output", o->output, "Output .kite file")->required();
   sub->add_flag("-f,--force", o->force, "Overwrite the output file if it exists");
   return [o] {

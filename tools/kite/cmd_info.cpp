@@ -60,10 +60,10 @@ Command add_info_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("info", "Print each layer's output shape, parameters and MACs, and totals");
-  sub->add_option("model", o->model, "Model (.onnx or .kite)")->required();
+  sub->add_option("model", o->model, "Model (.onnx, .kite or zoo:NAME?knob=value)")->required();
   sub->add_flag("--json", o->json, "Print one JSON object instead of a table");
   return [o] {
-    Model model = load_model_argument(o->model);
+    Model model = load_model_argument(o->model, ModelUse::kInspect);
     std::vector<LayerStats> rows = model.layer_stats();
     if (o->json) print_json(rows);
     else print_table(model, rows);

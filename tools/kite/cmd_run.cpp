@@ -141,7 +141,7 @@ void run(const RunOptions& o) {
 Command add_run_command(CLI::App& app) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* sub = app.add_subcommand("run", "Run a model on .npy or image inputs");
-  sub->add_option("model", o->model, "Model (.onnx or .kite)")->required();
+  sub->add_option("model", o->model, "Model (.onnx, .kite or zoo:NAME?knob=value)")->required();
   sub->add_option("-i,--input", o->inputs, "Input: FILE.npy, IMAGE.jpg|.png, or NAME=FILE (repeat per input)")->required();
   sub->add_option("-o,--output-dir", o->output_dir, "Write each output as DIR/<output name>.npy");
   sub->add_option("--top", o->top, "Print the K largest scores of the first output")->check(CLI::PositiveNumber);

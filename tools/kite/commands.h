@@ -11,5 +11,6 @@ using Command = std::function<void()>;
 Command add_run_command(CLI::App& app);
 Command add_info_command(CLI::App& app);
 Command add_convert_command(CLI::App& app);
+Command add_zoo_command(CLI::App& app);
 
 }  // namespace kite::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add(kite::cli::add_run_command);
   add(kite::cli::add_info_command);
   add(kite::cli::add_convert_command);
+  add(kite::cli::add_zoo_command);
 
   try {
     app.parse(argc, argv);

@@ -3,10 +3,12 @@
 #include <filesystem>
 
 #include "kite/onnx.h"
+#include "kite/zoo.h"
 
 namespace kite::cli {
 
-Model load_model_argument(const std::string& argument) {
+Model load_model_argument(const std::string& argument, ModelUse use) {
+  if (is_zoo_spec(argument)) return zoo_model(argument, use == ModelUse::kRun ? Calibration::kOn : Calibration::kOff);
   KITE_CHECK(std::filesystem::exists(argument), "model file '", argument, "' does not exist");
   return load_model(argument);
 }
