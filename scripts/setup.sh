@@ -13,10 +13,18 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime, the peer kite is checked and measured against: npm's onnxruntime-node ships its
+# CPU library. Its install script only fetches GPU add-ons, which kite does not use.
+cd "$(dirname "$0")/ort"
+if [ ! -d node_modules/onnxruntime-node ]; then
+  command -v npm >/dev/null || { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq nodejs npm; }
+  ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install --no-audit --no-fund --ignore-scripts
 fi

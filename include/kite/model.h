@@ -7,7 +7,7 @@
 //   auto outputs = session.run({{model.inputs()[0].name, input}});
 //   const float* scores = outputs[0].second.data<float>();
 //
-// Model::load reads kite's own .kite file (memory-mapped: the weights are not copied) and needs
+// Model::load_kite reads kite's own .kite file (memory-mapped: the weights are not copied) and needs
 // nothing beyond the C++ standard library; ONNX import lives in the separate kite_onnx library.
 #pragma once
 #include <memory>

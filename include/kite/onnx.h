@@ -1,4 +1,5 @@
-// ONNX import (library kite_onnx, which links protobuf; the runtime library does not).
+// ONNX import (library kite_onnx: its own bounds-checked protobuf wire-format reader, no protobuf
+// library).
 #pragma once
 #include <string>
 

@@ -1,5 +1,6 @@
-// kite::Session: runs a Model. Create one per thread that runs inferences; a Session keeps its
-// intermediate buffers between runs.
+// kite::Session: runs a Model. Create one per thread that runs inferences. (The reference
+// executor allocates each intermediate tensor when its node runs and frees it after its last
+// reader; it keeps no buffers between runs.)
 #pragma once
 #include <memory>
 #include <string>

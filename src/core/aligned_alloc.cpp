@@ -1,12 +1,15 @@
 #include "core/aligned_alloc.h"
 
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
 namespace kite {
 
 std::shared_ptr<void> allocate_aligned(size_t bytes) {
+  // Rounding a size within kAlignment of SIZE_MAX up would wrap around to a tiny allocation.
+  if (bytes > SIZE_MAX - kAlignment) throw std::bad_alloc();
   size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   if (rounded == 0) rounded = kAlignment;
   void* p = std::aligned_alloc(kAlignment, rounded);

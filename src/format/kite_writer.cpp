@@ -1,4 +1,6 @@
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "format/kite_file.h"
@@ -20,7 +22,7 @@ class KiteWriter {
     b_.Finish(build_model(), "KITE");
     std::string tmp = path + ".tmp";
     try {
-      write_file(tmp);
+      write_file(tmp, path);
     } catch (...) {
       std::remove(tmp.c_str());
       throw;
@@ -73,9 +75,10 @@ class KiteWriter {
                            b_.CreateVector(g_.outputs));
   }
 
-  void write_file(const std::string& path) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    KITE_CHECK(out, "cannot create '", path, "'");
+  // Writes `tmp`; errors name `path`, the file the user asked for.
+  void write_file(const std::string& tmp, const std::string& path) {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    KITE_CHECK(out, "cannot write '", path, "': ", std::strerror(errno));
     uint64_t fb_size = b_.GetSize();
     out.write(kKiteMagic, sizeof kKiteMagic);
     out.write(reinterpret_cast<const char*>(&fb_size), sizeof fb_size);

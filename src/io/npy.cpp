@@ -1,5 +1,6 @@
 #include "io/npy.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -24,7 +25,8 @@ DType dtype_from_descr(const std::string& d, const std::string& source) {
   if (d == "|i1") return DType::s8;
   if (d == "|u1") return DType::u8;
   if (d == "|b1") return DType::boolean;
-  fail(source, ": .npy dtype '", d, "' is not supported (use float32)");
+  fail(source, ": .npy dtype '", d, "' is not supported (kite reads float32, float64, int8, uint8, int32, int64 "
+       "and bool, little-endian)");
 }
 
 const char* descr_from_dtype(DType t) {
@@ -129,7 +131,7 @@ void write_npy(const std::string& path, const Tensor& t) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    KITE_CHECK(out, "cannot create '", tmp, "'");
+    KITE_CHECK(out, "cannot write '", path, "': ", std::strerror(errno));
     uint16_t len = static_cast<uint16_t>(header.size());
     out.write(kNpyMagic, kNpyMagicBytes);
     out.put(1).put(0);

@@ -21,7 +21,7 @@ std::string node_name(const onnx::NodeProto& n, size_t index) {
 }
 
 // The tensor a Constant node defines, from whichever of its value attributes it uses.
-Tensor constant_node_value(const onnx::NodeProto& n) {
+Tensor constant_node_value(const onnx::NodeProto& n, const std::string& name) {
   const Attributes& a = n.attributes;
   if (a.has("value")) return a.get_tensor("value");
   if (a.has("value_float")) return Tensor::from_floats({}, {a.get_float("value_float", 0.f)});
@@ -34,7 +34,7 @@ Tensor constant_node_value(const onnx::NodeProto& n) {
     std::vector<int64_t> v = a.get_ints("value_ints", {});
     return Tensor::from_int64s({static_cast<int64_t>(v.size())}, v);
   }
-  fail("Constant node '", n.name, "' has no value kite can read (sparse or string constants are not supported)");
+  fail("Constant node '", name, "' has no value kite can read (sparse or string constants are not supported)");
 }
 
 class GraphBuilder {
@@ -80,8 +80,8 @@ class GraphBuilder {
 
   void add_node(const onnx::NodeProto& n, size_t index) {
     if (n.op_type == "Constant") {
-      KITE_CHECK(n.outputs.size() == 1, "Constant node '", n.name, "' must have one output");
-      define(n.outputs[0], graph_.add_constant(n.outputs[0], constant_node_value(n)));
+      KITE_CHECK(n.outputs.size() == 1, "Constant node '", node_name(n, index), "' must have one output");
+      define(n.outputs[0], graph_.add_constant(n.outputs[0], constant_node_value(n, node_name(n, index))));
       return;
     }
     Node node;

@@ -57,7 +57,12 @@ void copy_converted(Tensor& t, const std::vector<Source>& src) {
 
 Tensor tensor_from_fields(const TensorFields& f, const std::string& name) {
   KITE_CHECK(!f.external, "tensor '", name, "' keeps its data in an external file; kite needs it inside the .onnx");
-  DType dtype = dtype_from_onnx(f.data_type);
+  DType dtype;
+  try {
+    dtype = dtype_from_onnx(f.data_type);
+  } catch (const Error& e) {
+    fail("tensor '", name, "': ", e.what());
+  }
   // Sizes are checked against the data present before anything is allocated, so a corrupt
   // shape cannot make kite allocate gigabytes.
   size_t count = static_cast<size_t>(shape_numel(f.dims));
@@ -68,20 +73,30 @@ Tensor tensor_from_fields(const TensorFields& f, const std::string& name) {
     if (count) std::memcpy(t.raw_mutable(), f.raw.data(), f.raw.size());
     return t;
   }
-  auto check_count = [&](size_t have) {
-    KITE_CHECK(have == count, "tensor '", name, "' has ", have, " values, its shape ", shape_to_string(f.dims),
-               " needs ", count);
-  };
+  // The typed field each dtype's values arrive in (int32_data carries the small types too).
+  size_t have = 0;
+  switch (dtype) {
+    case DType::f32: have = f.floats.size(); break;
+    case DType::f64: have = f.doubles.size(); break;
+    case DType::s64: have = f.int64s.size(); break;
+    case DType::s32:
+    case DType::s8:
+    case DType::u8:
+    case DType::f16:
+    case DType::boolean: have = f.int32s.size(); break;
+  }
+  KITE_CHECK(have == count, "tensor '", name, "' has ", have, " values, its shape ", shape_to_string(f.dims),
+             " needs ", count);
   Tensor t(dtype, f.dims);
   switch (dtype) {
-    case DType::f32: check_count(f.floats.size()); copy_converted<float>(t, f.floats); break;
-    case DType::f64: check_count(f.doubles.size()); copy_converted<double>(t, f.doubles); break;
-    case DType::s64: check_count(f.int64s.size()); copy_converted<int64_t>(t, f.int64s); break;
-    case DType::s32: check_count(f.int32s.size()); copy_converted<int32_t>(t, f.int32s); break;
-    case DType::s8: check_count(f.int32s.size()); copy_converted<int8_t>(t, f.int32s); break;
-    case DType::u8: check_count(f.int32s.size()); copy_converted<uint8_t>(t, f.int32s); break;
-    case DType::f16: check_count(f.int32s.size()); copy_converted<uint16_t>(t, f.int32s); break;
-    case DType::boolean: check_count(f.int32s.size()); copy_converted<bool>(t, f.int32s); break;
+    case DType::f32: copy_converted<float>(t, f.floats); break;
+    case DType::f64: copy_converted<double>(t, f.doubles); break;
+    case DType::s64: copy_converted<int64_t>(t, f.int64s); break;
+    case DType::s32: copy_converted<int32_t>(t, f.int32s); break;
+    case DType::s8: copy_converted<int8_t>(t, f.int32s); break;
+    case DType::u8: copy_converted<uint8_t>(t, f.int32s); break;
+    case DType::f16: copy_converted<uint16_t>(t, f.int32s); break;
+    case DType::boolean: copy_converted<bool>(t, f.int32s); break;
   }
   return t;
 }

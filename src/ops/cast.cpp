@@ -72,7 +72,7 @@ int64_t integer_at(const Tensor& t, int64_t i) {
     case DType::u8: return t.data<uint8_t>()[i];
     case DType::s32: return t.data<int32_t>()[i];
     case DType::s64: return t.data<int64_t>()[i];
-    case DType::boolean: return t.data<bool>()[i];
+    case DType::boolean: return bool_at(t, i);
     default: break;
   }
   fail("casting from ", dtype_name(t.dtype()), " is not supported");

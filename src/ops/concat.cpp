@@ -27,7 +27,9 @@ std::vector<ValueType> infer_concat(const Node& node, const std::vector<const Va
     for (int64_t d = 0; d < rank; ++d)
       KITE_CHECK(d == axis || in.shape[d] == first.shape[d], "input ", i, " has shape ", shape_to_string(in.shape),
                  ", which does not match input 0's ", shape_to_string(first.shape), " outside axis ", axis);
-    out[static_cast<size_t>(axis)] += in.shape[static_cast<size_t>(axis)];
+    int64_t& total = out[static_cast<size_t>(axis)];
+    KITE_CHECK(!__builtin_add_overflow(total, in.shape[static_cast<size_t>(axis)], &total), "the inputs' sizes along ",
+               "axis ", axis, " add up to more than an int64 holds");
   }
   return {{first.dtype, out}};
 }

@@ -12,7 +12,11 @@ std::vector<ValueType> infer_passthrough(const Node& node, const std::vector<con
     // Training-mode dropout is random; running it as the identity would be a silent wrong answer.
     const Value* training = optional_input(inputs, 2);
     bool training_mode = node.attrs.get_int("is_test", 1) == 0;  // opset < 7 spelled it is_test
-    if (training) training_mode = training_mode || !training->constant || element_as_double(*training->constant, 0) != 0;
+    if (training) {
+      KITE_CHECK(shape_numel(training->shape) == 1, "training_mode must be a scalar, got shape ",
+                 shape_to_string(training->shape));
+      training_mode = training_mode || !training->constant || element_as_double(*training->constant, 0) != 0;
+    }
     KITE_CHECK(!training_mode, "training mode is not supported: kite runs inference only");
   }
   std::vector<ValueType> out{{inputs[0]->dtype, inputs[0]->shape}};

@@ -142,6 +142,11 @@ const Tensor& constant_tensor(const Value& v, const char* what) {
 
 std::vector<int64_t> constant_ints(const Value& v, const char* what) { return tensor_ints(constant_tensor(v, what)); }
 
+bool bool_at(const Tensor& t, int64_t i) {
+  require_dtype(t.dtype(), DType::boolean, "tensor");
+  return static_cast<const uint8_t*>(t.raw())[i] != 0;
+}
+
 double element_as_double(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
     case DType::f32: return t.data<float>()[i];
@@ -150,7 +155,7 @@ double element_as_double(const Tensor& t, int64_t i) {
     case DType::u8: return t.data<uint8_t>()[i];
     case DType::s32: return t.data<int32_t>()[i];
     case DType::s64: return static_cast<double>(t.data<int64_t>()[i]);
-    case DType::boolean: return t.data<bool>()[i] ? 1.0 : 0.0;
+    case DType::boolean: return bool_at(t, i) ? 1.0 : 0.0;
     case DType::f16: return half_to_float(t.data<uint16_t>()[i]);
   }
   return 0;

@@ -86,6 +86,9 @@ const In& required_input(const std::vector<const In*>& inputs, size_t i, const c
   return *in;
 }
 
+// Element `i` of a bool tensor. Read as a byte: a model file can hold any byte value there, and
+// loading one that is not 0 or 1 as a C++ bool is undefined (it yielded 2 through Cast).
+bool bool_at(const Tensor& t, int64_t i);
 // Reads element `i` of any numeric tensor as double (for dtype-generic reference kernels).
 double element_as_double(const Tensor& t, int64_t i);
 // Writes element `i` of any numeric tensor from double (with C++ conversion rules).

@@ -63,14 +63,22 @@ void validate_graph(Graph& g) {
   std::vector<int> produced(g.values.size(), 0);
   for (int v : g.inputs) {
     check_index(g, v, "a graph input");
-    ++produced[static_cast<size_t>(v)];
+    KITE_CHECK(++produced[static_cast<size_t>(v)] == 1, "graph input '", g.values[static_cast<size_t>(v)].name,
+               "' is listed twice");
+    // Shape arithmetic downstream assumes non-negative dimensions whose product fits int64.
+    const Value& input = g.values[static_cast<size_t>(v)];
+    try {
+      shape_numel(input.shape);
+    } catch (const Error& e) {
+      fail("graph input '", input.name, "': ", e.what());
+    }
   }
   for (size_t v = 0; v < g.values.size(); ++v)
     if (g.values[v].constant) {
       g.values[v].dtype = g.values[v].constant->dtype();
       g.values[v].shape = g.values[v].constant->shape();
       g.values[v].shape_known = true;
-      ++produced[v];
+      KITE_CHECK(++produced[v] == 1, "value '", g.values[v].name, "' is both a graph input and a constant");
     }
   for (const Node& n : g.nodes) {
     const OpDef* def = find_op(n.op);

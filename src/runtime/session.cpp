@@ -3,6 +3,7 @@
 #include "kite/session.h"
 
 #include <map>
+#include <new>
 
 #include "graph/graph.h"
 #include "ops/op.h"
@@ -94,6 +95,8 @@ struct Session::Impl {
         ops[i]->reference(n, inputs, outputs);
       } catch (const Error& e) {
         fail(Graph::describe(n), ": ", e.what());
+      } catch (const std::bad_alloc&) {
+        fail(Graph::describe(n), ": out of memory (its outputs or working buffers do not fit)");
       }
       for (size_t o = 0; o < outputs.size(); ++o) slots[static_cast<size_t>(n.outputs[o])] = std::move(outputs[o]);
       for (int v : n.inputs)

@@ -123,10 +123,11 @@ struct GraphBuilder::Impl {
   }
 
   // Per-channel mean and variance of an NCHW activation. Where a channel holds too few values
-  // for its own statistics (1x1 or 2x2 maps at batch 1), all channels share pooled ones: fitting
-  // a BatchNormalization to 4 values would blow up any other input.
+  // for statistics that carry over to other inputs (maps of 14x14 and smaller at batch 1), all
+  // channels share pooled ones: fitting each deep BatchNormalization to the 49 values of one
+  // image makes a 150-layer network blow up on any other image.
   void channel_moments(const Tensor& t, std::vector<float>& mean, std::vector<float>& var) const {
-    const int64_t kMinValuesPerChannel = 16;
+    const int64_t kMinValuesPerChannel = 256;
     int64_t n = t.dim(0), c = t.dim(1), hw = t.numel() / (n * c);
     const float* p = t.data<float>();
     std::vector<double> sum(static_cast<size_t>(c), 0.0), sq(static_cast<size_t>(c), 0.0);

@@ -1,6 +1,7 @@
 // Deterministic pseudo-random numbers for zoo weights: integer arithmetic only (SplitMix64), and
-// normal variates as a sum of 12 uniforms (Irwin-Hall), so a seed gives bit-identical weights on
-// every compiler, standard library and CPU (std::normal_distribution does not promise that).
+// normal-like variates as a scaled sum of 4 uniforms (Irwin-Hall), so a seed gives bit-identical
+// weights on every compiler, standard library and CPU (std::normal_distribution does not promise
+// that, and transcendental functions may differ in the last bit).
 #pragma once
 #include <cstdint>
 
@@ -19,11 +20,10 @@ class SeededRandom {
   // Uniform in [0, 1), 53 bits.
   double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  // Mean 0, variance 1, bounded by +-6.
+  // Mean 0, variance 1, bell-shaped, bounded by +-2*sqrt(3).
   double normal() {
-    double sum = 0;
-    for (int i = 0; i < 12; ++i) sum += uniform();
-    return sum - 6.0;
+    double sum = uniform() + uniform() + uniform() + uniform();
+    return (sum - 2.0) * 1.7320508075688772;  // sqrt(12 / 4)
   }
 
  private:

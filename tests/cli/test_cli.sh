@@ -93,6 +93,7 @@ assert d['layers'][0]['output_shape'] == [1,4,8,8]"
 # --- convert: .kite gives identical results
 check "convert" 0 "wrote" -- "$kite" convert "$fx/tiny.onnx" -o tiny.kite
 check "convert refuses to overwrite" 1 "exists; pass --force" -- "$kite" convert "$fx/tiny.onnx" -o tiny.kite
+check "convert into a missing folder" 1 "cannot write 'nodir/x.kite': No such file" -- "$kite" convert "$fx/tiny.onnx" -o nodir/x.kite
 check "convert onto its input" 1 "is the input file" -- "$kite" convert tiny.kite -o tiny.kite --force
 check "run .kite" 0 "" -- "$kite" run tiny.kite --input "$fx/image.npy" --output-dir out3
 expect ".kite and .onnx outputs identical" npy_equal out1/scores.npy out3/scores.npy

@@ -11,8 +11,6 @@ Tensor ramp(Shape shape, float scale) {
   return t;
 }
 
-namespace {
-
 int add_input(Graph& g, const std::string& name, Shape shape) {
   Value v;
   v.name = name;
@@ -23,7 +21,7 @@ int add_input(Graph& g, const std::string& name, Shape shape) {
   return id;
 }
 
-int add_node(Graph& g, const std::string& op, const std::string& name, std::vector<int> inputs, Attributes attrs = {}) {
+int add_node(Graph& g, const std::string& op, const std::string& name, std::vector<int> inputs, Attributes attrs) {
   Value out;
   out.name = name + ":0";
   int id = g.add_value(out);
@@ -36,8 +34,6 @@ int add_node(Graph& g, const std::string& op, const std::string& name, std::vect
   g.nodes.push_back(std::move(n));
   return id;
 }
-
-}  // namespace
 
 Graph tiny_cnn() {
   Graph g;

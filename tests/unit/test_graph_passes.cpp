@@ -81,6 +81,28 @@ TEST(ValidateGraph, GraphInputShapesMustBeValid) {
   }
 }
 
+TEST(InferAndFold, ConcatOfHugeInputsIsAnErrorNotAWrappedShape) {
+  Graph g;
+  int x = test::add_input(g, "x", {(int64_t{1} << 61) - 1});  // a valid shape on its own
+  Attributes axis;
+  axis.set_int("axis", 0);
+  g.outputs.push_back(test::add_node(g, "Concat", "concat", std::vector<int>(5, x), axis));
+  std::string msg = test::error_of([&] { prepare_graph(g); });
+  EXPECT_NE(msg.find("Concat node 'concat'"), std::string::npos) << msg;
+}
+
+TEST(ValidateGraph, ValuesDefinedTwiceSaySo) {
+  Graph listed_twice = test::tiny_cnn();
+  listed_twice.inputs.push_back(listed_twice.inputs[0]);
+  std::string msg = test::error_of([&] { prepare_graph(listed_twice); });
+  EXPECT_NE(msg.find("graph input 'image' is listed twice"), std::string::npos) << msg;
+
+  Graph input_and_constant = test::tiny_cnn();
+  input_and_constant.values[static_cast<size_t>(input_and_constant.inputs[0])].constant = test::ramp({1, 3, 8, 8}, 1);
+  msg = test::error_of([&] { prepare_graph(input_and_constant); });
+  EXPECT_NE(msg.find("'image' is both a graph input and a constant"), std::string::npos) << msg;
+}
+
 TEST(ValidateGraph, ReordersNodesTopologically) {
   Graph g = test::tiny_cnn();
   std::swap(g.nodes[0], g.nodes[3]);

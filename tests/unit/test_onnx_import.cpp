@@ -100,6 +100,15 @@ TEST(OnnxTensor, UnsupportedDataTypeNamesTheTensor) {
   EXPECT_NE(msg.find("data type 16"), std::string::npos) << msg;
 }
 
+// An unnamed Constant node without a value is reported under the name kite gives it.
+TEST(OnnxImport, UnnamedConstantNodeErrorsNameIt) {
+  std::string node = bytes_field(2, "c") + bytes_field(4, "Constant");  // NodeProto: output, op_type
+  std::string graph = bytes_field(1, node) + bytes_field(12, bytes_field(1, "c"));  // node, output "c"
+  std::string model = int_field(1, 8) + bytes_field(7, graph) + bytes_field(8, int_field(2, 13));
+  std::string msg = error_of([&] { import_onnx_bytes(model.data(), model.size(), "m.onnx"); });
+  EXPECT_NE(msg.find("Constant node 'Constant_0' has no value"), std::string::npos) << msg;
+}
+
 TEST(OnnxImport, LoadModelChoosesTheFormatByContent) {
   std::string kite_path = (std::filesystem::temp_directory_path() / "kite_import_test.onnx").string();
   import_onnx(onnx_test_model("test_relu")).save_kite(kite_path);  // a .kite file named .onnx

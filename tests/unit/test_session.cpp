@@ -40,16 +40,7 @@ TEST(Session, InputErrorsAreClear) {
 TEST(Session, OutOfMemoryNamesTheNode) {
   Graph g;
   int shape = g.add_constant("shape", Tensor::from_int64s({1}, {int64_t{1} << 55}));  // 128 PiB of f32
-  Value out;
-  out.name = "huge";
-  int y = g.add_value(out);
-  Node fill;
-  fill.op = "ConstantOfShape";
-  fill.name = "fill";
-  fill.inputs = {shape};
-  fill.outputs = {y};
-  g.nodes.push_back(fill);
-  g.outputs.push_back(y);
+  g.outputs.push_back(test::add_node(g, "ConstantOfShape", "fill", {shape}));
   Model m = Model::from_graph(std::move(g));  // too large to fold: computed when the session runs
   Session s(m);
   std::string msg = error_of([&] { s.run({}); });

@@ -71,7 +71,85 @@ TEST(ZooPublished, MobileNetV2) {
   expect_published(wide.params, 6.06, 1e6, 2, "1.4-224 params");
 }
 
+// ResNet: torchvision's models (MACs from its model table, parameters exact: same architecture
+// with shortcut B and the stride on the 3x3), and He et al. 2016, Table 1, for the original
+// bottleneck with its stride on the first 1x1 (3.8 GFLOPs, counted as multiply-adds).
+TEST(ZooPublished, ResNet) {
+  const struct {
+    int depth;
+    double gmacs, mparams;
+    int64_t torchvision_params;
+  } rows[] = {{18, 1.8, 11.7, 11689512},
+              {34, 3.6, 21.8, 21797672},
+              {50, 4.1, 25.6, 25557032},
+              {101, 7.8, 44.5, 44549160},
+              {152, 11.5, 60.2, 60192808}};
+  for (const auto& row : rows) {
+    Totals t = totals("resnet?depth=" + std::to_string(row.depth));
+    expect_published(t.macs, row.gmacs, 1e9, 1, "resnet" + std::to_string(row.depth) + " MACs");
+    expect_published(t.params, row.mparams, 1e6, 1, "resnet" + std::to_string(row.depth) + " params");
+    EXPECT_EQ(t.params, row.torchvision_params) << "torchvision resnet" << row.depth;
+  }
+  expect_published(totals("resnet?depth=50&stride_in=1x1").macs, 3.8, 1e9, 1, "resnet50, paper's bottleneck");
+}
+
+// GoogLeNet: torchvision's googlenet (aux_logits=False), 1.5G MACs / 6.6M parameters.
+TEST(ZooPublished, GoogLeNet) {
+  Totals t = totals("googlenet");
+  expect_published(t.macs, 1.5, 1e9, 1, "MACs");
+  expect_published(t.params, 6.6, 1e6, 1, "params");
+  EXPECT_EQ(t.params, 6624904) << "torchvision googlenet";
+}
+
+// Inception v3: Szegedy et al. 2016 (5.7G multiply-adds), torchvision's inception_v3 (23.8M).
+TEST(ZooPublished, InceptionV3) {
+  Totals t = totals("inception_v3");
+  expect_published(t.macs, 5.7, 1e9, 1, "MACs");
+  expect_published(t.params, 23.8, 1e6, 1, "params");
+  EXPECT_EQ(t.params, 23834568) << "torchvision inception_v3(aux_logits=False)";
+}
+
+// Xception: Chollet 2017 / Keras applications (22.9M parameters; Keras counts 22,910,480 with
+// 54,528 BatchNorm running statistics, which PyTorch-style counting leaves out), 8.4G MACs.
+TEST(ZooPublished, Xception) {
+  Totals t = totals("xception");
+  expect_published(t.macs, 8.4, 1e9, 1, "MACs");
+  expect_published(t.params, 22.9, 1e6, 1, "params");
+  EXPECT_EQ(t.params, 22910480 - 54528) << "Keras Xception, trainable parameters";
+}
+
+// SqueezeNet: Iandola et al. 2016 and torchvision (1.0: 0.82G / 1.25M; 1.1: 0.35G / 1.24M).
+TEST(ZooPublished, SqueezeNet) {
+  Totals v10 = totals("squeezenet?version=1.0");
+  expect_published(v10.macs, 0.82, 1e9, 2, "1.0 MACs");
+  expect_published(v10.params, 1.25, 1e6, 2, "1.0 params");
+  EXPECT_EQ(v10.params, 1248424) << "torchvision squeezenet1_0";
+  Totals v11 = totals("squeezenet?version=1.1");
+  expect_published(v11.macs, 0.35, 1e9, 2, "1.1 MACs");
+  expect_published(v11.params, 1.24, 1e6, 2, "1.1 params");
+  EXPECT_EQ(v11.params, 1235496) << "torchvision squeezenet1_1";
+}
+
+// ShuffleNet v2 1.0: Ma et al. 2018 (146M FLOPs, counted as multiply-adds) and torchvision
+// (2.28M). ShuffleNet v1 g=3 1.0: Zhang et al. 2018, Table 2 (137M FLOPs).
+TEST(ZooPublished, ShuffleNet) {
+  Totals v2 = totals("shufflenet_v2");
+  expect_published(v2.macs, 146, 1e6, 0, "v2 MACs");
+  expect_published(v2.params, 2.28, 1e6, 2, "v2 params");
+  EXPECT_EQ(v2.params, 2278604) << "torchvision shufflenet_v2_x1_0";
+  expect_published(totals("shufflenet_v1?groups=3").macs, 137, 1e6, 0, "v1 g=3 MACs");
+}
+
 TEST(ZooKnobs, AblationsChangeWhatTheyShould) {
+  Totals a = totals("resnet?depth=50&shortcut=A"), b = totals("resnet?depth=50&shortcut=B"),
+         c = totals("resnet?depth=50&shortcut=C");
+  EXPECT_LT(a.params, b.params);  // zero-padding shortcuts have no weights
+  EXPECT_LT(b.params, c.params);  // projections everywhere
+  EXPECT_LT(totals("inception_v3").macs, totals("inception_v3?factorize=off").macs);
+  Totals lrn_on = totals("googlenet"), lrn_off = totals("googlenet?lrn=off");
+  EXPECT_EQ(lrn_on.params + lrn_on.macs, lrn_off.params + lrn_off.macs);
+  EXPECT_GT(totals("googlenet?branch3=5x5").params, lrn_on.params);
+
   Totals linear = totals("mobilenet_v2");
   Totals relu6 = totals("mobilenet_v2?bottleneck=relu6");
   EXPECT_EQ(linear.params, relu6.params);  // an activation has no parameters

@@ -1,5 +1,6 @@
 // kite run MODEL --input FILE [--input NAME=FILE ...] [--output-dir DIR] [--top K [--labels FILE]]
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +52,12 @@ Tensor load_input_file(const std::string& path, const TensorInfo& info, const Ru
   return load_image(path, p);
 }
 
+std::string input_names(const std::vector<TensorInfo>& inputs) {
+  std::string names;
+  for (const TensorInfo& in : inputs) names += (names.empty() ? "" : ", ") + in.name;
+  return names;
+}
+
 // "--input FILE" for a one-input model, or "--input NAME=FILE".
 NamedTensors load_inputs(const Model& model, const RunOptions& o) {
   std::vector<TensorInfo> infos = model.inputs();
@@ -60,6 +67,9 @@ NamedTensors load_inputs(const Model& model, const RunOptions& o) {
     const TensorInfo* info = eq == std::string::npos ? nullptr : find_input(infos, arg.substr(0, eq));
     std::string path = info ? arg.substr(eq + 1) : arg;
     if (!info) {
+      // NAME=FILE naming no input (unless the whole argument is a file whose name holds a '=').
+      KITE_CHECK(eq == std::string::npos || std::filesystem::exists(arg), "the model has no input named '",
+                 arg.substr(0, eq), "' (its inputs: ", input_names(infos), ")");
       KITE_CHECK(infos.size() == 1, "the model has ", infos.size(), " inputs; name each one: --input NAME=FILE");
       info = &infos[0];
     }
@@ -69,12 +79,12 @@ NamedTensors load_inputs(const Model& model, const RunOptions& o) {
 }
 
 // Output names become file names: keep them readable and inside the output folder.
-std::string file_name_for(const std::string& output_name) {
+std::string file_stem_for(const std::string& output_name) {
   std::string s = output_name.empty() ? "output" : output_name;
   for (char& c : s)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
   if (s == "." || s == "..") s = "output";
-  return s + ".npy";
+  return s;
 }
 
 std::vector<std::string> read_labels(const std::string& path) {
@@ -91,8 +101,14 @@ void print_top(const Tensor& scores, int k, const std::vector<std::string>& labe
   std::vector<int64_t> order(static_cast<size_t>(scores.numel()));
   std::iota(order.begin(), order.end(), 0);
   size_t n = std::min(order.size(), static_cast<size_t>(k));
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
-                    [&](int64_t a, int64_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+  // Highest first, ties by index, NaN last: NaN compares false with everything, which would
+  // break the strict weak ordering partial_sort needs.
+  auto ranks_before = [&](int64_t a, int64_t b) {
+    bool a_nan = std::isnan(p[a]), b_nan = std::isnan(p[b]);
+    if (a_nan || b_nan) return !a_nan || (b_nan && a < b);
+    return p[a] > p[b] || (p[a] == p[b] && a < b);
+  };
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), ranks_before);
   for (size_t i = 0; i < n; ++i) {
     int64_t idx = order[i];
     std::printf("%2zu  %6lld  %12.6g", i + 1, static_cast<long long>(idx), static_cast<double>(p[idx]));
@@ -121,8 +137,14 @@ void run(const RunOptions& o) {
   std::vector<std::string> files;
   if (!o.output_dir.empty()) {
     KITE_CHECK(!fs::exists(o.output_dir) || fs::is_directory(o.output_dir), "'", o.output_dir, "' is not a folder");
-    for (const TensorInfo& out : model.outputs()) {
-      files.push_back((fs::path(o.output_dir) / file_name_for(out.name)).string());
+    std::vector<TensorInfo> outs = model.outputs();
+    for (size_t i = 0; i < outs.size(); ++i) {
+      std::string stem = file_stem_for(outs[i].name);
+      // "a/b" and "a_b" both become a_b.npy: the later one gets its output index appended.
+      std::string file = (fs::path(o.output_dir) / (stem + ".npy")).string();
+      for (size_t k = i; std::count(files.begin(), files.end(), file); ++k)
+        file = (fs::path(o.output_dir) / (stem + "_" + std::to_string(k) + ".npy")).string();
+      files.push_back(file);
       check_output_path(files.back(), "", o.force);
     }
   }
@@ -143,7 +165,9 @@ Command add_run_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("run", "Run a model on .npy or image inputs");
   sub->add_option("model", o->model, "Model (.onnx, .kite or zoo:NAME?knob=value)")->required();
   sub->add_option("-i,--input", o->inputs, "Input: FILE.npy, IMAGE.jpg|.png, or NAME=FILE (repeat per input)")->required();
-  sub->add_option("-o,--output-dir", o->output_dir, "Write each output as DIR/<output name>.npy");
+  sub->add_option("-o,--output-dir", o->output_dir,
+                  "Write each output as DIR/<output name>.npy (characters other than letters, digits, '-', '_' "
+                  "and '.' become '_'; a name taken by an earlier output gets _<output index>)");
   sub->add_option("--top", o->top, "Print the K largest scores of the first output")->check(CLI::PositiveNumber);
   sub->add_option("--labels", o->labels, "Class names, one per line, for --top");
   sub->add_option("--mean", o->mean, "Per-channel mean for image inputs (after scaling to [0,1])")->expected(3);
