@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/staged_files.h"
 #include "format/kite_file.h"
 #include "format/kite_generated.h"
 #include "format/kite_layout.h"
@@ -20,17 +21,7 @@ class KiteWriter {
 
   void write(const std::string& path) {
     b_.Finish(build_model(), "KITE");
-    std::string tmp = path + ".tmp";
-    try {
-      write_file(tmp, path);
-    } catch (...) {
-      std::remove(tmp.c_str());
-      throw;
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      std::remove(tmp.c_str());
-      fail("cannot rename '", tmp, "' to '", path, "'");
-    }
+    write_file_atomically(path, [&](std::ostream& out) { write_file(out); });
   }
 
  private:
@@ -75,10 +66,7 @@ class KiteWriter {
                            b_.CreateVector(g_.outputs));
   }
 
-  // Writes `tmp`; errors name `path`, the file the user asked for.
-  void write_file(const std::string& tmp, const std::string& path) {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    KITE_CHECK(out, "cannot write '", path, "': ", std::strerror(errno));
+  void write_file(std::ostream& out) {
     uint64_t fb_size = b_.GetSize();
     out.write(kKiteMagic, sizeof kKiteMagic);
     out.write(reinterpret_cast<const char*>(&fb_size), sizeof fb_size);
@@ -90,11 +78,9 @@ class KiteWriter {
       pad_to(out, align_up(static_cast<uint64_t>(out.tellp()) - blob_start, kKiteBlobAlignment) + blob_start);
       out.write(static_cast<const char*>(t->raw()), static_cast<std::streamsize>(t->nbytes()));
     }
-    out.flush();
-    KITE_CHECK(out, "cannot write '", path, "' (disk full?)");
   }
 
-  static void pad_to(std::ofstream& out, uint64_t position) {
+  static void pad_to(std::ostream& out, uint64_t position) {
     static const char zeros[kKiteBlobAlignment] = {};
     uint64_t at = static_cast<uint64_t>(out.tellp());
     if (position > at) out.write(zeros, static_cast<std::streamsize>(position - at));

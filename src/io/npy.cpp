@@ -1,5 +1,7 @@
 #include "io/npy.h"
 
+#include "core/staged_files.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -118,7 +120,7 @@ Tensor read_npy(const std::string& path) {
   return parse_npy(bytes.data(), bytes.size(), path);
 }
 
-void write_npy(const std::string& path, const Tensor& t) {
+void write_npy(std::ostream& out, const Tensor& t) {
   std::ostringstream dict;
   dict << "{'descr': '" << descr_from_dtype(t.dtype()) << "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < t.shape().size(); ++i) dict << t.shape()[i] << (t.shape().size() == 1 || i + 1 < t.shape().size() ? "," : "");
@@ -128,26 +130,16 @@ void write_npy(const std::string& path, const Tensor& t) {
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    KITE_CHECK(out, "cannot write '", path, "': ", std::strerror(errno));
-    uint16_t len = static_cast<uint16_t>(header.size());
-    out.write(kNpyMagic, kNpyMagicBytes);
-    out.put(1).put(0);
-    out.put(static_cast<char>(len & 0xff)).put(static_cast<char>(len >> 8));
-    out << header;
-    out.write(static_cast<const char*>(t.raw()), static_cast<std::streamsize>(t.nbytes()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      fail("cannot write '", path, "' (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    fail("cannot rename '", tmp, "' to '", path, "'");
-  }
+  uint16_t len = static_cast<uint16_t>(header.size());
+  out.write(kNpyMagic, kNpyMagicBytes);
+  out.put(1).put(0);
+  out.put(static_cast<char>(len & 0xff)).put(static_cast<char>(len >> 8));
+  out << header;
+  out.write(static_cast<const char*>(t.raw()), static_cast<std::streamsize>(t.nbytes()));
+}
+
+void write_npy(const std::string& path, const Tensor& t) {
+  write_file_atomically(path, [&](std::ostream& out) { write_npy(out, t); });
 }
 
 }  // namespace kite

@@ -1,7 +1,5 @@
 // kite Graph -> ONNX ModelProto (the inverse of importer.cpp), for models built in code.
-#include <cstdio>
-#include <fstream>
-
+#include "core/staged_files.h"
 #include "graph/graph.h"
 #include "kite/onnx.h"
 #include "onnx/onnx_messages.h"
@@ -108,21 +106,7 @@ std::string export_onnx_bytes(const Model& model) {
 
 void export_onnx(const Model& model, const std::string& path) {
   std::string bytes = export_onnx_bytes(model);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    KITE_CHECK(out, "cannot create '", tmp, "'");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      fail("cannot write '", path, "' (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    fail("cannot rename '", tmp, "' to '", path, "'");
-  }
+  write_file_atomically(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
 }
 
 }  // namespace kite

@@ -57,6 +57,7 @@ check "input file missing" 1 "does not exist" -- "$kite" run "$fx/tiny.onnx" --i
 check "image input and top-k with labels" 0 "^ 1 .*(cat|dog|bird|fish|frog)" -- "$kite" run "$fx/tiny.onnx" --input "$fx/photo.png" --top 3 --labels "$fx/labels.txt"
 check "top-k prints k rows" 0 "^ 3 " -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --top 3
 check "top-k ranks NaN scores last" 0 "^ 1 +2 +15" -- "$kite" run "$fx/two_inputs.onnx" --input "a=$fx/a_nan.npy" --input "b=$fx/b.npy" --top 1
+check "--labels needs --top" 2 "" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --labels "$fx/labels.txt"
 check "bad --std" 1 "must not be 0" -- "$kite" run "$fx/tiny.onnx" --input "$fx/photo.png" --std 0 1 1
 check "corrupt image" 1 "cannot decode image" -- bash -c "cp '$fx/labels.txt' fake.png && '$kite' run '$fx/tiny.onnx' --input fake.png"
 

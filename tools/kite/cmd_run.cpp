@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "commands.h"
+#include "core/staged_files.h"
 #include "io/image.h"
 #include "io/npy.h"
 #include "kite/session.h"
@@ -152,7 +153,10 @@ void run(const RunOptions& o) {
   NamedTensors outputs = session.run(inputs);
   if (!o.output_dir.empty()) {
     fs::create_directories(o.output_dir);
-    for (size_t i = 0; i < outputs.size(); ++i) write_npy(files[i], outputs[i].second);
+    StagedFiles staged;  // all outputs appear together, or none
+    for (size_t i = 0; i < outputs.size(); ++i)
+      staged.stage(files[i], [&](std::ostream& out) { write_npy(out, outputs[i].second); });
+    staged.commit();
   }
   if (o.top > 0) print_top(outputs[0].second, o.top, labels);
   else print_summary(outputs);
@@ -168,8 +172,8 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("-o,--output-dir", o->output_dir,
                   "Write each output as DIR/<output name>.npy (characters other than letters, digits, '-', '_' "
                   "and '.' become '_'; a name taken by an earlier output gets _<output index>)");
-  sub->add_option("--top", o->top, "Print the K largest scores of the first output")->check(CLI::PositiveNumber);
-  sub->add_option("--labels", o->labels, "Class names, one per line, for --top");
+  CLI::Option* top = sub->add_option("--top", o->top, "Print the K largest scores of the first output")->check(CLI::PositiveNumber);
+  sub->add_option("--labels", o->labels, "Class names, one per line, for --top")->needs(top);
   sub->add_option("--mean", o->mean, "Per-channel mean for image inputs (after scaling to [0,1])")->expected(3);
   sub->add_option("--std", o->std, "Per-channel standard deviation for image inputs")->expected(3);
   sub->add_flag("-f,--force", o->force, "Overwrite existing output files");
