@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   add(kite::cli::add_info_command);
   add(kite::cli::add_convert_command);
   add(kite::cli::add_zoo_command);
+  add(kite::cli::add_bench_command);
 
   try {
     app.parse(argc, argv);

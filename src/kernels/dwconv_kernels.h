@@ -1,0 +1,23 @@
+// The implementations behind depthwise_conv_f32 (kernels/depthwise_conv.cpp picks one), one per
+// ISA, each in its own file. Same contract as depthwise_conv_f32, with the parameters already
+// checked. Internal to src/kernels.
+#pragma once
+#include <cstdint>
+
+#include "kernels/depthwise_conv.h"
+
+namespace kite {
+
+using DepthwiseFn = void (*)(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
+                             float* output, int64_t c_begin, int64_t c_end);
+
+// Portable C++, any CPU, any square kernel and stride (kernels/generic/f32_dwconv_generic.cpp).
+void f32_dwconv_generic(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
+                        float* output, int64_t c_begin, int64_t c_end);
+
+// AVX2 + FMA3 intrinsics, kernel 3 or 5, stride 1 or 2 (kernels/x86/f32_dwconv_3x3_5x5_fma3.cpp);
+// only compiled for x86-64 and only called when cpu_has_avx2_fma().
+void f32_dwconv_3x3_5x5_fma3(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
+                             float* output, int64_t c_begin, int64_t c_end);
+
+}  // namespace kite

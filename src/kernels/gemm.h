@@ -1,0 +1,87 @@
+// fp32 matrix product for convolution (1x1 as GEMM, im2col + GEMM), Gemm and MatMul:
+//
+//   C[M, n_begin:n_end] = clamp(A * B[:, n_begin:n_end] + row_bias + column_bias + residual)
+//
+// A (M x K) is the constant operand, typically weights: it is repacked once, at model load, into
+// the panel order the microkernels read (PackedA). B (K x N, row-major) is the operand that
+// changes per run, typically activations: gemm() repacks blocks of it into a per-thread scratch
+// buffer as it goes. The implementation (AVX2+FMA on x86-64 CPUs that have it, portable C++
+// otherwise) is chosen at run time; see kernels/cpu_features.h.
+//
+// Determinism: every C element is computed as
+//     v = 0; v += row_bias[i]; v += column_bias[j]; v += residual[i, j];   (those given)
+//     for k in 0 .. K-1: v = v + A[i, k] * B[k, j]          (in order; fused where the ISA has FMA)
+//     C[i, j] = min(max(v, e.min), e.max)
+// whatever the column range, the cache blocking or the element's position in a register tile,
+// so splitting [0, N) into column ranges across threads gives bitwise identical results. The
+// portable and the AVX2 paths differ in the last bits (FMA rounds once, mul+add twice).
+//
+// Recipes:
+//  - 1x1 convolution, NCHW, one image: M = OC, K = IC, N = H*W. A = weights [OC, IC];
+//    B = input [IC, H*W] (ldb = H*W); C = output [OC, H*W]; row_bias = the conv bias.
+//  - im2col convolution: A = weights [OC, IC*KH*KW]; B = the im2col matrix [IC*KH*KW, OH*OW].
+//  - Gemm / fully connected Y[batch, out] = X W^T + b with W [out, in] constant:
+//    batch 1: A = W (pack_a), B = x as an in x 1 column (ldb = 1), C = y (ldc = 1), row_bias = b.
+//    W given as [in, out] (transB = 0): pack_a_transposed(W, out, in, out).
+//    batch > 1 with the natural layout: A = X packed per call (pack_a is cheap next to the
+//    product when out is large), B = W^T stored [in, out], column_bias = b.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <memory>
+
+namespace kite {
+
+// What happens to each element of A * B before it is stored. Pointers that are null are skipped.
+struct GemmEpilogue {
+  const float* row_bias = nullptr;     // M values, one per row of C (a convolution's bias)
+  const float* column_bias = nullptr;  // N values, one per column of C (Gemm's bias, indexed by
+                                       // the global column j, not by j - n_begin)
+  float min = -INFINITY;               // fused clamp: ReLU = [0, inf), ReLU6 = [0, 6]; NaN stays NaN
+  float max = INFINITY;
+  const float* residual = nullptr;     // M x N, added before the clamp (a ResNet shortcut). It may
+  int64_t ldr = 0;                     // be C itself (same pointer, ldr == ldc) but must not
+                                       // otherwise overlap C.
+};
+
+// A repacked for the microkernels: rows in panels of kGemmPanelRows (the last one zero-padded),
+// each panel K-major (the panel's rows for k = 0, then for k = 1, ...), 64-byte aligned.
+// Immutable once built; copies share the storage.
+class PackedA {
+ public:
+  static constexpr int64_t kPanelRows = 6;
+
+  PackedA() = default;
+  int64_t rows() const { return m_; }
+  int64_t depth() const { return k_; }
+  int64_t panel_count() const { return (m_ + kPanelRows - 1) / kPanelRows; }
+  // Panel p holds rows [p * kPanelRows, p * kPanelRows + kPanelRows): kPanelRows * depth() floats.
+  const float* panel(int64_t p) const { return data_.get() + p * kPanelRows * k_; }
+
+ private:
+  friend PackedA pack_a(const float* a, int64_t m, int64_t k, int64_t lda);
+  friend PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
+  PackedA(int64_t m, int64_t k);  // zero-filled storage for the padded panels
+
+  std::shared_ptr<float> data_;
+  int64_t m_ = 0;
+  int64_t k_ = 0;
+};
+
+// A is row-major M x K: A[i, k] = a[i * lda + k] (convolution weights [OC, IC*KH*KW]).
+PackedA pack_a(const float* a, int64_t m, int64_t k, int64_t lda);
+// A is given transposed, row-major K x M: A[i, k] = a_t[k * ld + i] (Gemm's B with transB = 0).
+PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
+
+// C[i, j] for i in [0, M), j in [n_begin, n_end); B[k, j] = b[k * ldb + j], C[i, j] =
+// c[i * ldc + j]. n is B's and C's full width. Columns outside the range, and the padding past
+// each row, are neither read from C nor written. Thread-safe: each thread packs B into its own
+// scratch buffer (kept between calls, about 0.4 MiB).
+void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
+          const GemmEpilogue& e, int64_t n_begin, int64_t n_end);
+
+// The name of the microkernel gemm() uses now ("f32_gemm_6x16_fma3" or "f32_gemm_6x16_generic"),
+// so tests and benchmarks can say which one they measured.
+const char* gemm_kernel_name();
+
+}  // namespace kite

@@ -1,0 +1,43 @@
+// The contract between the GEMM driver (gemm.cpp: blocking, B packing, dispatch) and the
+// microkernels (one per ISA, each in its own file). Internal to src/kernels.
+#pragma once
+#include <cstdint>
+
+namespace kite {
+
+// The register tile: 6 rows of A (one PackedA panel) times 16 columns of B (one packed B panel).
+// On AVX2 that is 12 ymm accumulators, leaving 4 of the 16 registers for B and A broadcasts.
+constexpr int kGemmTileRows = 6;
+constexpr int kGemmTileColumns = 16;
+
+// One tile of C for one block of K. A microkernel computes the whole 6 x 16 tile (A's padding rows
+// and B's padding columns are zeros) and stores only the `rows` x `columns` that exist.
+struct GemmTile {
+  const float* a;  // packed A panel at the block's first k: a[k * 6 + r]
+  const float* b;  // packed B panel at the block's first k: b[k * 16 + j], 64-byte aligned
+  int64_t depth;   // this block's length of K; may be 0 (K = 0: C = clamped epilogue)
+  float* c;        // C at the tile's top-left element
+  int64_t ldc;
+  int rows;        // 1 .. 6
+  int columns;     // 1 .. 16
+  // The first block of K starts the accumulators from the epilogue's addends (below); later ones
+  // from the partial sums the previous block stored in C. Only the last block clamps.
+  bool first_block;
+  bool last_block;
+  const float* row_bias;     // at the tile's first row, or null
+  const float* column_bias;  // at the tile's first column, or null
+  const float* residual;     // at the tile's top-left element, or null
+  int64_t ldr;
+  float min;
+  float max;
+};
+
+using GemmTileKernel = void (*)(const GemmTile& tile);
+
+// Portable C++, any CPU (kernels/generic/f32_gemm_generic.cpp).
+void f32_gemm_6x16_generic(const GemmTile& tile);
+// AVX2 + FMA3 intrinsics (kernels/x86/f32_gemm_6x16_fma3.cpp); only compiled for x86-64 and only
+// called when cpu_has_avx2_fma().
+void f32_gemm_6x16_fma3(const GemmTile& tile);
+
+}  // namespace kite

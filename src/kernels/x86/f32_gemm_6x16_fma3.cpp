@@ -1,0 +1,121 @@
+// The AVX2 + FMA3 microkernel: a 6 x 16 tile of C in 12 ymm accumulators. Per k it loads two
+// vectors of the packed B panel and broadcasts six values of the packed A panel, for 12 FMAs:
+// Zen3's two FMA pipes with 4-cycle latency need 8 independent chains, and 12 leave headroom.
+// Tiles of up to 8 columns (the right edge of C) use a 6 x 8 variant with half the work.
+//
+// This is the only file compiled with -mavx2 -mfma. It includes no standard header and calls no
+// inline function defined elsewhere: an inline function instantiated here would be compiled with
+// AVX2, and the linker could keep that copy for callers on CPUs without it.
+#include <immintrin.h>
+
+#include "kernels/gemm_microkernel.h"
+
+namespace kite {
+namespace {
+
+constexpr int kRows = kGemmTileRows;
+constexpr int kLanes = 8;
+
+// Lanes [0, count) of a vector that starts `first_column` columns into the tile.
+__m256i lanes_below(int columns, int first_column) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(columns - first_column), lane);
+}
+
+// C and the residual are read and written whole where the tile is 16 (or 8) columns wide, and
+// through lane masks at C's right edge, so that nothing past a row's end is touched.
+template <int kVectors>
+struct TileColumns {
+  bool whole;
+  __m256i mask[kVectors];
+
+  explicit TileColumns(int columns) : whole(columns == kVectors * kLanes) {
+    for (int q = 0; q < kVectors; ++q) mask[q] = lanes_below(columns, q * kLanes);
+  }
+  __m256 load(const float* p, int q) const {
+    return whole ? _mm256_loadu_ps(p + q * kLanes) : _mm256_maskload_ps(p + q * kLanes, mask[q]);
+  }
+  void store(float* p, int q, __m256 v) const {
+    if (whole) _mm256_storeu_ps(p + q * kLanes, v);
+    else _mm256_maskstore_ps(p + q * kLanes, mask[q], v);
+  }
+};
+
+// The epilogue's addends, in the order the contract fixes: row bias, column bias, residual.
+template <int kVectors>
+void start_from_epilogue(const GemmTile& t, const TileColumns<kVectors>& cols, __m256 acc[kRows][kVectors]) {
+  for (int r = 0; r < kRows; ++r) {
+    for (int q = 0; q < kVectors; ++q) {
+      __m256 v = _mm256_setzero_ps();
+      if (r < t.rows) {
+        if (t.row_bias) v = _mm256_add_ps(v, _mm256_set1_ps(t.row_bias[r]));
+        if (t.column_bias) v = _mm256_add_ps(v, cols.load(t.column_bias, q));
+        if (t.residual) v = _mm256_add_ps(v, cols.load(t.residual + r * t.ldr, q));
+      }
+      acc[r][q] = v;
+    }
+  }
+}
+
+template <int kVectors>
+void start_from_c(const GemmTile& t, const TileColumns<kVectors>& cols, __m256 acc[kRows][kVectors]) {
+  for (int r = 0; r < kRows; ++r)
+    for (int q = 0; q < kVectors; ++q) acc[r][q] = r < t.rows ? cols.load(t.c + r * t.ldc, q) : _mm256_setzero_ps();
+}
+
+// The sums are copied into a local array for the loop so that they live in registers. A is
+// broadcast with set1_ps(a[r]) (still one vbroadcastss from memory): GCC 12 treats the pointer
+// given to _mm256_broadcast_ss as escaping and then stores every accumulator back to the stack
+// on each k.
+template <int kVectors>
+void accumulate(const float* a, const float* b, int64_t depth, __m256 acc[kRows][kVectors]) {
+  __m256 sum[kRows][kVectors];
+  for (int r = 0; r < kRows; ++r)
+    for (int q = 0; q < kVectors; ++q) sum[r][q] = acc[r][q];
+  for (int64_t k = 0; k < depth; ++k) {
+    __m256 b_k[kVectors];
+    for (int q = 0; q < kVectors; ++q) b_k[q] = _mm256_load_ps(b + q * kLanes);
+    for (int r = 0; r < kRows; ++r) {
+      __m256 a_rk = _mm256_set1_ps(a[r]);
+      for (int q = 0; q < kVectors; ++q) sum[r][q] = _mm256_fmadd_ps(a_rk, b_k[q], sum[r][q]);
+    }
+    a += kRows;
+    b += kGemmTileColumns;
+  }
+  for (int r = 0; r < kRows; ++r)
+    for (int q = 0; q < kVectors; ++q) acc[r][q] = sum[r][q];
+}
+
+// max(lo, v) and min(hi, v) return v when v is NaN (the second operand wins on unordered), so a
+// NaN is not clamped away.
+template <int kVectors>
+void store(const GemmTile& t, const TileColumns<kVectors>& cols, __m256 acc[kRows][kVectors]) {
+  const __m256 lo = _mm256_set1_ps(t.min), hi = _mm256_set1_ps(t.max);
+  for (int r = 0; r < kRows; ++r) {
+    if (r >= t.rows) break;
+    for (int q = 0; q < kVectors; ++q) {
+      __m256 v = acc[r][q];
+      if (t.last_block) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+      cols.store(t.c + r * t.ldc, q, v);
+    }
+  }
+}
+
+template <int kVectors>
+void tile_fma3(const GemmTile& t) {
+  const TileColumns<kVectors> cols(t.columns);
+  __m256 acc[kRows][kVectors];
+  if (t.first_block) start_from_epilogue(t, cols, acc);
+  else start_from_c(t, cols, acc);
+  accumulate(t.a, t.b, t.depth, acc);
+  store(t, cols, acc);
+}
+
+}  // namespace
+
+void f32_gemm_6x16_fma3(const GemmTile& t) {
+  if (t.columns > kLanes) tile_fma3<2>(t);
+  else tile_fma3<1>(t);
+}
+
+}  // namespace kite

@@ -1,0 +1,66 @@
+#include "runtime/thread_pool.h"
+
+#include <algorithm>
+
+namespace kite {
+
+int ThreadPool::hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+ThreadPool::ThreadPool(int threads) {
+  int total = threads <= 0 ? hardware_threads() : threads;
+  for (int i = 1; i < total; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  start_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void ThreadPool::run_range(int index) {
+  int64_t per = (count_ + size() - 1) / size();
+  int64_t begin = std::min(count_, per * index), end = std::min(count_, begin + per);
+  if (begin < end) (*job_)(begin, end);
+}
+
+void ThreadPool::worker_loop(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      start_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      if (stopping_) return;
+      seen = generation_;
+    }
+    run_range(index);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, int64_t)>& fn) {
+  if (count <= 0) return;
+  if (workers_.empty() || count == 1) {
+    fn(0, count);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_ = &fn;
+    count_ = count;
+    pending_ = static_cast<int>(workers_.size());
+    ++generation_;
+  }
+  start_.notify_all();
+  run_range(0);
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [&] { return pending_ == 0; });
+  job_ = nullptr;
+}
+
+}  // namespace kite

@@ -1,0 +1,39 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <vector>
+
+#include "runtime/thread_pool.h"
+
+namespace kite {
+namespace {
+
+TEST(ThreadPool, CoversEveryIndexExactlyOnce) {
+  for (int threads : {1, 2, 3, 4}) {
+    ThreadPool pool(threads);
+    for (int64_t count : {1, 2, 5, 7, 64, 1000}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(count));
+      for (int repeat = 0; repeat < 20; ++repeat)
+        pool.parallel_for(count, [&](int64_t begin, int64_t end) {
+          for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
+        });
+      for (int64_t i = 0; i < count; ++i) EXPECT_EQ(hits[static_cast<size_t>(i)], 20) << threads << " " << count;
+    }
+  }
+}
+
+TEST(ThreadPool, RangesAreContiguousAndStatic) {
+  ThreadPool pool(3);
+  std::vector<std::pair<int64_t, int64_t>> seen(3, {-1, -1});
+  std::mutex m;
+  pool.parallel_for(10, [&](int64_t begin, int64_t end) {
+    std::lock_guard<std::mutex> lock(m);
+    seen[static_cast<size_t>(begin / 4)] = {begin, end};
+  });
+  EXPECT_EQ(seen[0], (std::pair<int64_t, int64_t>{0, 4}));
+  EXPECT_EQ(seen[1], (std::pair<int64_t, int64_t>{4, 8}));
+  EXPECT_EQ(seen[2], (std::pair<int64_t, int64_t>{8, 10}));
+}
+
+}  // namespace
+}  // namespace kite
