@@ -14,6 +14,9 @@ namespace kite {
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 struct SessionOptions {
+  // false runs the graph as loaded with every node's naive reference kernel: slow, and the
+  // truth the optimized path (fusions, fast kernels) is tested against.
+  bool optimize = true;
   // Worker threads; 0 means one per core. (The reference executor runs on the calling thread.)
   int threads = 0;
 };

@@ -10,6 +10,7 @@
 #include "format/kite_file.h"
 #include "format/kite_generated.h"
 #include "format/kite_layout.h"
+#include "ops/op.h"
 
 namespace kite {
 namespace {
@@ -97,6 +98,8 @@ class KiteParser {
         Node node;
         node.name = n->name()->str();
         node.op = n->op()->str();
+        // kite's internal operators exist only inside a session; a file naming one is refused.
+        if (const OpDef* def = find_op(node.op); def && def->internal) node.op = "internal." + node.op;
         node.inputs = indices(n->inputs());
         node.outputs = indices(n->outputs());
         node.opset = n->opset();

@@ -86,8 +86,11 @@ class GraphBuilder {
     }
     Node node;
     node.name = node_name(n, index);
-    // Operators of other domains keep their domain, so they are reported as unsupported.
-    node.op = is_default_domain(n.domain) ? n.op_type : n.domain + "." + n.op_type;
+    // Operators of other domains keep their domain, and kite's internal operators get one, so
+    // both are reported as unsupported.
+    const OpDef* def = find_op(n.op_type);
+    bool known = is_default_domain(n.domain) && !(def && def->internal);
+    node.op = known ? n.op_type : (n.domain.empty() ? "ai.onnx" : n.domain) + "." + n.op_type;
     node.attrs = n.attributes;
     node.opset = static_cast<int>(model_.opset);
     for (const std::string& in : n.inputs)

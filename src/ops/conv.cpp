@@ -1,6 +1,7 @@
 // Conv: N-d convolution (really cross-correlation, as in ONNX) with groups, strides, dilations,
 // explicit or automatic padding and an optional bias. X is (N, C, D1..Dk), W is
 // (M, C/group, K1..Kk), Y is (N, M, O1..Ok).
+#include "ops/conv.h"
 #include "ops/op_util.h"
 #include "ops/window_geometry.h"
 
@@ -70,7 +71,13 @@ void gather_runs(const std::vector<WindowRun>& runs, float weight, const float* 
   }
 }
 
-void reference_conv(const Node& node, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
+}  // namespace
+
+std::vector<ValueType> conv_infer(const Node& node, const std::vector<const Value*>& inputs) {
+  return infer_conv(node, inputs);
+}
+
+void conv_reference(const Node& node, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
   const Tensor& x = *inputs[0];
   const Tensor& w = *inputs[1];
   const Tensor* b = optional_input(inputs, 2);
@@ -98,8 +105,6 @@ void reference_conv(const Node& node, const std::vector<const Tensor*>& inputs, 
   }
 }
 
-}  // namespace
-
-OpDef op_conv() { return {"Conv", 2, 3, infer_conv, reference_conv}; }
+OpDef op_conv() { return {"Conv", 2, 3, infer_conv, conv_reference}; }
 
 }  // namespace kite

@@ -39,11 +39,13 @@ struct OpDef {
   int max_inputs;
   InferFn infer;
   ReferenceFn reference;
+  // kite's own operators, made by inference passes; never accepted from a model file.
+  bool internal = false;
 };
 
 // The operator called `name` (an ONNX op_type), or nullptr if kite does not implement it.
 const OpDef* find_op(const std::string& name);
-// Every implemented op_type, sorted.
+// Every op_type a model file may use, sorted (internal operators left out).
 std::vector<std::string> supported_ops();
 
 }  // namespace kite

@@ -8,6 +8,7 @@ namespace kite {
 
 OpDef op_identity();
 OpDef op_dropout();
+OpDef op_fused_conv();
 // ops: group A (elementwise and shape)
 OpDef op_relu();
 OpDef op_leaky_relu();
@@ -58,6 +59,7 @@ const std::map<std::string, OpDef>& op_table() {
     for (const OpDef& def : {
              op_identity(),
              op_dropout(),
+             op_fused_conv(),
              // table: group A
              op_relu(),
              op_leaky_relu(),
@@ -115,7 +117,8 @@ const OpDef* find_op(const std::string& name) {
 
 std::vector<std::string> supported_ops() {
   std::vector<std::string> names;
-  for (const auto& [name, def] : op_table()) names.push_back(name);
+  for (const auto& [name, def] : op_table())
+    if (!def.internal) names.push_back(name);
   return names;
 }
 

@@ -10,6 +10,9 @@ namespace kite {
 // counts within each operator's range.
 void validate_graph(Graph& g);
 
+// Reorders nodes so each comes after the producers of its inputs (stable); throws on a cycle.
+void sort_topologically(Graph& g);
+
 // Infers every value's dtype and shape in node order and evaluates, at load time, every node
 // whose inputs are all constant (the Shape -> Gather -> Concat -> Reshape arithmetic exporters
 // emit). Folded nodes are removed; their outputs become constants.
@@ -20,5 +23,9 @@ void prune_unused(Graph& g);
 
 // All three, in order: what Model::from_graph does.
 void prepare_graph(Graph& g);
+
+// For inference (a Session's own copy of the graph): folds BatchNormalization, a residual Add
+// and ReLU / Clip into the convolution before them (as FusedConv). See fuse_conv.cpp.
+void fuse_conv_epilogues(Graph& g);
 
 }  // namespace kite

@@ -32,6 +32,8 @@ void check_ops_known(const Graph& g) {
   fail(msg.str());
 }
 
+}  // namespace
+
 // Kahn's algorithm, stable: nodes already in order stay in order.
 void sort_topologically(Graph& g) {
   std::vector<int> producer = producer_of_values(g);
@@ -55,8 +57,6 @@ void sort_topologically(Graph& g) {
   }
   g.nodes = std::move(ordered);
 }
-
-}  // namespace
 
 void validate_graph(Graph& g) {
   check_ops_known(g);

@@ -7,22 +7,25 @@
 
 #include "graph/graph.h"
 #include "ops/op.h"
+#include "passes/passes.h"
 
 namespace kite {
 
 struct Session::Impl {
-  const Model model;
+  const Model model;  // keeps the weights the optimized graph shares alive
+  Graph optimized;    // the model's graph rewritten for inference (fusions)
   std::vector<const OpDef*> ops;  // per node
   std::vector<int> uses;          // per value: readers among nodes and graph outputs
 
-  explicit Impl(const Model& m) : model(m) {
-    const Graph& g = model.graph();
+  Impl(const Model& m, const SessionOptions& options) : model(m), optimized(m.graph()) {
+    if (options.optimize) fuse_conv_epilogues(optimized);
+    const Graph& g = optimized;
     for (const Node& n : g.nodes) ops.push_back(find_op(n.op));
     uses = use_counts(g);
   }
 
   void bind_inputs(const NamedTensors& given, std::vector<Tensor>& slots) const {
-    const Graph& g = model.graph();
+    const Graph& g = optimized;
     std::map<std::string, int> by_name;
     for (int v : g.inputs) by_name[g.values[static_cast<size_t>(v)].name] = v;
     std::map<std::string, bool> bound;
@@ -49,7 +52,7 @@ struct Session::Impl {
   // Planned at load, or, for nodes whose shapes depend on run-time values, inferred now from
   // the actual inputs.
   std::vector<ValueType> output_types(size_t node, const std::vector<const Tensor*>& inputs) const {
-    const Graph& g = model.graph();
+    const Graph& g = optimized;
     const Node& n = g.nodes[node];
     std::vector<ValueType> types;
     bool planned = true;
@@ -79,7 +82,7 @@ struct Session::Impl {
   }
 
   NamedTensors run(const NamedTensors& given) const {
-    const Graph& g = model.graph();
+    const Graph& g = optimized;
     std::vector<Tensor> slots(g.values.size());
     for (size_t v = 0; v < g.values.size(); ++v)
       if (g.values[v].constant) slots[v] = *g.values[v].constant;
@@ -109,7 +112,7 @@ struct Session::Impl {
   }
 };
 
-Session::Session(const Model& model, SessionOptions) : impl_(std::make_unique<Impl>(model)) {}
+Session::Session(const Model& model, SessionOptions options) : impl_(std::make_unique<Impl>(model, options)) {}
 Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;

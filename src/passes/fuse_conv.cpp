@@ -1,0 +1,157 @@
+// Folds what follows a convolution into it, for inference: BatchNormalization into its weights
+// and bias, a residual Add into its epilogue, ReLU / ReLU6 / Clip into its output clamp. Each
+// rewrite only applies where the convolution's output has no other reader.
+#include <cmath>
+
+#include "ops/op_util.h"
+#include "passes/passes.h"
+
+namespace kite {
+namespace {
+
+bool is_conv(const Node& n) { return n.op == "Conv" || n.op == "FusedConv"; }
+
+Value& value(Graph& g, int v) { return g.values[static_cast<size_t>(v)]; }
+
+// The node producing `v` if it is a 2-D convolution whose output only `v`'s reader uses.
+Node* sole_conv_producer(Graph& g, const std::vector<int>& producer, const std::vector<int>& uses, int v) {
+  if (v < 0) return nullptr;
+  int p = producer[static_cast<size_t>(v)];
+  if (p < 0 || uses[static_cast<size_t>(v)] != 1) return nullptr;
+  Node& n = g.nodes[static_cast<size_t>(p)];
+  if (!is_conv(n) || value(g, n.inputs[0]).shape.size() != 4) return nullptr;
+  return &n;
+}
+
+void make_fused(Node& conv) {
+  if (conv.op == "Conv") conv.op = "FusedConv";
+}
+
+// The node `n` disappears: its output becomes the convolution's.
+void absorb(Node& conv, Node& n) {
+  conv.outputs[0] = n.outputs[0];
+  n.op.clear();  // marks it removed
+}
+
+bool fold_batch_norm(Graph& g, Node& conv, const Node& bn) {
+  if (conv.inputs.size() > 3 || conv.attrs.has("activation_min") || conv.attrs.has("activation_max")) return false;
+  for (size_t i = 1; i < 5; ++i)
+    if (!value(g, bn.inputs[i]).constant) return false;
+  const Value& w = value(g, conv.inputs[1]);
+  if (!w.constant) return false;
+  std::vector<float> scale = tensor_floats(*value(g, bn.inputs[1]).constant);
+  std::vector<float> shift = tensor_floats(*value(g, bn.inputs[2]).constant);
+  std::vector<float> mean = tensor_floats(*value(g, bn.inputs[3]).constant);
+  std::vector<float> var = tensor_floats(*value(g, bn.inputs[4]).constant);
+  float epsilon = bn.attrs.get_float("epsilon", 1e-5f);
+  int64_t out_channels = w.shape[0], per_channel = w.constant->numel() / out_channels;
+  Tensor weights = w.constant->clone();
+  Tensor bias(DType::f32, {out_channels});
+  const float* old_bias = conv.inputs.size() > 2 && conv.inputs[2] >= 0 ? value(g, conv.inputs[2]).constant->data<float>() : nullptr;
+  for (int64_t m = 0; m < out_channels; ++m) {
+    size_t c = static_cast<size_t>(m);
+    float factor = scale[c] / std::sqrt(var[c] + epsilon);
+    float* wm = weights.data<float>() + m * per_channel;
+    for (int64_t i = 0; i < per_channel; ++i) wm[i] *= factor;
+    bias.data<float>()[m] = ((old_bias ? old_bias[m] : 0.f) - mean[c]) * factor + shift[c];
+  }
+  conv.inputs.resize(3);
+  conv.inputs[1] = g.add_constant(conv.name + ".folded_weight", weights);
+  conv.inputs[2] = g.add_constant(conv.name + ".folded_bias", bias);
+  return true;
+}
+
+bool fuse_residual(Graph& g, Node& conv, const Node& add, int other) {
+  if (conv.inputs.size() > 3 || conv.attrs.has("activation_min") || conv.attrs.has("activation_max")) return false;
+  const Value& r = value(g, other);
+  if (r.shape != value(g, conv.outputs[0]).shape || r.dtype != DType::f32) return false;
+  conv.inputs.resize(3, -1);
+  conv.inputs.push_back(other);
+  (void)add;
+  return true;
+}
+
+// The clamp an activation node applies, if it is one kite can fuse.
+bool activation_bounds(const Graph& g, const Node& n, float& lo, float& hi) {
+  lo = -INFINITY;
+  hi = INFINITY;
+  if (n.op == "Relu") {
+    lo = 0.f;
+    return true;
+  }
+  if (n.op != "Clip") return false;
+  if (n.opset < 11) {
+    lo = n.attrs.get_float("min", -INFINITY);
+    hi = n.attrs.get_float("max", INFINITY);
+    return true;
+  }
+  for (size_t i = 1; i < 3 && i < n.inputs.size(); ++i) {
+    if (n.inputs[i] < 0) continue;
+    const Value& bound = g.values[static_cast<size_t>(n.inputs[i])];
+    if (!bound.constant || bound.constant->numel() != 1 || bound.dtype != DType::f32) return false;
+    (i == 1 ? lo : hi) = bound.constant->data<float>()[0];
+  }
+  return true;
+}
+
+bool fuse_activation(Node& conv, float lo, float hi) {
+  float old_lo = conv.attrs.get_float("activation_min", -INFINITY), old_hi = conv.attrs.get_float("activation_max", INFINITY);
+  if (std::isfinite(old_lo) || std::isfinite(old_hi)) return false;  // one clamp per convolution
+  if (std::isfinite(lo)) conv.attrs.set_float("activation_min", lo);
+  if (std::isfinite(hi)) conv.attrs.set_float("activation_max", hi);
+  return true;
+}
+
+// One sweep over the nodes in order; returns whether anything changed.
+bool fuse_once(Graph& g) {
+  std::vector<int> producer = producer_of_values(g);
+  std::vector<int> uses = use_counts(g);
+  bool changed = false;
+  for (Node& n : g.nodes) {
+    if (n.op.empty() || n.inputs.empty()) continue;
+    float lo, hi;
+    if (n.op == "BatchNormalization" && n.outputs.size() == 1) {
+      Node* conv = sole_conv_producer(g, producer, uses, n.inputs[0]);
+      if (conv && fold_batch_norm(g, *conv, n)) {
+        make_fused(*conv);
+        absorb(*conv, n);
+        changed = true;
+      }
+    } else if (n.op == "Add" && n.inputs.size() == 2) {
+      for (int side = 0; side < 2; ++side) {
+        Node* conv = sole_conv_producer(g, producer, uses, n.inputs[static_cast<size_t>(side)]);
+        if (conv && fuse_residual(g, *conv, n, n.inputs[static_cast<size_t>(1 - side)])) {
+          make_fused(*conv);
+          absorb(*conv, n);
+          changed = true;
+          break;
+        }
+      }
+    } else if (activation_bounds(g, n, lo, hi)) {
+      Node* conv = sole_conv_producer(g, producer, uses, n.inputs[0]);
+      if (conv && fuse_activation(*conv, lo, hi)) {
+        make_fused(*conv);
+        absorb(*conv, n);
+        changed = true;
+      }
+    }
+    if (changed) break;  // producers and uses changed: recompute them
+  }
+  std::vector<Node> kept;
+  for (Node& n : g.nodes)
+    if (!n.op.empty()) kept.push_back(std::move(n));
+  g.nodes = std::move(kept);
+  return changed;
+}
+
+}  // namespace
+
+void fuse_conv_epilogues(Graph& g) {
+  while (fuse_once(g)) {
+  }
+  // A fused residual may be computed after the convolution that now reads it.
+  sort_topologically(g);
+  prune_unused(g);
+}
+
+}  // namespace kite

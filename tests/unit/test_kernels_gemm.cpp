@@ -1,0 +1,343 @@
+// The fp32 GEMM kernels (src/kernels/gemm.h), each ISA path on its own: the AVX2+FMA microkernel
+// (skipped on a CPU without it) and the portable one (forced on any CPU). Both are checked against
+// a product computed in double over shapes that hit every tile edge (M around 6, N around 16, K
+// around the 256 block), with leading dimensions wider than the matrices, every epilogue option,
+// and column ranges split in odd places, which must give bitwise identical results.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/gemm.h"
+#include "kite/error.h"
+
+namespace kite {
+namespace {
+
+// Never produced by a product of values in [-1, 1]: marks C elements gemm() must not write.
+constexpr float kUntouched = -777.0f;
+
+std::vector<float> random_values(size_t count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> v(count);
+  for (float& x : v) x = uniform(rng);
+  return v;
+}
+
+// One product's operands, stored with leading dimensions wider than the matrices so that a kernel
+// that confuses a width with a stride reads the wrong numbers.
+struct GemmCase {
+  int64_t m, n, k;
+  int64_t lda, ldb, ldc, ldr;
+  std::vector<float> a, b, row_bias, column_bias, residual;
+
+  GemmCase(int64_t m_, int64_t n_, int64_t k_)
+      : m(m_), n(n_), k(k_), lda(k_ + 3), ldb(n_ + 5), ldc(n_ + 7), ldr(n_ + 2) {
+    uint32_t seed = static_cast<uint32_t>(m * 1000003 + n * 1009 + k);
+    a = random_values(m * lda, seed);
+    b = random_values(k * ldb, seed + 1);
+    row_bias = random_values(m, seed + 2);
+    column_bias = random_values(n, seed + 3);
+    residual = random_values(m * ldr, seed + 4);
+  }
+  PackedA packed() const { return pack_a(a.data(), m, k, lda); }
+  // C with one spare row below, every element marked untouched.
+  std::vector<float> fresh_c() const { return std::vector<float>((m + 1) * ldc, kUntouched); }
+};
+
+struct EpilogueOption {
+  const char* name;
+  bool row_bias, column_bias, residual;
+  float min, max;
+};
+
+const EpilogueOption kEpilogues[] = {
+    {"none", false, false, false, -INFINITY, INFINITY},
+    {"row_bias", true, false, false, -INFINITY, INFINITY},
+    {"column_bias", false, true, false, -INFINITY, INFINITY},
+    {"residual", false, false, true, -INFINITY, INFINITY},
+    {"relu", false, false, false, 0.0f, INFINITY},
+    {"relu6", false, false, false, 0.0f, 6.0f},
+    {"narrow_clip", false, false, false, -0.3f, 0.2f},
+    {"everything", true, true, true, 0.0f, 6.0f},
+};
+
+GemmEpilogue epilogue_for(const GemmCase& g, const EpilogueOption& option) {
+  GemmEpilogue e;
+  if (option.row_bias) e.row_bias = g.row_bias.data();
+  if (option.column_bias) e.column_bias = g.column_bias.data();
+  if (option.residual) {
+    e.residual = g.residual.data();
+    e.ldr = g.ldr;
+  }
+  e.min = option.min;
+  e.max = option.max;
+  return e;
+}
+
+// A * B in double: every product of two floats is exact in double and the sums round 2^29 times
+// more finely than in float, so this is the exact product as far as the float result can tell.
+std::vector<double> product_in_double(const GemmCase& g) {
+  std::vector<double> p(g.m * g.n, 0.0);
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t kk = 0; kk < g.k; ++kk)
+      for (int64_t j = 0; j < g.n; ++j)
+        p[i * g.n + j] += static_cast<double>(g.a[i * g.lda + kk]) * g.b[kk * g.ldb + j];
+  return p;
+}
+
+double expected_element(const GemmCase& g, const std::vector<double>& product, const EpilogueOption& option, int64_t i,
+                        int64_t j) {
+  double v = product[i * g.n + j];
+  if (option.row_bias) v += g.row_bias[i];
+  if (option.column_bias) v += g.column_bias[j];
+  if (option.residual) v += g.residual[i * g.ldr + j];
+  return std::min(std::max(v, static_cast<double>(option.min)), static_cast<double>(option.max));
+}
+
+// Why 1e-6 * K * max|a| * max|b|: each of the K steps of a float accumulation rounds by at most
+// u = 2^-24 (6e-8) of the running sum. The rigorous bound, K * u * sum|a*b|, grows like K^2 and
+// would let real bugs through; with operands of both signs the running sum stays near
+// sqrt(K) * max|a| * max|b| and the roundings partly cancel, so the error stays well under
+// K * u * max|a| * max|b|. 1e-6 is 16 u of headroom. The epilogue's additions (row bias, column
+// bias, residual) round by u of their size too, hence the second term. The
+// clamp cannot widen an error. A wrong k, row, column or stride moves results by about 0.1 or more.
+double max_abs(const std::vector<float>& v) {
+  double m = 0.0;
+  for (float x : v) m = std::max(m, static_cast<double>(std::abs(x)));
+  return m;
+}
+
+double tolerance(const GemmCase& g, const EpilogueOption& option) {
+  double addends = (option.row_bias ? max_abs(g.row_bias) : 0.0) + (option.column_bias ? max_abs(g.column_bias) : 0.0) +
+                   (option.residual ? max_abs(g.residual) : 0.0);
+  return 1e-6 * (static_cast<double>(g.k) * max_abs(g.a) * max_abs(g.b) + addends);
+}
+
+// gemm() over [0, n) cut at `cuts` (sorted, inside (0, n)), one call per piece.
+std::vector<float> run_split(const GemmCase& g, const PackedA& packed, const GemmEpilogue& e,
+                             const std::vector<int64_t>& cuts) {
+  std::vector<float> c = g.fresh_c();
+  int64_t begin = 0;
+  for (size_t piece = 0; piece <= cuts.size(); ++piece) {
+    int64_t end = piece < cuts.size() ? cuts[piece] : g.n;
+    gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, begin, end);
+    begin = end;
+  }
+  return c;
+}
+
+std::vector<float> run_whole(const GemmCase& g, const PackedA& packed, const GemmEpilogue& e) {
+  return run_split(g, packed, e, {});
+}
+
+// Checks C against the reference and that the padding past each row, and the spare row below,
+// were left alone. Reports the first wrong element only, to keep a failure readable.
+void expect_matches_reference(const GemmCase& g, const std::vector<double>& product, const EpilogueOption& option,
+                              const std::vector<float>& c) {
+  double tol = tolerance(g, option);
+  for (int64_t i = 0; i <= g.m; ++i) {
+    for (int64_t j = 0; j < g.ldc; ++j) {
+      float got = c[i * g.ldc + j];
+      if (i == g.m || j >= g.n) {
+        ASSERT_EQ(got, kUntouched) << "wrote outside C at (" << i << ", " << j << ")";
+        continue;
+      }
+      double want = expected_element(g, product, option, i, j);
+      ASSERT_LE(std::abs(got - want), tol) << "C(" << i << ", " << j << ") = " << got << ", want " << want;
+    }
+  }
+}
+
+std::string describe(const GemmCase& g, const char* epilogue) {
+  return "M=" + std::to_string(g.m) + " N=" + std::to_string(g.n) + " K=" + std::to_string(g.k) + " epilogue=" +
+         epilogue;
+}
+
+bool bitwise_equal(const std::vector<float>& x, const std::vector<float>& y) {
+  return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
+}
+
+enum class KernelPath { fma3, generic };
+
+// Each test runs once per path. The fixture checks that the path really is the one in use, so
+// that a broken dispatch cannot make both runs test the same kernel.
+class GemmKernels : public ::testing::TestWithParam<KernelPath> {
+ protected:
+  void SetUp() override {
+    bool generic = GetParam() == KernelPath::generic;
+    if (!generic && !cpu_has_avx2_fma()) GTEST_SKIP() << "this CPU has no AVX2+FMA";
+    force_generic_kernels(generic);
+    ASSERT_STREQ(gemm_kernel_name(), generic ? "f32_gemm_6x16_generic" : "f32_gemm_6x16_fma3");
+  }
+  void TearDown() override { force_generic_kernels(false); }
+};
+
+const int64_t kRowCounts[] = {1, 5, 6, 7, 13, 64};
+const int64_t kColumnCounts[] = {1, 15, 16, 17, 33, 100};
+const int64_t kDepths[] = {1, 3, 255, 256, 257, 600};
+
+TEST_P(GemmKernels, OddShapesMatchDoubleReferenceWithEveryEpilogue) {
+  for (int64_t m : kRowCounts)
+    for (int64_t n : kColumnCounts)
+      for (int64_t k : kDepths) {
+        GemmCase g(m, n, k);
+        PackedA packed = g.packed();
+        std::vector<double> product = product_in_double(g);
+        for (const EpilogueOption& option : kEpilogues) {
+          SCOPED_TRACE(describe(g, option.name));
+          expect_matches_reference(g, product, option, run_whole(g, packed, epilogue_for(g, option)));
+          if (HasFatalFailure()) return;
+        }
+      }
+}
+
+// Cuts that fall inside register tiles, on tile edges, and one column from either end.
+std::vector<std::vector<int64_t>> odd_splits(int64_t n) {
+  std::vector<std::vector<int64_t>> splits;
+  for (std::vector<int64_t> cuts : std::vector<std::vector<int64_t>>{
+           {1}, {n - 1}, {5}, {16}, {7, 23}, {3, 17, 40}, {n / 3, n / 2}, {13, 29, 31, 64, 95}}) {
+    cuts.erase(std::remove_if(cuts.begin(), cuts.end(), [n](int64_t cut) { return cut <= 0 || cut >= n; }), cuts.end());
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    if (!cuts.empty()) splits.push_back(cuts);
+  }
+  return splits;
+}
+
+TEST_P(GemmKernels, ColumnSplitsAreBitwiseIdentical) {
+  const EpilogueOption& everything = kEpilogues[7];
+  for (int64_t m : kRowCounts)
+    for (int64_t n : kColumnCounts)
+      for (int64_t k : kDepths) {
+        GemmCase g(m, n, k);
+        PackedA packed = g.packed();
+        GemmEpilogue e = epilogue_for(g, everything);
+        std::vector<float> whole = run_whole(g, packed, e);
+        for (const std::vector<int64_t>& cuts : odd_splits(n)) {
+          std::vector<float> split = run_split(g, packed, e, cuts);
+          ASSERT_TRUE(bitwise_equal(whole, split)) << describe(g, everything.name) << ", " << cuts.size() << " cuts from "
+                                                   << cuts.front();
+        }
+      }
+}
+
+// Wider than one block of columns (384) and deeper than two blocks of K: the blocking loops run
+// more than once, and a split that crosses a column block changes where every block starts.
+TEST_P(GemmKernels, WideProductAcrossCacheBlocks) {
+  GemmCase g(13, 1000, 700);
+  PackedA packed = g.packed();
+  const EpilogueOption& everything = kEpilogues[7];
+  GemmEpilogue e = epilogue_for(g, everything);
+  std::vector<float> whole = run_whole(g, packed, e);
+  expect_matches_reference(g, product_in_double(g), everything, whole);
+  for (const std::vector<int64_t>& cuts : std::vector<std::vector<int64_t>>{{383}, {385}, {100, 500, 999}, {1, 777}})
+    EXPECT_TRUE(bitwise_equal(whole, run_split(g, packed, e, cuts))) << "cut at " << cuts.front();
+}
+
+// One column range leaves the columns outside it alone.
+TEST_P(GemmKernels, ColumnRangeWritesOnlyItsColumns) {
+  GemmCase g(7, 40, 9);
+  std::vector<float> c = g.fresh_c();
+  gemm(g.packed(), g.b.data(), g.ldb, g.n, c.data(), g.ldc, GemmEpilogue{}, 11, 29);
+  for (int64_t i = 0; i <= g.m; ++i)
+    for (int64_t j = 0; j < g.ldc; ++j) {
+      bool inside = i < g.m && j >= 11 && j < 29;
+      EXPECT_EQ(c[i * g.ldc + j] != kUntouched, inside) << "(" << i << ", " << j << ")";
+    }
+}
+
+// A shortcut added in place (residual is C) must read each residual element before the first
+// partial sum overwrites it, also when K takes several blocks.
+TEST_P(GemmKernels, ResidualMayBeC) {
+  GemmCase g(13, 33, 600);
+  g.ldr = g.ldc;
+  g.residual = random_values((g.m + 1) * g.ldc, 99);
+  PackedA packed = g.packed();
+  GemmEpilogue e = epilogue_for(g, kEpilogues[7]);
+  std::vector<float> separate = run_whole(g, packed, e);
+
+  std::vector<float> in_place = g.residual;
+  e.residual = in_place.data();
+  gemm(packed, g.b.data(), g.ldb, g.n, in_place.data(), g.ldc, e, 0, g.n);
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j)
+      ASSERT_EQ(in_place[i * g.ldc + j], separate[i * g.ldc + j]) << "(" << i << ", " << j << ")";
+}
+
+// K = 0: the product is empty and C is the clamped epilogue alone.
+TEST_P(GemmKernels, EmptyDepthGivesTheEpilogue) {
+  GemmCase g(7, 17, 0);
+  const EpilogueOption& everything = kEpilogues[7];
+  std::vector<float> c = run_whole(g, g.packed(), epilogue_for(g, everything));
+  expect_matches_reference(g, product_in_double(g), everything, c);
+}
+
+TEST_P(GemmKernels, NanIsNotClampedAway) {
+  GemmCase g(6, 16, 4);
+  g.b[2 * g.ldb + 5] = NAN;  // poisons column 5 of every row
+  GemmEpilogue relu6;
+  relu6.min = 0.0f;
+  relu6.max = 6.0f;
+  std::vector<float> c = run_whole(g, g.packed(), relu6);
+  for (int64_t i = 0; i < g.m; ++i) {
+    EXPECT_TRUE(std::isnan(c[i * g.ldc + 5])) << "row " << i;
+    EXPECT_FALSE(std::isnan(c[i * g.ldc + 4])) << "row " << i;
+  }
+}
+
+// pack_a_transposed reads A from its transpose and must build the same panels as pack_a.
+TEST_P(GemmKernels, TransposedPackingMatchesRowMajorPacking) {
+  for (int64_t m : {1, 7, 13}) {
+    GemmCase g(m, 17, 257);
+    int64_t ld = m + 2;
+    std::vector<float> a_t(g.k * ld, 0.0f);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t kk = 0; kk < g.k; ++kk) a_t[kk * ld + i] = g.a[i * g.lda + kk];
+    GemmEpilogue e;
+    EXPECT_TRUE(bitwise_equal(run_whole(g, g.packed(), e), run_whole(g, pack_a_transposed(a_t.data(), m, g.k, ld), e)))
+        << "M=" << m;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, GemmKernels, ::testing::Values(KernelPath::fma3, KernelPath::generic),
+                         [](const ::testing::TestParamInfo<KernelPath>& info) {
+                           return info.param == KernelPath::fma3 ? "fma3" : "generic";
+                         });
+
+TEST(GemmArguments, BadRangesAndStridesAreErrors) {
+  GemmCase g(5, 20, 8);
+  PackedA packed = g.packed();
+  std::vector<float> c = g.fresh_c();
+  GemmEpilogue e;
+  EXPECT_THROW(gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 0, g.n + 1), Error);
+  EXPECT_THROW(gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 10, 9), Error);
+  EXPECT_THROW(gemm(packed, g.b.data(), g.n - 1, g.n, c.data(), g.ldc, e, 0, g.n), Error);
+  EXPECT_THROW(gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.n - 1, e, 0, g.n), Error);
+  EXPECT_THROW(pack_a(g.a.data(), g.m, g.k, g.k - 1), Error);
+  EXPECT_THROW(pack_a(g.a.data(), -1, g.k, g.k), Error);
+}
+
+TEST(GemmArguments, PackedAKeepsItsShape) {
+  GemmCase g(13, 1, 5);
+  PackedA packed = g.packed();
+  EXPECT_EQ(packed.rows(), 13);
+  EXPECT_EQ(packed.depth(), 5);
+  EXPECT_EQ(packed.panel_count(), 3);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(packed.panel(0)) % 64, 0u);
+  // The third panel holds row 12 and five zero rows.
+  for (int64_t kk = 0; kk < 5; ++kk) {
+    EXPECT_EQ(packed.panel(2)[kk * 6], g.a[12 * g.lda + kk]);
+    for (int r = 1; r < 6; ++r) EXPECT_EQ(packed.panel(2)[kk * 6 + r], 0.0f);
+  }
+}
+
+}  // namespace
+}  // namespace kite
