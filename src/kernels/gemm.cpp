@@ -8,6 +8,7 @@
 #include "kernels/gemm.h"
 
 #include <cstring>
+#include <cstdlib>
 
 #include "core/aligned_alloc.h"
 #include "kernels/cpu_features.h"
@@ -20,9 +21,10 @@ namespace {
 // KC: a 6 x KC panel of A (6 KiB) stays in L1 while B panels stream past it; long enough that
 // storing and reloading C between blocks costs little. NC: the packed B block (KC x NC floats,
 // 384 KiB) fits the 512 KiB L2 of a Zen3 core, with room for C and A.
-constexpr int64_t kDepthBlock = 256;
-constexpr int64_t kColumnBlock = 384;
-static_assert(kColumnBlock % kGemmTileColumns == 0, "B blocks are whole panels");
+static int64_t kDepthBlock = getenv("KC") ? atol(getenv("KC")) : 256;
+static int64_t kColumnBlock = getenv("NC") ? atol(getenv("NC")) : 384;
+
+
 
 struct TileKernel {
   GemmTileKernel run;
@@ -39,7 +41,7 @@ TileKernel select_tile_kernel() {
 // One buffer per thread, allocated on its first gemm() and kept: the thread pool's workers each
 // pack their own column range.
 float* b_panels_scratch() {
-  thread_local std::shared_ptr<void> buffer = allocate_aligned(kDepthBlock * kColumnBlock * sizeof(float));
+  thread_local std::shared_ptr<void> buffer = allocate_aligned(4096 * 4096 * sizeof(float));
   return static_cast<float*>(buffer.get());
 }
 

@@ -8,6 +8,8 @@
 #include "graph/graph.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#include "runtime/node_kernel.h"
+#include "runtime/thread_pool.h"
 
 namespace kite {
 
@@ -15,12 +17,17 @@ struct Session::Impl {
   const Model model;  // keeps the weights the optimized graph shares alive
   Graph optimized;    // the model's graph rewritten for inference (fusions)
   std::vector<const OpDef*> ops;  // per node
+  std::vector<std::unique_ptr<NodeKernel>> fast;  // per node: an optimized kernel, or null
   std::vector<int> uses;          // per value: readers among nodes and graph outputs
+  mutable ThreadPool pool;
 
-  Impl(const Model& m, const SessionOptions& options) : model(m), optimized(m.graph()) {
+  Impl(const Model& m, const SessionOptions& options) : model(m), optimized(m.graph()), pool(options.threads) {
     if (options.optimize) fuse_conv_epilogues(optimized);
     const Graph& g = optimized;
-    for (const Node& n : g.nodes) ops.push_back(find_op(n.op));
+    for (const Node& n : g.nodes) {
+      ops.push_back(find_op(n.op));
+      fast.push_back(options.optimize ? make_node_kernel(g, n) : nullptr);
+    }
     uses = use_counts(g);
   }
 
@@ -95,7 +102,8 @@ struct Session::Impl {
       std::vector<Tensor> outputs;
       try {
         for (const ValueType& t : output_types(i, inputs)) outputs.emplace_back(t.dtype, t.shape);
-        ops[i]->reference(n, inputs, outputs);
+        if (fast[i]) fast[i]->run(inputs, outputs, pool);
+        else ops[i]->reference(n, inputs, outputs);
       } catch (const Error& e) {
         fail(Graph::describe(n), ": ", e.what());
       } catch (const std::bad_alloc&) {

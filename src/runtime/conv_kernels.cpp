@@ -1,0 +1,189 @@
+// 2-D fp32 convolutions (Conv, FusedConv) on NCHW tensors with constant weights:
+//  - depthwise 3x3 / 5x5, stride 1 / 2: direct kernels (kernels/depthwise_conv.h), channels
+//    split across threads;
+//  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]; 1x1 stride-1
+//    convolutions read the input as the GEMM's B directly, others build im2col panels per thread
+//    (kernels/im2col.h); output pixels split across threads.
+// Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues. Splits are
+// static and per-element arithmetic does not depend on them: results are bitwise identical for
+// any thread count.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/depthwise_conv.h"
+#include "kernels/gemm.h"
+#include "kernels/im2col.h"
+#include "ops/op_util.h"
+#include "ops/window_geometry.h"
+#include "runtime/node_kernel.h"
+
+namespace kite {
+namespace {
+
+struct ConvPlan {
+  int64_t batch, in_channels, out_channels, groups;
+  Im2colParams window;  // one group of one image
+  float min = -INFINITY, max = INFINITY;
+  bool has_residual = false;
+  const float* bias = nullptr;  // points into the graph's constant, which the session keeps alive
+};
+
+// Everything the fast kernels need, or false when the node is outside what they handle.
+bool plan_conv(const Graph& g, const Node& n, ConvPlan& p) {
+  auto value = [&](size_t i) -> const Value* {
+    return i < n.inputs.size() && n.inputs[i] >= 0 ? &g.values[static_cast<size_t>(n.inputs[i])] : nullptr;
+  };
+  const Value* x = value(0);
+  const Value* w = value(1);
+  const Value* b = value(2);
+  if (!x || !w || !w->constant || x->shape.size() != 4 || !x->shape_known || x->dtype != DType::f32) return false;
+  if (b && !b->constant) return false;
+  p.batch = x->shape[0];
+  p.in_channels = x->shape[1];
+  p.out_channels = w->shape[0];
+  p.groups = n.attrs.get_int("group", 1);
+  WindowGeometry geo = window_geometry(n, {x->shape[2], x->shape[3]}, weight_kernel_shape(n, w->shape), false);
+  if (geo.pad_begin[0] < 0 || geo.pad_begin[1] < 0) return false;
+  Im2colParams& q = p.window;
+  q.channels = p.in_channels / p.groups;
+  q.in_h = x->shape[2];
+  q.in_w = x->shape[3];
+  q.out_h = geo.output[0];
+  q.out_w = geo.output[1];
+  q.kernel_h = geo.kernel[0];
+  q.kernel_w = geo.kernel[1];
+  q.stride_h = geo.strides[0];
+  q.stride_w = geo.strides[1];
+  q.dilation_h = geo.dilations[0];
+  q.dilation_w = geo.dilations[1];
+  q.pad_top = geo.pad_begin[0];
+  q.pad_left = geo.pad_begin[1];
+  p.min = n.attrs.get_float("activation_min", -INFINITY);
+  p.max = n.attrs.get_float("activation_max", INFINITY);
+  p.has_residual = value(3) != nullptr;
+  p.bias = b ? b->constant->data<float>() : nullptr;
+  return true;
+}
+
+bool is_depthwise(const ConvPlan& p) {
+  const Im2colParams& q = p.window;
+  return p.groups == p.in_channels && p.out_channels == p.in_channels && q.kernel_h == q.kernel_w &&
+         q.stride_h == q.stride_w && q.dilation_h == 1 && q.dilation_w == 1 &&
+         depthwise_supported(q.kernel_h, q.stride_h);
+}
+
+// residual add then clamp, for kernels whose epilogue has no residual.
+void add_and_clamp(float* y, const float* r, int64_t count, float lo, float hi) {
+  for (int64_t i = 0; i < count; ++i) y[i] = std::min(std::max(y[i] + r[i], lo), hi);
+}
+
+class DepthwiseConvKernel : public NodeKernel {
+ public:
+  DepthwiseConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan), weights_(weights) {}
+
+  void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
+    const Im2colParams& q = plan_.window;
+    DepthwiseParams d;
+    d.channels = plan_.in_channels;
+    d.in_h = q.in_h;
+    d.in_w = q.in_w;
+    d.out_h = q.out_h;
+    d.out_w = q.out_w;
+    d.kernel = q.kernel_h;
+    d.stride = q.stride_h;
+    d.pad_top = q.pad_top;
+    d.pad_left = q.pad_left;
+    const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
+    if (!residual) {
+      d.min = plan_.min;
+      d.max = plan_.max;
+    }
+    int64_t in_image = d.channels * q.in_h * q.in_w, out_plane = q.out_h * q.out_w, out_image = d.channels * out_plane;
+    for (int64_t n = 0; n < plan_.batch; ++n) {
+      const float* x = in[0]->data<float>() + n * in_image;
+      float* y = out[0].data<float>() + n * out_image;
+      pool.parallel_for(d.channels, [&](int64_t c0, int64_t c1) {
+        depthwise_conv_f32(d, x, weights_.data<float>(), plan_.bias, y, c0, c1);
+        if (residual)
+          add_and_clamp(y + c0 * out_plane, residual->data<float>() + n * out_image + c0 * out_plane,
+                        (c1 - c0) * out_plane, plan_.min, plan_.max);
+      });
+    }
+  }
+
+ private:
+  ConvPlan plan_;
+  Tensor weights_;
+};
+
+class GemmConvKernel : public NodeKernel {
+ public:
+  GemmConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan) {
+    int64_t m = plan.out_channels / plan.groups, k = plan.window.rows();
+    for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
+  }
+
+  void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
+    const Im2colParams& q = plan_.window;
+    int64_t m = plan_.out_channels / plan_.groups, columns = q.columns();
+    int64_t in_group = q.channels * q.in_h * q.in_w, out_group = m * columns;
+    const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
+    // Output pixels are split in tiles, so every thread's share is a multiple of the GEMM tile.
+    const int64_t kTile = 64;
+    int64_t tiles = (columns + kTile - 1) / kTile;
+    for (int64_t n = 0; n < plan_.batch; ++n)
+      for (int64_t gi = 0; gi < plan_.groups; ++gi) {
+        int64_t image_group = n * plan_.groups + gi;
+        const float* x = in[0]->data<float>() + image_group * in_group;
+        float* y = out[0].data<float>() + image_group * out_group;
+        GemmEpilogue e;
+        e.row_bias = plan_.bias ? plan_.bias + gi * m : nullptr;
+        e.min = plan_.min;
+        e.max = plan_.max;
+        const float* r = residual ? residual->data<float>() + image_group * out_group : nullptr;
+        pool.parallel_for(tiles, [&](int64_t t0, int64_t t1) {
+          run_columns(packed_[static_cast<size_t>(gi)], x, y, r, e, t0 * kTile, std::min(columns, t1 * kTile));
+        });
+      }
+  }
+
+ private:
+  // Output pixels [begin, end) of one group of one image.
+  void run_columns(const PackedA& a, const float* x, float* y, const float* r, GemmEpilogue e, int64_t begin,
+                   int64_t end) const {
+    const Im2colParams& q = plan_.window;
+    int64_t columns = q.columns();
+    if (conv_is_pointwise(q)) {
+      e.residual = r;
+      e.ldr = columns;
+      gemm(a, x, columns, columns, y, columns, e, begin, end);
+      return;
+    }
+    // im2col a chunk at a time, so the panel stays in cache whatever the layer's size.
+    const int64_t kChunk = 256;
+    thread_local std::vector<float> panel;
+    panel.resize(static_cast<size_t>(q.rows() * kChunk));
+    for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
+      int64_t c1 = std::min(end, c0 + kChunk), width = c1 - c0;
+      im2col_f32(q, x, c0, c1, panel.data(), width);
+      e.residual = r ? r + c0 : nullptr;
+      e.ldr = columns;
+      gemm(a, panel.data(), width, width, y + c0, columns, e, 0, width);
+    }
+  }
+
+  ConvPlan plan_;
+  std::vector<PackedA> packed_;
+};
+
+}  // namespace
+
+std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n) {
+  ConvPlan plan;
+  if (!plan_conv(g, n, plan)) return nullptr;
+  const Tensor& weights = *g.values[static_cast<size_t>(n.inputs[1])].constant;
+  if (is_depthwise(plan)) return std::make_unique<DepthwiseConvKernel>(plan, weights);
+  return std::make_unique<GemmConvKernel>(plan, weights);
+}
+
+}  // namespace kite

@@ -1,0 +1,10 @@
+#include "runtime/node_kernel.h"
+
+namespace kite {
+
+std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n) {
+  if (n.op == "Conv" || n.op == "FusedConv") return make_conv_kernel(g, n);
+  return nullptr;
+}
+
+}  // namespace kite
