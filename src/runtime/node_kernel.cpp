@@ -4,6 +4,8 @@ namespace kite {
 
 std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n) {
   if (n.op == "Conv" || n.op == "FusedConv") return make_conv_kernel(g, n);
+  if (n.op == "MaxPool" || n.op == "AveragePool") return make_pool_kernel(g, n);
+  if (n.op == "Gemm") return make_gemm_kernel(g, n);
   return nullptr;
 }
 

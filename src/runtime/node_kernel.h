@@ -20,7 +20,9 @@ class NodeKernel {
 // An optimized kernel for `n` in `g`, or nullptr where only the reference applies.
 std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n);
 
-// The convolution kernels (runtime/conv_kernels.cpp).
+// Per operator family, in runtime/<family>_kernels.cpp.
 std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_pool_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_gemm_kernel(const Graph& g, const Node& n);
 
 }  // namespace kite
