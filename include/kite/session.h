@@ -33,6 +33,13 @@ class Session {
   // outputs in the order of Model::outputs().
   NamedTensors run(const NamedTensors& inputs);
 
+  // What runs, node by node, after the inference rewrites: the node's name, its operator and the
+  // kernel chosen for it ("reference" where no optimized kernel applies).
+  struct PlannedNode {
+    std::string name, op, kernel;
+  };
+  std::vector<PlannedNode> plan() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -14,7 +14,9 @@ struct OutputRange {
 // The outputs o in [0, out) whose input position o * stride + offset lies in [0, in), where
 // `offset` is the tap's position inside the window minus the leading padding. They are
 // consecutive, because the input position grows with o.
-inline OutputRange outputs_inside(int64_t in, int64_t out, int64_t stride, int64_t offset) {
+// Internal linkage (static): each translation unit keeps its own copy, so the copy compiled into
+// an AVX2 kernel file can never be the one that the linker hands to code for any CPU.
+static inline OutputRange outputs_inside(int64_t in, int64_t out, int64_t stride, int64_t offset) {
   int64_t begin = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
   int64_t last_input = in - 1 - offset;  // o * stride must not pass it
   int64_t end = last_input < 0 ? 0 : std::min(out, last_input / stride + 1);

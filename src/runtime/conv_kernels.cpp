@@ -80,6 +80,7 @@ void add_and_clamp(float* y, const float* r, int64_t count, float lo, float hi) 
 class DepthwiseConvKernel : public NodeKernel {
  public:
   DepthwiseConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan), weights_(weights) {}
+  std::string name() const override { return std::string("conv_depthwise/") + depthwise_kernel_name(); }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     const Im2colParams& q = plan_.window;
@@ -121,6 +122,10 @@ class GemmConvKernel : public NodeKernel {
   GemmConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan) {
     int64_t m = plan.out_channels / plan.groups, k = plan.window.rows();
     for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
+  }
+
+  std::string name() const override {
+    return std::string(conv_is_pointwise(plan_.window) ? "conv_1x1_gemm/" : "conv_im2col_gemm/") + gemm_kernel_name();
   }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {

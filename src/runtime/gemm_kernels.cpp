@@ -21,6 +21,7 @@ float dot(const float* a, const float* b, int64_t n) {
 class DenseKernel : public NodeKernel {
  public:
   DenseKernel(const Tensor& w, const float* bias, int64_t bias_size) : w_(w), bias_(bias), bias_size_(bias_size) {}
+  std::string name() const override { return "dense_dot8"; }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     int64_t rows = in[0]->dim(0), k = in[0]->dim(1), features = w_.dim(0);

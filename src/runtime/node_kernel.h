@@ -3,6 +3,7 @@
 // session: it validates the node, prepacks constant weights, and then runs many times.
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "graph/graph.h"
@@ -15,6 +16,8 @@ class NodeKernel {
   virtual ~NodeKernel() = default;
   // `outputs` arrive allocated with the planned shapes.
   virtual void run(const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs, ThreadPool& pool) = 0;
+  // What runs, for Session::plan(): e.g. "conv_gemm/f32_gemm_6x16_fma3".
+  virtual std::string name() const = 0;
 };
 
 // An optimized kernel for `n` in `g`, or nullptr where only the reference applies.

@@ -95,6 +95,7 @@ void average_pool_plane(const PoolPlan& p, const float* x, float* y) {
 class PoolKernel : public NodeKernel {
  public:
   PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max) {}
+  std::string name() const override { return max_ ? "max_pool_2d" : "average_pool_2d"; }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     const float* x = in[0]->data<float>();

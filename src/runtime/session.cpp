@@ -127,4 +127,13 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 NamedTensors Session::run(const NamedTensors& inputs) { return impl_->run(inputs); }
 
+std::vector<Session::PlannedNode> Session::plan() const {
+  std::vector<PlannedNode> out;
+  for (size_t i = 0; i < impl_->optimized.nodes.size(); ++i) {
+    const Node& n = impl_->optimized.nodes[i];
+    out.push_back({n.name, n.op, impl_->fast[i] ? impl_->fast[i]->name() : "reference"});
+  }
+  return out;
+}
+
 }  // namespace kite

@@ -1,81 +1,161 @@
 // AVX2 + FMA depthwise convolution, 3x3 and 5x5 filters, stride 1 and 2, fp32 NCHW.
 //
-// One ymm register holds 8 consecutive outputs of a row. A row is cut into tiles: interior tiles
-// (4 registers where the row allows, for 4 independent FMA chains, else 1), whose taps all lie
-// inside the input row, load without checks; edge tiles, which reach into the left or right
-// padding or end the row, load through lane masks (a masked-off lane reads no memory and counts
-// as zero) and store only their valid lanes. Rows of taps in the top or bottom padding are
-// skipped. Every lane computes bias + taps in row-major order with one rounding per FMA, whether
-// it sits in an interior or an edge tile, so the tiling never changes a result.
+// A tile is R output rows by V registers of 8 consecutive outputs: R * V independent FMA chains
+// (Zen3 needs 8 to cover its two 4-cycle FMA pipes), and each input register loaded feeds the R
+// rows whose windows overlap on it. Along a row, interior tiles (every tap inside the input row)
+// load without checks; edge tiles, which reach into the left or right padding, load through lane
+// masks (a masked-off lane reads no memory and yields zero). Rows in the top or bottom padding
+// read a row of zeros. A row's last tile is shifted left to end at the row's end, overlapping its
+// neighbour rather than storing part of a register, and the last block of rows likewise. Every
+// output lane computes bias + taps in row-major order, one FMA per tap (padding taps add w * 0),
+// whatever tile it lands in, so recomputed outputs come out bitwise the same.
 //
 // Stride 2 loads 15 consecutive inputs as two overlapping registers and keeps the even ones.
+//
+// This file alone is compiled with -mavx2 -mfma, so it instantiates nothing shared with other
+// files (no standard library templates, no inline functions with external linkage): the linker
+// could otherwise keep an AVX2 copy for callers on any CPU. Helpers below are its own.
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstdint>
 
 #include "kernels/dwconv_kernels.h"
 #include "kernels/output_range.h"
-#include "kite/error.h"
 
 namespace kite {
 namespace {
 
 constexpr int kLanes = 8;
-constexpr int kWideTile = 4;  // registers per interior tile: hides the 4-cycle FMA latency
+
+int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// Rows in the top or bottom padding point here: wide enough for any row the kernel accepts (wider
+// rows go to the portable kernel). Never written, so its pages stay the shared zero page.
+constexpr int64_t kZeroRowLength = 4096;
+alignas(64) const float kZeroRow[kZeroRowLength] = {};
 
 // --- Loading the inputs of one tap for 8 outputs: x[0], x[S], ..., x[7 S] ---
 
 // The even elements of a = x[0..7], b = x[7..14] (b overlaps a by one so that nothing past x[14]
 // is read). A 128-bit-lane shuffle leaves them in output order 0 1 4 5 2 3 6 7; every tap gets
 // the same order, so accumulators are put back in order once, at the store (in_output_order).
-inline __m256 even_elements(__m256 a, __m256 b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 2, 0)); }
+__m256 even_elements(__m256 a, __m256 b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 2, 0)); }
 
 template <int S>
-inline __m256 in_output_order(__m256 acc) {
+__m256 in_output_order(__m256 acc) {
   if constexpr (S == 1) return acc;
   return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
 template <int S>
-inline __m256 load_taps(const float* x) {
+__m256 load_taps(const float* x) {
   if constexpr (S == 1) return _mm256_loadu_ps(x);
   return even_elements(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 7));
 }
 
 // Lanes i whose input position q + i lies in [0, width).
-inline __m256i lanes_inside(int64_t q, int64_t width) {
+__m256i lanes_inside(int64_t q, int64_t width) {
   __m256i position = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int32_t>(q)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   __m256i below_end = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(width)), position);
   __m256i negative = _mm256_cmpgt_epi32(_mm256_setzero_si256(), position);
   return _mm256_andnot_si256(negative, below_end);
 }
 
-// Masks for the register loads of one tap of an edge tile, computed once per tile and row.
-template <int S>
-struct TapMasks {
-  __m256i load[S];  // stride 2: the loads at q and at q + 7
-
-  TapMasks() = default;
-  TapMasks(int64_t q, int64_t width) {
-    for (int i = 0; i < S; ++i) load[i] = lanes_inside(q + 7 * i, width);
-  }
-};
-
 // `row + q` may point outside the row (into the padding): the address is formed as an integer,
 // and only masked loads, which read no memory in masked-off lanes, go through it.
-inline const float* outside_ok(const float* row, int64_t q) {
+const float* outside_ok(const float* row, int64_t q) {
   return reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(q) * sizeof(float));
 }
 
+// Loads for a tile whose taps all lie inside the input row; lane 0's first tap is at x0.
 template <int S>
-inline __m256 load_taps_masked(const float* row, int64_t q, const TapMasks<S>& m) {
-  __m256 a = _mm256_maskload_ps(outside_ok(row, q), m.load[0]);
-  if constexpr (S == 1) return a;
-  return even_elements(a, _mm256_maskload_ps(outside_ok(row, q + 7), m.load[1]));
+struct InteriorLoads {
+  int64_t x0;
+
+  __m256 operator()(const float* row, int kx, int v) const { return load_taps<S>(row + x0 + kx + v * kLanes * S); }
+};
+
+// Loads for a one-register tile that reaches into the padding; lane 0's first tap is at q.
+// The masks depend on the column only, so they are built once per tile for all its rows.
+template <int K, int S>
+struct EdgeLoads {
+  int64_t q;
+  __m256i masks[K][S];  // stride 2: the loads at q + kx and at q + kx + 7
+
+  EdgeLoads(int64_t first, int64_t width) : q(first) {
+    for (int kx = 0; kx < K; ++kx)
+      for (int i = 0; i < S; ++i) masks[kx][i] = lanes_inside(q + kx + 7 * i, width);
+  }
+  __m256 operator()(const float* row, int kx, int /*v*/) const {
+    __m256 a = _mm256_maskload_ps(outside_ok(row, q + kx), masks[kx][0]);
+    if constexpr (S == 1) return a;
+    return even_elements(a, _mm256_maskload_ps(outside_ok(row, q + kx + 7), masks[kx][S - 1]));
+  }
+};
+
+// --- Filter and epilogue of one channel ---
+
+template <int K>
+struct Filter {
+  __m256 taps[K * K];  // each weight in all lanes
+  __m256 bias;
+  __m256 lo, hi;       // the fused clamp
+
+  Filter(const float* w, float b, float min, float max)
+      : bias(_mm256_set1_ps(b)), lo(_mm256_set1_ps(min)), hi(_mm256_set1_ps(max)) {
+    for (int i = 0; i < K * K; ++i) taps[i] = _mm256_set1_ps(w[i]);
+  }
+};
+
+// Fewer than 8 outputs (a row shorter than a register): through a buffer, since Zen3 executes
+// masked stores slowly.
+void store_first(float* y, __m256 v, int count) {
+  alignas(32) float lanes[kLanes];
+  _mm256_store_ps(lanes, v);
+  for (int i = 0; i < count; ++i) y[i] = lanes[i];
 }
 
-// --- One channel ---
+// R output rows x V registers; `rows` are the (R - 1) * S + K input rows they read, `y` the first
+// output row at the tile's first column.
+template <int K, int S, int R, int V, typename Loads>
+void conv_tile(const float* const* rows, const Loads& load, const Filter<K>& f, float* y, int64_t out_w, int count) {
+  __m256 acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) acc[r][v] = f.bias;
+#pragma GCC unroll 16
+  for (int i = 0; i < (R - 1) * S + K; ++i) {
+#pragma GCC unroll 8
+    for (int kx = 0; kx < K; ++kx) {
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) {
+        __m256 x = load(rows[i], kx, v);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          const int ky = i - r * S;  // a constant once unrolled
+          if (ky >= 0 && ky < K) acc[r][v] = _mm256_fmadd_ps(x, f.taps[ky * K + kx], acc[r][v]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) {
+      // max then min with the value second: a NaN stays NaN, as it would without a clamp.
+      __m256 out = _mm256_min_ps(f.hi, _mm256_max_ps(f.lo, in_output_order<S>(acc[r][v])));
+      float* dst = y + r * out_w + v * kLanes;
+      if (count == kLanes) {
+        _mm256_storeu_ps(dst, out);
+      } else {
+        store_first(dst, out, count);
+      }
+    }
+}
+
+// Rows per tile and registers per interior tile: enough chains for both FMA pipes, while a 3x3
+// filter's 9 taps stay in registers.
+template <int K>
+constexpr int kBlockRows = 4;
+template <int K>
+constexpr int kWideVectors = 2;
 
 template <int K, int S>
 class ChannelConv {
@@ -83,108 +163,74 @@ class ChannelConv {
   explicit ChannelConv(const DepthwiseParams& p)
       : p_(p),
         interior_begin_(outputs_inside(p.in_w, p.out_w, S, -p.pad_left).begin),
-        interior_end_(outputs_inside(p.in_w, p.out_w, S, K - 1 - p.pad_left).end),
-        lo_(_mm256_set1_ps(p.min)),
-        hi_(_mm256_set1_ps(p.max)) {}
+        interior_end_(outputs_inside(p.in_w, p.out_w, S, K - 1 - p.pad_left).end) {}
 
-  void run(const float* x_plane, const float* weights, float bias, float* y_plane) {
-    for (int i = 0; i < K * K; ++i) taps_[i] = _mm256_set1_ps(weights[i]);
-    bias_ = _mm256_set1_ps(bias);
-    for (int64_t oy = 0; oy < p_.out_h; ++oy) {
-      int64_t iy0 = oy * S - p_.pad_top;
-      int ky_begin = static_cast<int>(std::max<int64_t>(0, -iy0));
-      int ky_end = static_cast<int>(std::clamp<int64_t>(p_.in_h - iy0, 0, K));
-      int count = std::max(0, ky_end - ky_begin);
-      // With no row inside (all padding), x is never read; it only has to be a valid pointer.
-      Rows rows{count > 0 ? x_plane + (iy0 + ky_begin) * p_.in_w : x_plane, count, taps_ + std::min(ky_begin, K - 1) * K};
-      conv_row(rows, y_plane + oy * p_.out_w);
+  void run(const float* x_plane, const Filter<K>& f, float* y_plane) const {
+    constexpr int R = kBlockRows<K>;
+    if (p_.out_h < R) {
+      for (int64_t oy = 0; oy < p_.out_h; ++oy) conv_rows<1>(x_plane, oy, f, y_plane);
+      return;
     }
+    for (int64_t oy = 0; oy < p_.out_h; oy += R) conv_rows<R>(x_plane, min64(oy, p_.out_h - R), f, y_plane);
   }
 
  private:
-  // The input rows one output row reads (those inside the input) and their filter rows.
-  struct Rows {
-    const float* x;  // first row
-    int count;
-    const __m256* taps;  // K taps per row
-  };
-
   bool is_interior(int64_t ox, int64_t outputs) const {
     return ox >= interior_begin_ && ox + outputs <= interior_end_;
   }
 
-  void conv_row(const Rows& rows, float* y) const {
+  // Output rows [oy, oy + R).
+  template <int R>
+  void conv_rows(const float* x_plane, int64_t oy, const Filter<K>& f, float* y_plane) const {
+    constexpr int V = kWideVectors<K>;
+    const float* rows[(R - 1) * S + K];
+    for (int i = 0; i < (R - 1) * S + K; ++i) {
+      int64_t iy = oy * S - p_.pad_top + i;
+      rows[i] = iy >= 0 && iy < p_.in_h ? x_plane + iy * p_.in_w : kZeroRow;
+    }
+    float* y = y_plane + oy * p_.out_w;
     for (int64_t ox = 0; ox < p_.out_w;) {
-      if (is_interior(ox, kWideTile * kLanes)) {
-        interior_tile<kWideTile>(rows, ox, y + ox);
-        ox += kWideTile * kLanes;
+      if (ox + kLanes > p_.out_w && p_.out_w >= kLanes) ox = p_.out_w - kLanes;
+      const int64_t x0 = ox * S - p_.pad_left;
+      if (is_interior(ox, V * kLanes)) {
+        conv_tile<K, S, R, V>(rows, InteriorLoads<S>{x0}, f, y + ox, p_.out_w, kLanes);
+        ox += V * kLanes;
       } else if (is_interior(ox, kLanes)) {
-        interior_tile<1>(rows, ox, y + ox);
+        conv_tile<K, S, R, 1>(rows, InteriorLoads<S>{x0}, f, y + ox, p_.out_w, kLanes);
         ox += kLanes;
       } else {
-        edge_tile(rows, ox, y + ox);
+        int count = static_cast<int>(min64(kLanes, p_.out_w - ox));
+        conv_tile<K, S, R, 1>(rows, EdgeLoads<K, S>(x0, p_.in_w), f, y + ox, p_.out_w, count);
         ox += kLanes;
       }
     }
   }
 
-  __m256 finish(__m256 acc) const {
-    // max then min with the value second: a NaN stays NaN, as it would without a clamp.
-    return _mm256_min_ps(hi_, _mm256_max_ps(lo_, in_output_order<S>(acc)));
-  }
-
-  template <int V>
-  void interior_tile(const Rows& rows, int64_t ox, float* y) const {
-    __m256 acc[V];
-    for (int v = 0; v < V; ++v) acc[v] = bias_;
-    const float* x = rows.x + ox * S - p_.pad_left;
-    for (int r = 0; r < rows.count; ++r, x += p_.in_w) {
-      const __m256* w = rows.taps + r * K;
-      for (int kx = 0; kx < K; ++kx)
-        for (int v = 0; v < V; ++v) acc[v] = _mm256_fmadd_ps(load_taps<S>(x + kx + v * kLanes * S), w[kx], acc[v]);
-    }
-    for (int v = 0; v < V; ++v) _mm256_storeu_ps(y + v * kLanes, finish(acc[v]));
-  }
-
-  void edge_tile(const Rows& rows, int64_t ox, float* y) const {
-    const int64_t q = ox * S - p_.pad_left;  // input position of lane 0's first tap
-    TapMasks<S> masks[K];
-    for (int kx = 0; kx < K; ++kx) masks[kx] = TapMasks<S>(q + kx, p_.in_w);
-    __m256 acc = bias_;
-    const float* x = rows.x;
-    for (int r = 0; r < rows.count; ++r, x += p_.in_w) {
-      const __m256* w = rows.taps + r * K;
-      for (int kx = 0; kx < K; ++kx) acc = _mm256_fmadd_ps(load_taps_masked<S>(x, q + kx, masks[kx]), w[kx], acc);
-    }
-    _mm256_maskstore_ps(y, lanes_inside(0, std::min<int64_t>(kLanes, p_.out_w - ox)), finish(acc));
-  }
-
   const DepthwiseParams& p_;
   const int64_t interior_begin_, interior_end_;  // outputs whose every tap lies inside the row
-  const __m256 lo_, hi_;
-  __m256 taps_[K * K];
-  __m256 bias_;
 };
 
 template <int K, int S>
 void conv_channels(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
                    float* output, int64_t c_begin, int64_t c_end) {
   ChannelConv<K, S> conv(p);
-  for (int64_t c = c_begin; c < c_end; ++c)
-    conv.run(input + c * p.in_h * p.in_w, weights + c * K * K, bias ? bias[c] : 0.f, output + c * p.out_h * p.out_w);
+  for (int64_t c = c_begin; c < c_end; ++c) {
+    Filter<K> f(weights + c * K * K, bias ? bias[c] : 0.f, p.min, p.max);
+    conv.run(input + c * p.in_h * p.in_w, f, output + c * p.out_h * p.out_w);
+  }
 }
 
 }  // namespace
 
 void f32_dwconv_3x3_5x5_fma3(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
                              float* output, int64_t c_begin, int64_t c_end) {
-  switch (p.kernel * 10 + p.stride) {
+  if (p.in_w > kZeroRowLength) return f32_dwconv_generic(p, input, weights, bias, output, c_begin, c_end);
+  switch (p.kernel * 10 + p.stride) {  // depthwise_conv_f32 accepts no other
     case 31: return conv_channels<3, 1>(p, input, weights, bias, output, c_begin, c_end);
     case 32: return conv_channels<3, 2>(p, input, weights, bias, output, c_begin, c_end);
     case 51: return conv_channels<5, 1>(p, input, weights, bias, output, c_begin, c_end);
     case 52: return conv_channels<5, 2>(p, input, weights, bias, output, c_begin, c_end);
   }
-  fail("f32_dwconv_3x3_5x5_fma3: kernel ", p.kernel, " stride ", p.stride, " is not supported");
 }
 
 }  // namespace kite

@@ -10,6 +10,11 @@
 
 #include "kernels/gemm_microkernel.h"
 
+// Every loop over the tile's rows and vectors is unrolled before GCC decides where the
+// accumulators live: left to its heuristics, it keeps them in a stack array and moves all 12
+// through memory on every tile (measured: a third of the time of a K = 32 tile).
+#define KITE_UNROLL_TILE _Pragma("GCC unroll 8")
+
 namespace kite {
 namespace {
 
@@ -56,62 +61,52 @@ struct TileRow {
   }
 };
 
-// The epilogue's addends, in the order the contract fixes: row bias, column bias, residual.
+// The first block of K starts from the epilogue's addends, in the order the contract fixes (row
+// bias, column bias, residual); later blocks from the partial sums in C. Rows past the tile's
+// end start at zero and are never stored.
 template <int kVectors, bool kWhole>
-void start_from_epilogue(const GemmTile& t, const TileRow<kVectors, kWhole>& edge, __m256 acc[kRows][kVectors]) {
-  for (int r = 0; r < kRows; ++r) {
-    for (int q = 0; q < kVectors; ++q) {
-      __m256 v = _mm256_setzero_ps();
-      if (r < t.rows) {
-        if (t.row_bias) v = _mm256_add_ps(v, _mm256_set1_ps(t.row_bias[r]));
-        if (t.column_bias) v = _mm256_add_ps(v, edge.load(t.column_bias, q));
-        if (t.residual) v = _mm256_add_ps(v, edge.load(t.residual + r * t.ldr, q));
-      }
-      acc[r][q] = v;
-    }
-  }
+__m256 start_value(const GemmTile& t, const TileRow<kVectors, kWhole>& edge, int r, int q) {
+  if (r >= t.rows) return _mm256_setzero_ps();
+  if (!t.first_block) return edge.load(t.c + r * t.ldc, q);
+  __m256 v = _mm256_setzero_ps();
+  if (t.row_bias) v = _mm256_add_ps(v, _mm256_set1_ps(t.row_bias[r]));
+  if (t.column_bias) v = _mm256_add_ps(v, edge.load(t.column_bias, q));
+  if (t.residual) v = _mm256_add_ps(v, edge.load(t.residual + r * t.ldr, q));
+  return v;
 }
 
-template <int kVectors, bool kWhole>
-void start_from_c(const GemmTile& t, const TileRow<kVectors, kWhole>& edge, __m256 acc[kRows][kVectors]) {
-  for (int r = 0; r < kRows; ++r)
-    for (int q = 0; q < kVectors; ++q) acc[r][q] = r < t.rows ? edge.load(t.c + r * t.ldc, q) : _mm256_setzero_ps();
-}
-
-// The sums are copied into a local array for the loop so that they live in registers. A is
-// broadcast with set1_ps(a[r]) (still one vbroadcastss from memory): GCC 12 treats the pointer
-// given to _mm256_broadcast_ss as escaping and then stores every accumulator back to the stack
-// on each k.
+// A is broadcast with set1_ps(a[r]), which is still one vbroadcastss from memory: GCC 12 treats
+// the pointer given to _mm256_broadcast_ss as escaping and then keeps the accumulators in memory.
 template <int kVectors>
-void accumulate(const float* a, const float* b, int64_t depth, __m256 acc[kRows][kVectors]) {
-  __m256 sum[kRows][kVectors];
-  for (int r = 0; r < kRows; ++r)
-    for (int q = 0; q < kVectors; ++q) sum[r][q] = acc[r][q];
+void accumulate(const float* a, const float* b, int64_t depth, __m256 (&acc)[kRows][kVectors]) {
   for (int64_t k = 0; k < depth; ++k) {
     __m256 b_k[kVectors];
-    for (int q = 0; q < kVectors; ++q) b_k[q] = _mm256_load_ps(b + q * kLanes);
-    for (int r = 0; r < kRows; ++r) {
+    KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) b_k[q] = _mm256_load_ps(b + q * kLanes);
+    KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
       __m256 a_rk = _mm256_set1_ps(a[r]);
-      for (int q = 0; q < kVectors; ++q) sum[r][q] = _mm256_fmadd_ps(a_rk, b_k[q], sum[r][q]);
+      KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) acc[r][q] = _mm256_fmadd_ps(a_rk, b_k[q], acc[r][q]);
     }
     a += kRows;
     b += kGemmTileColumns;
   }
-  for (int r = 0; r < kRows; ++r)
-    for (int q = 0; q < kVectors; ++q) acc[r][q] = sum[r][q];
 }
 
 // max(lo, v) and min(hi, v) return v when v is NaN (the second operand wins on unordered), so a
-// NaN is not clamped away.
+// NaN is not clamped away. The tile's fields are read into locals first: a store to C could
+// alias them as far as the compiler knows, and it would reload them after every store.
 template <int kVectors, bool kWhole>
-void store(const GemmTile& t, const TileRow<kVectors, kWhole>& edge, __m256 acc[kRows][kVectors]) {
+void store(const GemmTile& t, const TileRow<kVectors, kWhole>& edge, const __m256 (&acc)[kRows][kVectors]) {
+  float* const c = t.c;
+  const int64_t ldc = t.ldc;
+  const int rows = t.rows;
+  const bool clamp = t.last_block;
   const __m256 lo = _mm256_set1_ps(t.min), hi = _mm256_set1_ps(t.max);
-  for (int r = 0; r < kRows; ++r) {
-    if (r >= t.rows) break;
-    for (int q = 0; q < kVectors; ++q) {
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    if (r >= rows) break;
+    KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) {
       __m256 v = acc[r][q];
-      if (t.last_block) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-      edge.store(t.c + r * t.ldc, q, v);
+      if (clamp) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+      edge.store(c + r * ldc, q, v);
     }
   }
 }
@@ -120,8 +115,8 @@ template <int kVectors, bool kWhole>
 void tile_fma3(const GemmTile& t) {
   const TileRow<kVectors, kWhole> edge{t.columns - (kVectors - 1) * kLanes};
   __m256 acc[kRows][kVectors];
-  if (t.first_block) start_from_epilogue(t, edge, acc);
-  else start_from_c(t, edge, acc);
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
+    KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) acc[r][q] = start_value(t, edge, r, q);
   accumulate(t.a, t.b, t.depth, acc);
   store(t, edge, acc);
 }

@@ -1,0 +1,165 @@
+// The session's optimized node kernels (runtime/*_kernels.cpp) against the reference kernels,
+// node by node, over odd shapes, with 1, 2 and 4 threads (which must agree bit for bit), and
+// with the portable kernels forced.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "graph_fixtures.h"
+#include "kernels/cpu_features.h"
+#include "kite/session.h"
+#include "op_test_util.h"
+
+namespace kite {
+namespace {
+
+struct OneNode {
+  std::string op;
+  Attributes attrs;
+  Shape input;
+  std::vector<Tensor> constants;  // inputs 1.. (empty Tensor: omitted)
+  bool residual = false;          // FusedConv's input 3, fed at run time
+};
+
+Model one_node_model(const OneNode& spec) {
+  Graph g;
+  int x = test::add_input(g, "x", spec.input);
+  std::vector<int> inputs{x};
+  for (size_t i = 0; i < spec.constants.size(); ++i)
+    inputs.push_back(spec.constants[i].empty() ? -1 : g.add_constant("c" + std::to_string(i), spec.constants[i]));
+  if (spec.residual) {
+    // The residual's shape is the output's: infer it with a plain Conv first.
+    Graph probe = g;
+    Node conv;
+    conv.op = "Conv";
+    conv.name = "probe";
+    conv.inputs = std::vector<int>(inputs.begin(), inputs.begin() + 3);
+    conv.attrs = spec.attrs;
+    conv.attrs.erase("activation_min");
+    conv.attrs.erase("activation_max");
+    Value out;
+    out.name = "probe_out";
+    conv.outputs = {probe.add_value(out)};
+    probe.nodes.push_back(conv);
+    probe.outputs = conv.outputs;
+    Model m = Model::from_graph(probe);
+    inputs.push_back(test::add_input(g, "residual", m.outputs()[0].shape));
+  }
+  int y = test::add_node(g, spec.op, "node", inputs, spec.attrs);
+  g.outputs.push_back(y);
+  return Model::from_graph(std::move(g));
+}
+
+Tensor run(const Model& m, bool optimize, int threads) {
+  SessionOptions o;
+  o.optimize = optimize;
+  o.threads = threads;
+  Session s(m, o);
+  NamedTensors inputs;
+  for (const TensorInfo& in : m.inputs()) inputs.emplace_back(in.name, test::random_tensor(in.shape, 7));
+  return s.run(inputs)[0].second;
+}
+
+// f32 sums of up to K products: |fast - reference| <= 1e-5 * (1 + max|reference|) covers the
+// reassociation of the GEMM and FMA's single rounding for the K (<= 600) used here.
+void expect_matches_reference(const OneNode& spec, const std::string& what) {
+  Model m = one_node_model(spec);
+  std::vector<Session::PlannedNode> plan = Session(m).plan();
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_NE(plan[0].kernel, "reference") << what << ": no optimized kernel was chosen";
+  Tensor want = run(m, false, 1);
+  for (bool generic : {false, true}) {
+    force_generic_kernels(generic);
+    Tensor one = run(m, true, 1);
+    float max_ref = 0, max_diff = 0;
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(want.data<float>()[i]));
+      max_diff = std::max(max_diff, std::fabs(one.data<float>()[i] - want.data<float>()[i]));
+    }
+    EXPECT_LE(max_diff, 1e-5f * (1 + max_ref)) << what << (generic ? " (generic)" : "");
+    for (int threads : {2, 4}) {
+      Tensor many = run(m, true, threads);
+      EXPECT_EQ(std::memcmp(one.raw(), many.raw(), one.nbytes()), 0) << what << ": " << threads << " threads differ";
+    }
+  }
+  force_generic_kernels(false);
+}
+
+Attributes conv_attrs(int64_t k, int64_t stride, std::vector<int64_t> pads, int64_t group = 1, int64_t dilation = 1) {
+  Attributes a;
+  a.set_ints("kernel_shape", {k, k});
+  a.set_ints("strides", {stride, stride});
+  a.set_ints("pads", pads);
+  a.set_int("group", group);
+  a.set_ints("dilations", {dilation, dilation});
+  return a;
+}
+
+TEST(NodeKernels, GemmConvolutions) {
+  struct Case {
+    int64_t in_c, out_c, h, w, k, stride, group, dilation;
+    std::vector<int64_t> pads;
+  } cases[] = {
+      {3, 8, 17, 13, 3, 2, 1, 1, {1, 1, 1, 1}},   // first layer
+      {16, 24, 9, 9, 1, 1, 1, 1, {0, 0, 0, 0}},   // pointwise
+      {7, 13, 11, 6, 1, 2, 1, 1, {0, 0, 0, 0}},   // strided 1x1
+      {12, 18, 10, 10, 3, 1, 3, 1, {1, 1, 1, 1}}, // grouped
+      {5, 6, 12, 12, 3, 1, 1, 2, {2, 2, 2, 2}},   // dilated
+      {4, 9, 8, 15, 5, 1, 1, 1, {0, 2, 3, 1}},    // asymmetric pads
+      {64, 70, 5, 5, 3, 1, 1, 1, {1, 1, 1, 1}},   // K = 576
+  };
+  for (const Case& c : cases) {
+    OneNode spec{"Conv", conv_attrs(c.k, c.stride, c.pads, c.group, c.dilation), {2, c.in_c, c.h, c.w},
+                 {test::random_tensor({c.out_c, c.in_c / c.group, c.k, c.k}, 1), test::random_tensor({c.out_c}, 2)}};
+    expect_matches_reference(spec, "conv " + std::to_string(c.in_c) + "->" + std::to_string(c.out_c));
+  }
+}
+
+TEST(NodeKernels, DepthwiseConvolutions) {
+  for (int64_t k : {3, 5})
+    for (int64_t stride : {1, 2})
+      for (int64_t size : {1, 7, 14, 19}) {
+        int64_t c = 5;
+        OneNode spec{"Conv", conv_attrs(k, stride, {k / 2, k / 2, k / 2, k / 2}, c), {1, c, size, size + 3},
+                     {test::random_tensor({c, 1, k, k}, 3), test::random_tensor({c}, 4)}};
+        expect_matches_reference(spec, "depthwise k" + std::to_string(k) + " s" + std::to_string(stride) + " size " +
+                                           std::to_string(size));
+      }
+}
+
+TEST(NodeKernels, FusedEpilogues) {
+  for (bool depthwise : {false, true}) {
+    int64_t c = 6, group = depthwise ? c : 1;
+    Attributes a = conv_attrs(3, 1, {1, 1, 1, 1}, group);
+    a.set_float("activation_min", 0.f);
+    a.set_float("activation_max", 0.5f);
+    OneNode spec{"FusedConv", a, {1, c, 9, 11}, {test::random_tensor({c, c / group, 3, 3}, 5), test::random_tensor({c}, 6)}, true};
+    expect_matches_reference(spec, depthwise ? "fused depthwise" : "fused conv");
+  }
+}
+
+TEST(NodeKernels, Pooling) {
+  for (const char* op : {"MaxPool", "AveragePool"})
+    for (int64_t ceil : {0, 1})
+      for (int64_t include_pad : {0, 1}) {
+        Attributes a;
+        a.set_ints("kernel_shape", {3, 2});
+        a.set_ints("strides", {2, 2});
+        a.set_ints("pads", {1, 0, 0, 1});
+        a.set_int("ceil_mode", ceil);
+        if (std::string(op) == "AveragePool") a.set_int("count_include_pad", include_pad);
+        expect_matches_reference({op, a, {2, 3, 10, 9}, {}}, std::string(op) + " ceil " + std::to_string(ceil));
+      }
+}
+
+TEST(NodeKernels, FullyConnected) {
+  Attributes a;
+  a.set_int("transB", 1);
+  for (int64_t k : {1, 7, 8, 100, 1024})
+    expect_matches_reference({"Gemm", a, {3, k}, {test::random_tensor({10, k}, 8), test::random_tensor({10}, 9)}},
+                             "gemm k " + std::to_string(k));
+}
+
+}  // namespace
+}  // namespace kite
