@@ -27,6 +27,8 @@ class Tensor {
   Tensor() = default;
   // Allocates zero-filled storage for the shape.
   Tensor(DType dtype, Shape shape);
+  // Allocates storage whose contents are unspecified: for outputs a kernel overwrites entirely.
+  static Tensor uninitialized(DType dtype, Shape shape);
   // Views `data` without copying; `keep_alive` holds whatever owns that memory.
   static Tensor view(DType dtype, Shape shape, const void* data, std::shared_ptr<const void> keep_alive);
 

@@ -8,6 +8,8 @@ namespace kite {
 
 constexpr size_t kAlignment = 64;
 
-std::shared_ptr<void> allocate_aligned(size_t bytes);
+// Zero-filled unless `zero_fill` is false (for buffers a kernel overwrites entirely: clearing
+// them first would cost a pass over memory for nothing).
+std::shared_ptr<void> allocate_aligned(size_t bytes, bool zero_fill = true);
 
 }  // namespace kite

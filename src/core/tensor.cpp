@@ -33,6 +33,16 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   data_ = storage_.get();
 }
 
+Tensor Tensor::uninitialized(DType dtype, Shape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = shape_numel(t.shape_);
+  t.storage_ = allocate_aligned(t.nbytes(), /*zero_fill=*/false);
+  t.data_ = t.storage_.get();
+  return t;
+}
+
 Tensor Tensor::view(DType dtype, Shape shape, const void* data, std::shared_ptr<const void> keep_alive) {
   Tensor t;
   t.dtype_ = dtype;

@@ -101,7 +101,9 @@ struct Session::Impl {
       for (int v : n.inputs) inputs.push_back(v < 0 ? nullptr : &slots[static_cast<size_t>(v)]);
       std::vector<Tensor> outputs;
       try {
-        for (const ValueType& t : output_types(i, inputs)) outputs.emplace_back(t.dtype, t.shape);
+        // Optimized kernels write every output element; reference kernels expect zeros.
+        for (const ValueType& t : output_types(i, inputs))
+          outputs.push_back(fast[i] ? Tensor::uninitialized(t.dtype, t.shape) : Tensor(t.dtype, t.shape));
         if (fast[i]) fast[i]->run(inputs, outputs, pool);
         else ops[i]->reference(n, inputs, outputs);
       } catch (const Error& e) {

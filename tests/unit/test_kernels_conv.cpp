@@ -234,6 +234,24 @@ TEST(DepthwiseKernels, MatchReferenceConvOverOddShapes) {
   }
 }
 
+// Rows around 4096 wide, where the AVX2 kernel's row of zeros (for the top and bottom padding)
+// ends and it hands wider rows to the portable kernel.
+TEST(DepthwiseKernels, MatchReferenceConvOnVeryWideRows) {
+  uint32_t seed = 500;
+  for (int64_t width : {4096, 4097})
+    for (int64_t kernel : {3, 5})
+      for (int64_t stride : {1, 2}) {
+        DepthwiseCase c{2, 3, width, kernel, stride, {2, 1, 2, 2}, true, -INFINITY, INFINITY};
+        DepthwiseData data(c, seed += 3);
+        Expected want = data.expected(c);
+        for (const KernelPath& path : depthwise_paths()) {
+          UsePath use(path);
+          Mismatches m = compare(run_depthwise(c, data, 0, c.channels).data(), want, kernel * kernel + 1);
+          EXPECT_EQ(m.count, 0) << path.name << ", " << c.describe() << ": " << m.first;
+        }
+      }
+}
+
 TEST(DepthwiseKernels, ChannelSplitsAreBitwiseIdentical) {
   for (const KernelPath& path : depthwise_paths()) {
     UsePath use(path);

@@ -229,16 +229,17 @@ TEST_P(GemmKernels, ColumnSplitsAreBitwiseIdentical) {
       }
 }
 
-// Wider than one block of columns (384) and deeper than two blocks of K: the blocking loops run
-// more than once, and a split that crosses a column block changes where every block starts.
+// Several blocks of columns (192 each) and of K (512 at most, so 1100 is three): the blocking
+// loops run more than once, and a split that crosses a column block moves where every later block
+// starts.
 TEST_P(GemmKernels, WideProductAcrossCacheBlocks) {
-  GemmCase g(13, 1000, 700);
+  GemmCase g(13, 1000, 1100);
   PackedA packed = g.packed();
   const EpilogueOption& everything = kEpilogues[7];
   GemmEpilogue e = epilogue_for(g, everything);
   std::vector<float> whole = run_whole(g, packed, e);
   expect_matches_reference(g, product_in_double(g), everything, whole);
-  for (const std::vector<int64_t>& cuts : std::vector<std::vector<int64_t>>{{383}, {385}, {100, 500, 999}, {1, 777}})
+  for (const std::vector<int64_t>& cuts : std::vector<std::vector<int64_t>>{{191}, {193}, {100, 500, 999}, {1, 777}})
     EXPECT_TRUE(bitwise_equal(whole, run_split(g, packed, e, cuts))) << "cut at " << cuts.front();
 }
 

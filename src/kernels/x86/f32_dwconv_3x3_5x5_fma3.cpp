@@ -10,7 +10,7 @@
 // output lane computes bias + taps in row-major order, one FMA per tap (padding taps add w * 0),
 // whatever tile it lands in, so recomputed outputs come out bitwise the same.
 //
-// Stride 2 loads 15 consecutive inputs as two overlapping registers and keeps the even ones.
+// Stride 2 loads pairs of registers and splits them into even and odd elements.
 //
 // This file alone is compiled with -mavx2 -mfma, so it instantiates nothing shared with other
 // files (no standard library templates, no inline functions with external linkage): the linker
@@ -34,12 +34,16 @@ int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 constexpr int64_t kZeroRowLength = 4096;
 alignas(64) const float kZeroRow[kZeroRowLength] = {};
 
-// --- Loading the inputs of one tap for 8 outputs: x[0], x[S], ..., x[7 S] ---
+// --- Loading the inputs of one input row for 8 outputs: tap kx of lane i is x[kx + S i] ---
 
-// The even elements of a = x[0..7], b = x[7..14] (b overlaps a by one so that nothing past x[14]
-// is read). A 128-bit-lane shuffle leaves them in output order 0 1 4 5 2 3 6 7; every tap gets
-// the same order, so accumulators are put back in order once, at the store (in_output_order).
-__m256 even_elements(__m256 a, __m256 b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 2, 0)); }
+// Stride 2 deinterleaves register pairs. A 128-bit-lane shuffle of a = x[0..7], b = x[8..15]
+// gives the even or the odd elements in output order 0 1 4 5 2 3 6 7; every tap gets the same
+// order, so accumulators are put back in order once, at the store (in_output_order).
+__m256 even_elements(__m256 a, __m256 b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); }
+__m256 odd_elements(__m256 a, __m256 b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)); }
+// The even elements of a = x[0..7], b = x[7..14], for the last (even) tap: b overlaps a by one
+// so that nothing past the last input a lane needs is read.
+__m256 even_elements_overlapped(__m256 a, __m256 b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 2, 0)); }
 
 template <int S>
 __m256 in_output_order(__m256 acc) {
@@ -47,11 +51,37 @@ __m256 in_output_order(__m256 acc) {
   return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
-template <int S>
-__m256 load_taps(const float* x) {
-  if constexpr (S == 1) return _mm256_loadu_ps(x);
-  return even_elements(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 7));
+// The registers one input row's taps are built from, as offsets from lane 0's first tap: stride 1
+// loads x[kx..kx+7] per tap; stride 2 loads a pair per two taps (x[2j..2j+15] gives taps 2j and
+// 2j+1) and the overlapped pair x[K-1..K+13] for the last tap: K + 1 loads instead of 2 K.
+template <int K, int S>
+constexpr int kRowLoads = S == 1 ? K : K + 1;
+
+template <int K, int S>
+constexpr int64_t row_load_offset(int load) {
+  if constexpr (S == 1) return load;
+  if (load < K - 1) return (load / 2) * 2 + (load % 2) * 8;
+  return K - 1 + (load - (K - 1)) * 7;
 }
+
+// Tap registers of one row from its loaded registers.
+template <int K, int S>
+void taps_from_loads(const __m256 (&loaded)[kRowLoads<K, S>], __m256 (&taps)[K]) {
+  if constexpr (S == 1) {
+    for (int kx = 0; kx < K; ++kx) taps[kx] = loaded[kx];
+  } else {
+    for (int j = 0; j + 1 < K; j += 2) {
+      taps[j] = even_elements(loaded[j], loaded[j + 1]);
+      taps[j + 1] = odd_elements(loaded[j], loaded[j + 1]);
+    }
+    taps[K - 1] = even_elements_overlapped(loaded[K - 1], loaded[K]);
+  }
+}
+
+// An empty asm that claims to change v: the compiler must hold v in a register. Without it GCC
+// folds the load into each of the up to R FMAs that use the value, so memory (often a load that
+// splits a cache line) is read R times; keeping it measured 10-15% faster on 3x3 stride 1.
+void keep_in_register(__m256& v) { __asm__("" : "+x"(v)); }
 
 // Lanes i whose input position q + i lies in [0, width).
 __m256i lanes_inside(int64_t q, int64_t width) {
@@ -68,11 +98,18 @@ const float* outside_ok(const float* row, int64_t q) {
 }
 
 // Loads for a tile whose taps all lie inside the input row; lane 0's first tap is at x0.
-template <int S>
+template <int K, int S>
 struct InteriorLoads {
   int64_t x0;
 
-  __m256 operator()(const float* row, int kx, int v) const { return load_taps<S>(row + x0 + kx + v * kLanes * S); }
+  void operator()(const float* row, int v, __m256 (&taps)[K]) const {
+    __m256 loaded[kRowLoads<K, S>];
+    for (int l = 0; l < kRowLoads<K, S>; ++l) {
+      loaded[l] = _mm256_loadu_ps(row + x0 + v * kLanes * S + row_load_offset<K, S>(l));
+      keep_in_register(loaded[l]);
+    }
+    taps_from_loads<K, S>(loaded, taps);
+  }
 };
 
 // Loads for a one-register tile that reaches into the padding; lane 0's first tap is at q.
@@ -80,16 +117,16 @@ struct InteriorLoads {
 template <int K, int S>
 struct EdgeLoads {
   int64_t q;
-  __m256i masks[K][S];  // stride 2: the loads at q + kx and at q + kx + 7
+  __m256i masks[kRowLoads<K, S>];
 
   EdgeLoads(int64_t first, int64_t width) : q(first) {
-    for (int kx = 0; kx < K; ++kx)
-      for (int i = 0; i < S; ++i) masks[kx][i] = lanes_inside(q + kx + 7 * i, width);
+    for (int l = 0; l < kRowLoads<K, S>; ++l) masks[l] = lanes_inside(q + row_load_offset<K, S>(l), width);
   }
-  __m256 operator()(const float* row, int kx, int /*v*/) const {
-    __m256 a = _mm256_maskload_ps(outside_ok(row, q + kx), masks[kx][0]);
-    if constexpr (S == 1) return a;
-    return even_elements(a, _mm256_maskload_ps(outside_ok(row, q + kx + 7), masks[kx][S - 1]));
+  void operator()(const float* row, int /*v*/, __m256 (&taps)[K]) const {
+    __m256 loaded[kRowLoads<K, S>];
+    for (int l = 0; l < kRowLoads<K, S>; ++l)
+      loaded[l] = _mm256_maskload_ps(outside_ok(row, q + row_load_offset<K, S>(l)), masks[l]);
+    taps_from_loads<K, S>(loaded, taps);
   }
 };
 
@@ -107,12 +144,21 @@ struct Filter {
   }
 };
 
-// Fewer than 8 outputs (a row shorter than a register): through a buffer, since Zen3 executes
-// masked stores slowly.
+// Lanes [0, count) of v, count < 8 (a row shorter than a register), in 4-, 2- and 1-float
+// pieces: Zen3 executes masked stores slowly.
 void store_first(float* y, __m256 v, int count) {
-  alignas(32) float lanes[kLanes];
-  _mm256_store_ps(lanes, v);
-  for (int i = 0; i < count; ++i) y[i] = lanes[i];
+  __m128 part = _mm256_castps256_ps128(v);
+  if (count & 4) {
+    _mm_storeu_ps(y, part);
+    part = _mm256_extractf128_ps(v, 1);
+    y += 4;
+  }
+  if (count & 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(y), part);
+    part = _mm_movehl_ps(part, part);
+    y += 2;
+  }
+  if (count & 1) _mm_store_ss(y, part);
 }
 
 // R output rows x V registers; `rows` are the (R - 1) * S + K input rows they read, `y` the first
@@ -124,15 +170,16 @@ void conv_tile(const float* const* rows, const Loads& load, const Filter<K>& f, 
     for (int v = 0; v < V; ++v) acc[r][v] = f.bias;
 #pragma GCC unroll 16
   for (int i = 0; i < (R - 1) * S + K; ++i) {
-#pragma GCC unroll 8
-    for (int kx = 0; kx < K; ++kx) {
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) {
-        __m256 x = load(rows[i], kx, v);
+    for (int v = 0; v < V; ++v) {
+      __m256 x[K];
+      load(rows[i], v, x);
+#pragma GCC unroll 8
+      for (int kx = 0; kx < K; ++kx) {
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
           const int ky = i - r * S;  // a constant once unrolled
-          if (ky >= 0 && ky < K) acc[r][v] = _mm256_fmadd_ps(x, f.taps[ky * K + kx], acc[r][v]);
+          if (ky >= 0 && ky < K) acc[r][v] = _mm256_fmadd_ps(x[kx], f.taps[ky * K + kx], acc[r][v]);
         }
       }
     }
@@ -150,11 +197,9 @@ void conv_tile(const float* const* rows, const Loads& load, const Filter<K>& f, 
     }
 }
 
-// Rows per tile and registers per interior tile: enough chains for both FMA pipes, while a 3x3
-// filter's 9 taps stay in registers.
-template <int K>
+// Rows per tile and registers per interior tile: 8 accumulators. Measured on Zen3 against 3 x 2,
+// 2 x 3, 6 x 1 and, for 5x5, 4 x 1 and 2 x 2: none was faster on the MobileNet shapes.
 constexpr int kBlockRows = 4;
-template <int K>
 constexpr int kWideVectors = 2;
 
 template <int K, int S>
@@ -166,7 +211,7 @@ class ChannelConv {
         interior_end_(outputs_inside(p.in_w, p.out_w, S, K - 1 - p.pad_left).end) {}
 
   void run(const float* x_plane, const Filter<K>& f, float* y_plane) const {
-    constexpr int R = kBlockRows<K>;
+    constexpr int R = kBlockRows;
     if (p_.out_h < R) {
       for (int64_t oy = 0; oy < p_.out_h; ++oy) conv_rows<1>(x_plane, oy, f, y_plane);
       return;
@@ -182,7 +227,7 @@ class ChannelConv {
   // Output rows [oy, oy + R).
   template <int R>
   void conv_rows(const float* x_plane, int64_t oy, const Filter<K>& f, float* y_plane) const {
-    constexpr int V = kWideVectors<K>;
+    constexpr int V = kWideVectors;
     const float* rows[(R - 1) * S + K];
     for (int i = 0; i < (R - 1) * S + K; ++i) {
       int64_t iy = oy * S - p_.pad_top + i;
@@ -193,10 +238,10 @@ class ChannelConv {
       if (ox + kLanes > p_.out_w && p_.out_w >= kLanes) ox = p_.out_w - kLanes;
       const int64_t x0 = ox * S - p_.pad_left;
       if (is_interior(ox, V * kLanes)) {
-        conv_tile<K, S, R, V>(rows, InteriorLoads<S>{x0}, f, y + ox, p_.out_w, kLanes);
+        conv_tile<K, S, R, V>(rows, InteriorLoads<K, S>{x0}, f, y + ox, p_.out_w, kLanes);
         ox += V * kLanes;
       } else if (is_interior(ox, kLanes)) {
-        conv_tile<K, S, R, 1>(rows, InteriorLoads<S>{x0}, f, y + ox, p_.out_w, kLanes);
+        conv_tile<K, S, R, 1>(rows, InteriorLoads<K, S>{x0}, f, y + ox, p_.out_w, kLanes);
         ox += kLanes;
       } else {
         int count = static_cast<int>(min64(kLanes, p_.out_w - ox));
