@@ -1,5 +1,6 @@
 // Depthwise convolution on the shapes of MobileNet layers, single-threaded, all channels of one
-// image per iteration, bias and ReLU6 fused:
+// image per iteration, bias and ReLU6 fused; and im2col on the shapes of convolutions that need it
+// (a network's first layer, a ResNet 3x3):
 //   build/bench/kite_bench_conv --benchmark_counters_tabular=true
 // Each layer runs with the AVX2 kernel (where the CPU has it), the portable one, and kite's
 // reference Conv (the "before"). Depthwise layers are memory-bound, so bytes/s (input, output,
@@ -20,6 +21,7 @@
 #include "core/aligned_alloc.h"
 #include "kernels/cpu_features.h"
 #include "kernels/depthwise_conv.h"
+#include "kernels/im2col.h"
 #include "ops/op.h"
 
 namespace {
@@ -132,6 +134,43 @@ void BM_memcpy(benchmark::State& state, DepthwiseLayer l) {
   state.counters.erase("FLOPS");
 }
 
+struct Im2colLayer {
+  const char* layer;
+  int64_t channels, size, kernel, stride;  // padding (kernel - 1) / 2
+
+  kite::Im2colParams params() const {
+    kite::Im2colParams p;
+    p.channels = channels;
+    p.in_h = p.in_w = size;
+    p.out_h = p.out_w = (size + (kernel - 1) / 2 * 2 - kernel) / stride + 1;
+    p.kernel_h = p.kernel_w = kernel;
+    p.stride_h = p.stride_w = stride;
+    p.pad_top = p.pad_left = (kernel - 1) / 2;
+    return p;
+  }
+};
+
+const Im2colLayer kIm2colLayers[] = {
+    {"mobilenet_conv1", 3, 224, 3, 2},
+    {"resnet50_conv1", 3, 224, 7, 2},
+    {"resnet50_conv2_3x3", 64, 56, 3, 1},
+    {"resnet50_conv5_3x3", 512, 7, 3, 1},
+};
+
+// The whole matrix, one column range; bytes/s counts the input read and the matrix written.
+void BM_im2col(benchmark::State& state, Im2colLayer l) {
+  kite::Im2colParams p = l.params();
+  kite::Tensor x = random_tensor({p.channels, p.in_h, p.in_w}, 1);
+  kite::Tensor matrix(kite::DType::f32, {p.rows(), p.columns()});
+  for (auto _ : state) {
+    kite::im2col_f32(p, x.data<float>(), 0, p.columns(), matrix.data<float>(), p.columns());
+    benchmark::ClobberMemory();
+  }
+  double bytes = static_cast<double>(x.nbytes() + matrix.nbytes());
+  state.counters["bytes/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1024);
+}
+
 void register_benchmarks() {
   for (const DepthwiseLayer& l : kLayers) {
     std::string name = std::string(l.layer) + "/" + std::to_string(l.channels) + "ch_" + std::to_string(l.size) + "x" +
@@ -140,6 +179,11 @@ void register_benchmarks() {
     benchmark::RegisterBenchmark(("dwconv_generic/" + name).c_str(), BM_depthwise, l, true);
     benchmark::RegisterBenchmark(("reference/" + name).c_str(), BM_reference, l);
     benchmark::RegisterBenchmark(("memcpy/" + name).c_str(), BM_memcpy, l);
+  }
+  for (const Im2colLayer& l : kIm2colLayers) {
+    std::string name = std::string(l.layer) + "/" + std::to_string(l.channels) + "ch_" + std::to_string(l.size) + "x" +
+                       std::to_string(l.size) + "_k" + std::to_string(l.kernel) + "s" + std::to_string(l.stride);
+    benchmark::RegisterBenchmark(("im2col/" + name).c_str(), BM_im2col, l);
   }
 }
 

@@ -1,16 +1,18 @@
 // Depthwise 2-D convolution, fp32, NCHW: every channel is convolved with its own k x k filter
 // (ONNX Conv with group == channels and one output channel per group), one image at a time.
 //
-// These kernels are memory-bound (9 or 25 multiply-adds per output), so each reads its input
-// plane once and writes each output once, with the bias and the clamp (ReLU: min 0; ReLU6: min 0,
-// max 6) fused into the store.
+// Depthwise layers do little arithmetic per byte (9 or 25 multiply-adds per output), so the
+// kernels sweep each input plane once, top to bottom, and write each output once, with the bias
+// and the clamp (ReLU: min 0; ReLU6: min 0, max 6) fused into the store.
 //
 // Threads split the channels with [c_begin, c_end): channels are independent, so the result is
 // bitwise identical for any split. Every output is computed as
-//     v = bias[c]; for ky, for kx (row-major, taps in the padding skipped): v = v + w * x
+//     v = bias[c]; for ky, for kx (row-major): v = v + w * x     (x = 0 in the padding)
 //     output = min(max(v, min), max)                               (NaN stays NaN)
-// The AVX2 path fuses each multiply-add (one rounding), the portable one rounds twice, exactly as
-// the reference Conv does; the two differ in the last bits only.
+// The AVX2 path fuses each multiply-add (one rounding), the portable one rounds twice as the
+// reference Conv does; they differ from it in the last bits only. Padding taps add w * 0, which
+// changes nothing for finite weights (the reference skips them; an infinite weight next to the
+// padding gives NaN here).
 //
 // Recipe, ONNX Conv with X [N, C, H, W], W [C, 1, k, k], group = C, pads [top, left, bottom,
 // right], strides [s, s], dilations [1, 1] (check depthwise_supported): per image n,
@@ -41,7 +43,7 @@ bool depthwise_supported(int64_t kernel, int64_t stride, int64_t dilation = 1);
 
 // output[c] = clamp(bias[c] + conv(input[c], weights[c])) for channels c in [c_begin, c_end).
 // input: [channels, in_h, in_w]; weights: [channels, kernel, kernel] (ONNX's [channels, 1, k, k]);
-// bias: [channels] or nullptr; output: [channels, out_h, out_w]. Runs the AVX2+FMA kernel where
+// bias: [channels] or nullptr; output: [channels, out_h, out_w], not overlapping the input. Runs the AVX2+FMA kernel where
 // the CPU has it (kernels/cpu_features.h), the portable one otherwise. Throws kite::Error when
 // depthwise_supported(kernel, stride) is false, a size is not positive, a size or a padding
 // exceeds 2^28 (or a padding is negative), or [c_begin, c_end) is not inside [0, channels].

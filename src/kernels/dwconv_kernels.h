@@ -11,7 +11,7 @@ namespace kite {
 using DepthwiseFn = void (*)(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
                              float* output, int64_t c_begin, int64_t c_end);
 
-// Portable C++, any CPU, any square kernel and stride (kernels/generic/f32_dwconv_generic.cpp).
+// Portable C++, any CPU (kernels/generic/f32_dwconv_generic.cpp).
 void f32_dwconv_generic(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
                         float* output, int64_t c_begin, int64_t c_end);
 

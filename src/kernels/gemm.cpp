@@ -22,10 +22,12 @@ namespace {
 // hardware prefetchers when A comes from memory (deep layers: K = 4608). NC = 192: the packed B
 // block (KC x NC floats, 384 KiB) stays in the 512 KiB L2 of a Zen3 core while every panel of A
 // runs against it. Measured on Zen3 against 256 x 384, 384 x 192, 512 x 256 and 768 x 128 (within
-// a few per cent of each other; this one was never the slowest). The results do not depend on
-// either (see the file comment), so they can be tuned per CPU freely.
+// a few per cent of each other; this one was never the slowest). A narrower block (the last one
+// of a range, or all of a 7 x 7 layer) takes a longer KC in the same 384 KiB. The results do not
+// depend on either (see the file comment), so they can be tuned per CPU freely.
 constexpr int64_t kDepthBlock = 512;
 constexpr int64_t kColumnBlock = 192;
+constexpr int64_t kPackedBFloats = kDepthBlock * kColumnBlock;
 static_assert(kColumnBlock % kGemmTileColumns == 0, "B blocks are whole panels");
 
 struct TileKernel {
@@ -43,20 +45,43 @@ TileKernel select_tile_kernel() {
 // One buffer per thread, allocated on its first gemm() and kept: the thread pool's workers each
 // pack their own column range.
 float* b_panels_scratch() {
-  thread_local std::shared_ptr<void> buffer = allocate_aligned(kDepthBlock * kColumnBlock * sizeof(float));
+  thread_local std::shared_ptr<void> buffer = allocate_aligned(kPackedBFloats * sizeof(float));
   return static_cast<float*>(buffer.get());
 }
 
-// K is cut into equal blocks (K = 257 gives 129 + 128, not 256 + 1) so that no block is too short
-// to pay for its C round trip. At least one block, so that K = 0 still writes the epilogue.
-struct DepthBlocks {
-  int64_t count;
-  int64_t length;
+// One step of the loop nest: columns [n0, n0 + columns) of the caller's range, for rows
+// [k0, k0 + depth) of K. Column blocks run in order, and the K blocks of each in order.
+struct Block {
+  int64_t n0, columns;
+  int64_t k0, depth, depth_step;
+  bool first_of_k, last_of_k;
 };
 
-DepthBlocks split_depth(int64_t k) {
-  int64_t count = k == 0 ? 1 : (k + kDepthBlock - 1) / kDepthBlock;
-  return {count, (k + count - 1) / count};
+// K is cut into equal blocks (K = 513 gives 257 + 256, not 512 + 1), each as long as the packed
+// block allows for this many columns, so that no block is too short to pay for its C round trip.
+// At least one block, so that K = 0 still writes the epilogue.
+Block first_block_of_columns(int64_t n0, int64_t n_end, int64_t k) {
+  int64_t columns = n_end - n0 < kColumnBlock ? n_end - n0 : kColumnBlock;
+  int64_t padded = (columns + kGemmTileColumns - 1) / kGemmTileColumns * kGemmTileColumns;
+  int64_t longest = kPackedBFloats / padded;
+  int64_t count = k == 0 ? 1 : (k + longest - 1) / longest;
+  int64_t step = (k + count - 1) / count;
+  return {n0, columns, 0, step, step, true, count == 1};
+}
+
+// The block after `b`, or false after the last one.
+bool next_block(const Block& b, int64_t n_end, int64_t k, Block& next) {
+  if (!b.last_of_k) {
+    next = b;
+    next.k0 += b.depth_step;
+    next.depth = k - next.k0 < b.depth_step ? k - next.k0 : b.depth_step;
+    next.first_of_k = false;
+    next.last_of_k = next.k0 + next.depth == k;
+    return true;
+  }
+  if (b.n0 + b.columns == n_end) return false;
+  next = first_block_of_columns(b.n0 + b.columns, n_end, k);
+  return true;
 }
 
 // B[0:depth, 0:columns] (row stride ldb) into panels of 16 columns, each depth x 16 and
@@ -77,35 +102,14 @@ void pack_b_panels(const float* b, int64_t ldb, int64_t depth, int64_t columns, 
   }
 }
 
-// One step of the loop nest: columns [n0, n0 + columns) of the caller's range, for rows
-// [k0, k0 + depth) of K.
-struct Block {
-  int64_t n0, columns, k0, depth;
-  bool first_of_k, last_of_k;
-};
-
-// The blocks in the order they run: column blocks outer, K blocks inner.
-struct BlockPlan {
-  int64_t n_begin, n_end, k;
-  DepthBlocks depth_blocks;
-
-  int64_t count() const { return (n_end - n_begin + kColumnBlock - 1) / kColumnBlock * depth_blocks.count; }
-  Block at(int64_t index) const {
-    int64_t kb = index % depth_blocks.count;
-    int64_t n0 = n_begin + index / depth_blocks.count * kColumnBlock;
-    int64_t k0 = kb * depth_blocks.length;
-    return {n0, n_end - n0 < kColumnBlock ? n_end - n0 : kColumnBlock, k0,
-            k - k0 < depth_blocks.length ? k - k0 : depth_blocks.length, kb == 0, kb == depth_blocks.count - 1};
-  }
-};
-
 // While one block computes, brings the next block's rows of B into L2 a few cache lines per tile,
-// so that packing it reads L2 instead of memory. Otherwise packing is a phase of pure memory
-// traffic: with few rows of A to share it (ResNet-50's 64 x 576 x 3136) it took a sixth of the time.
+// so that packing it reads L2 instead of memory (packing is otherwise a phase of pure memory
+// traffic). Measured on Zen3: 4% off ResNet-50's 64 x 576 x 3136. Below 4 panels of A there is
+// too little compute to hide the traffic behind, and it was slower, so it stays off.
 class NextBlockPrefetcher {
  public:
-  NextBlockPrefetcher(const float* b, int64_t ldb, const Block* next, int64_t tiles) : ldb_(ldb) {
-    if (!next || next->depth == 0) return;
+  NextBlockPrefetcher(const float* b, int64_t ldb, const Block* next, int64_t panels, int64_t tiles) : ldb_(ldb) {
+    if (!next || next->depth == 0 || panels < kMinPanels) return;
     first_row_ = b + next->k0 * ldb + next->n0;
     rows_ = next->depth;
     lines_per_row_ = next->columns / kFloatsPerLine + 2;  // the row need not start on a line
@@ -123,6 +127,7 @@ class NextBlockPrefetcher {
 
  private:
   static constexpr int64_t kFloatsPerLine = 16;
+  static constexpr int64_t kMinPanels = 4;
   const float* first_row_ = nullptr;
   int64_t ldb_;
   int64_t rows_ = 0, lines_per_row_ = 0, per_tile_ = 0;
@@ -184,15 +189,17 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
   check_arguments(a, b, ldb, n, c, ldc, e, n_begin, n_end);
   GemmTileKernel kernel = select_tile_kernel().run;
   float* b_panels = b_panels_scratch();
-  const BlockPlan plan{n_begin, n_end, a.depth(), split_depth(a.depth())};
   const Target target{c, ldc, &e};
-  for (int64_t index = 0; index < plan.count(); ++index) {
-    Block block = plan.at(index);
-    Block next = index + 1 < plan.count() ? plan.at(index + 1) : Block{};
+  Block block = first_block_of_columns(n_begin, n_end, a.depth());
+  for (;;) {
+    Block next;
+    const bool has_next = next_block(block, n_end, a.depth(), next);
     int64_t tiles = a.panel_count() * ((block.columns + kGemmTileColumns - 1) / kGemmTileColumns);
-    NextBlockPrefetcher prefetcher(b, ldb, index + 1 < plan.count() ? &next : nullptr, tiles);
+    NextBlockPrefetcher prefetcher(b, ldb, has_next ? &next : nullptr, a.panel_count(), tiles);
     if (block.depth > 0) pack_b_panels(b + block.k0 * ldb + block.n0, ldb, block.depth, block.columns, b_panels);
     run_block(kernel, a, b_panels, block, target, prefetcher);
+    if (!has_next) break;
+    block = next;
   }
 }
 

@@ -14,7 +14,9 @@
 //     C[i, j] = min(max(v, e.min), e.max)
 // whatever the column range, the cache blocking or the element's position in a register tile,
 // so splitting [0, N) into column ranges across threads gives bitwise identical results. The
-// portable and the AVX2 paths differ in the last bits (FMA rounds once, mul+add twice).
+// portable and the AVX2 paths may differ in the last bits: AVX2 fuses each multiply-add (one
+// rounding), the portable kernel does only where the compiler contracts it (AArch64: yes; x86-64
+// baseline, which has no FMA: no).
 //
 // Recipes:
 //  - 1x1 convolution, NCHW, one image: M = OC, K = IC, N = H*W. A = weights [OC, IC];

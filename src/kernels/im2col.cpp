@@ -1,6 +1,6 @@
 // im2col, one matrix row (a channel and a kernel tap) at a time, each row in runs of output
 // pixels that share an output row: a run is zeros where the tap lies in the padding and a copy
-// (memcpy for stride 1, a strided gather otherwise) where it lies in the input, so no element
+// (memcpy for stride 1, a strided gather otherwise) where it lies in the input, so no pixel
 // tests bounds.
 #include "kernels/im2col.h"
 
@@ -12,38 +12,68 @@
 namespace kite {
 namespace {
 
-// One kernel tap of one channel: where its input starts.
-struct Tap {
+// Where one kernel tap (one matrix row) reads: output pixel (oy, ox) takes input pixel
+// (oy * SH + row_offset, ox * SW + col_offset), which lies inside the input for oy in `rows` and
+// ox in `cols` (both computed once per matrix row, so the pixel loops divide nothing).
+struct TapWindow {
   const float* plane;  // the channel's input
-  int64_t row_offset;  // ky * DH - PT: input row of output row oy is oy * SH + row_offset
+  int64_t row_offset;  // ky * DH - PT
   int64_t col_offset;  // kx * DW - PL
+  OutputRange rows, cols;
 };
 
+TapWindow tap_window(const Im2colParams& p, const float* plane, int64_t ky, int64_t kx) {
+  TapWindow t{plane, ky * p.dilation_h - p.pad_top, kx * p.dilation_w - p.pad_left, {}, {}};
+  t.rows = outputs_inside(p.in_h, p.out_h, p.stride_h, t.row_offset);
+  t.cols = outputs_inside(p.in_w, p.out_w, p.stride_w, t.col_offset);
+  return t;
+}
+
+// Runs this short (a 7x7 or 14x14 output's rows) are copied element by element: calling memcpy
+// and memset for a few floats took most of the time.
+constexpr int64_t kShortRun = 16;
+
 // dst[ox - ox_begin] for ox in [ox_begin, ox_end) of output row oy.
-void fill_run(const Im2colParams& p, const Tap& tap, int64_t oy, int64_t ox_begin, int64_t ox_end, float* dst) {
-  int64_t iy = oy * p.stride_h + tap.row_offset;
-  OutputRange inside{0, 0};
-  if (iy >= 0 && iy < p.in_h) inside = outputs_inside(p.in_w, p.out_w, p.stride_w, tap.col_offset);
-  int64_t begin = std::clamp(inside.begin, ox_begin, ox_end), end = std::clamp(inside.end, begin, ox_end);
+void fill_run(const Im2colParams& p, const TapWindow& t, int64_t oy, int64_t ox_begin, int64_t ox_end, float* dst) {
+  int64_t begin = ox_begin, end = ox_begin;  // the part inside the input
+  if (oy >= t.rows.begin && oy < t.rows.end) {
+    begin = std::clamp(t.cols.begin, ox_begin, ox_end);
+    end = std::clamp(t.cols.end, begin, ox_end);
+  }
+  // Input of ox is x[ox * SW + col_offset]; x is only formed, and read, when the row is inside.
+  const float* x = begin < end ? t.plane + (oy * p.stride_h + t.row_offset) * p.in_w : nullptr;
+  if (ox_end - ox_begin <= kShortRun) {
+    for (int64_t ox = ox_begin; ox < ox_end; ++ox) *dst++ = ox >= begin && ox < end ? x[ox * p.stride_w + t.col_offset] : 0.f;
+    return;
+  }
   std::fill(dst, dst + (begin - ox_begin), 0.f);
   std::fill(dst + (end - ox_begin), dst + (ox_end - ox_begin), 0.f);
   if (begin == end) return;
-  const float* x = tap.plane + iy * p.in_w;  // input of ox is x[ox * SW + col_offset]
   float* out = dst + (begin - ox_begin);
   if (p.stride_w == 1) {
-    std::memcpy(out, x + begin + tap.col_offset, static_cast<size_t>(end - begin) * sizeof(float));
+    std::memcpy(out, x + begin + t.col_offset, static_cast<size_t>(end - begin) * sizeof(float));
   } else {
-    for (int64_t ox = begin; ox < end; ++ox) *out++ = x[ox * p.stride_w + tap.col_offset];
+    for (int64_t ox = begin; ox < end; ++ox) *out++ = x[ox * p.stride_w + t.col_offset];
   }
 }
 
-// The columns [col_begin, col_end) of one matrix row, output row by output row.
-void fill_matrix_row(const Im2colParams& p, const Tap& tap, int64_t col_begin, int64_t col_end, float* dst) {
-  for (int64_t j = col_begin; j < col_end;) {
-    int64_t oy = j / p.out_w, ox = j % p.out_w;
-    int64_t run_end = std::min(p.out_w, ox + (col_end - j));
-    fill_run(p, tap, oy, ox, run_end, dst + (j - col_begin));
-    j += run_end - ox;
+// The output pixels [col_begin, col_end) as runs along output rows.
+struct PixelSpan {
+  int64_t first_oy, first_ox;  // where the first run starts
+  int64_t last_oy, last_ox_end;  // where the last run ends
+};
+
+PixelSpan pixel_span(const Im2colParams& p, int64_t col_begin, int64_t col_end) {
+  return {col_begin / p.out_w, col_begin % p.out_w, (col_end - 1) / p.out_w, (col_end - 1) % p.out_w + 1};
+}
+
+// One matrix row's columns [col_begin, col_end), output row by output row.
+void fill_matrix_row(const Im2colParams& p, const TapWindow& t, const PixelSpan& span, float* dst) {
+  for (int64_t oy = span.first_oy; oy <= span.last_oy; ++oy) {
+    int64_t ox_begin = oy == span.first_oy ? span.first_ox : 0;
+    int64_t ox_end = oy == span.last_oy ? span.last_ox_end : p.out_w;
+    fill_run(p, t, oy, ox_begin, ox_end, dst);
+    dst += ox_end - ox_begin;
   }
 }
 
@@ -51,13 +81,13 @@ void fill_matrix_row(const Im2colParams& p, const Tap& tap, int64_t col_begin, i
 
 void im2col_f32(const Im2colParams& p, const float* input, int64_t col_begin, int64_t col_end, float* columns,
                 int64_t row_stride) {
+  if (col_begin >= col_end) return;
+  const PixelSpan span = pixel_span(p, col_begin, col_end);
   float* dst = columns;
   for (int64_t c = 0; c < p.channels; ++c)
     for (int64_t ky = 0; ky < p.kernel_h; ++ky)
-      for (int64_t kx = 0; kx < p.kernel_w; ++kx, dst += row_stride) {
-        Tap tap{input + c * p.in_h * p.in_w, ky * p.dilation_h - p.pad_top, kx * p.dilation_w - p.pad_left};
-        fill_matrix_row(p, tap, col_begin, col_end, dst);
-      }
+      for (int64_t kx = 0; kx < p.kernel_w; ++kx, dst += row_stride)
+        fill_matrix_row(p, tap_window(p, input + c * p.in_h * p.in_w, ky, kx), span, dst);
 }
 
 bool conv_is_pointwise(const Im2colParams& p) {

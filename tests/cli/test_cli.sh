@@ -55,6 +55,10 @@ check "wrong dtype" 1 "must be f32, got s64" -- "$kite" run "$fx/tiny.onnx" --in
 check "input not a .npy" 1 "not a .npy file" -- "$kite" run "$fx/tiny.onnx" --input "$fx/labels.txt"
 check "input file missing" 1 "does not exist" -- "$kite" run "$fx/tiny.onnx" --input nothing.npy
 check "image input and top-k with labels" 0 "^ 1 .*(cat|dog|bird|fish|frog)" -- "$kite" run "$fx/tiny.onnx" --input "$fx/photo.png" --top 3 --labels "$fx/labels.txt"
+check "run --stats" 0 "first run .* steady state .* peak memory" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --stats --threads 2
+check "bench" 0 "tiny.onnx .* [0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$" -- "$kite" bench "$fx/tiny.onnx" --loops 3 --warmup 1
+check "bench --json" 0 '"median_ms":[0-9.]+.*"peak_bytes":[0-9]+' -- "$kite" bench "$fx/tiny.onnx" --loops 2 --json --threads 1
+check "bench of a missing model" 1 "does not exist" -- "$kite" bench nothing.onnx
 check "top-k prints k rows" 0 "^ 3 " -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --top 3
 check "top-k ranks NaN scores last" 0 "^ 1 +2 +15" -- "$kite" run "$fx/two_inputs.onnx" --input "a=$fx/a_nan.npy" --input "b=$fx/b.npy" --top 1
 check "--labels needs --top" 2 "" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --labels "$fx/labels.txt"

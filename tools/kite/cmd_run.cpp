@@ -1,5 +1,8 @@
 // kite run MODEL --input FILE [--input NAME=FILE ...] [--output-dir DIR] [--top K [--labels FILE]]
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +30,8 @@ struct RunOptions {
   std::vector<float> mean = {0.485f, 0.456f, 0.406f};
   std::vector<float> std = {0.229f, 0.224f, 0.225f};
   bool force = false;
+  bool stats = false;
+  int threads = 0;
 };
 
 const TensorInfo* find_input(const std::vector<TensorInfo>& inputs, const std::string& name) {
@@ -130,9 +135,34 @@ void print_summary(const NamedTensors& outputs) {
   }
 }
 
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
+
+// --stats: where the time goes for a user of this model, and the memory it took.
+void print_stats(Session& session, const NamedTensors& inputs, double load_ms, double prepare_ms, double first_ms) {
+  const int kSteadyRuns = 10;
+  std::vector<double> ms;
+  for (int i = 0; i < kSteadyRuns; ++i) {
+    auto start = Clock::now();
+    session.run(inputs);
+    ms.push_back(ms_since(start));
+  }
+  std::sort(ms.begin(), ms.end());
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  std::fprintf(stderr,
+               "load %.2f ms, session %.2f ms, first run %.2f ms, steady state %.2f ms (median of %d), "
+               "peak memory %.1f MiB\n",
+               load_ms, prepare_ms, first_ms, (ms[kSteadyRuns / 2 - 1] + ms[kSteadyRuns / 2]) / 2, kSteadyRuns,
+               static_cast<double>(usage.ru_maxrss) / 1024.0);
+}
+
 void run(const RunOptions& o) {
   namespace fs = std::filesystem;
+  auto load_start = Clock::now();
   Model model = load_model_argument(o.model);
+  double load_ms = ms_since(load_start);
   std::vector<std::string> labels = o.labels.empty() ? std::vector<std::string>{} : read_labels(o.labels);
   NamedTensors inputs = load_inputs(model, o);
   std::vector<std::string> files;
@@ -149,8 +179,15 @@ void run(const RunOptions& o) {
       check_output_path(files.back(), "", o.force);
     }
   }
-  Session session(model);
+  SessionOptions options;
+  options.threads = o.threads;
+  auto session_start = Clock::now();
+  Session session(model, options);
+  double prepare_ms = ms_since(session_start);
+  auto first_start = Clock::now();
   NamedTensors outputs = session.run(inputs);
+  double first_ms = ms_since(first_start);
+  if (o.stats) print_stats(session, inputs, load_ms, prepare_ms, first_ms);
   if (!o.output_dir.empty()) {
     fs::create_directories(o.output_dir);
     StagedFiles staged;  // all outputs appear together, or none
@@ -177,6 +214,9 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--mean", o->mean, "Per-channel mean for image inputs (after scaling to [0,1])")->expected(3);
   sub->add_option("--std", o->std, "Per-channel standard deviation for image inputs")->expected(3);
   sub->add_flag("-f,--force", o->force, "Overwrite existing output files");
+  sub->add_option("-t,--threads", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);
+  sub->add_flag("--stats", o->stats,
+                "Print load time, first-run and steady-state latency (10 more runs) and peak memory to stderr");
   return [o] { run(*o); };
 }
 
