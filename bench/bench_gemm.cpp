@@ -1,6 +1,9 @@
 // The fp32 GEMM on the shapes of real layers, single-threaded, in FLOP/s next to the FMA peak
-// measured on the same core (BM_fma_peak), so that "x% of peak" is read off one run:
-//   build/bench/kite_bench_gemm --benchmark_counters_tabular=true
+// measured on the same core (fma_peak), so that "x% of peak" is read off one run. On a machine
+// shared with other work, interleave repetitions so that a busy moment does not land on one
+// shape only, and read the medians:
+//   build/bench/kite_bench_gemm --benchmark_repetitions=12 --benchmark_min_time=0.15
+//       --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
 // Each layer runs with the AVX2 kernel (where the CPU has it) and with the portable one.
 #include <benchmark/benchmark.h>
 

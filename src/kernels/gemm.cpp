@@ -2,9 +2,9 @@
 //
 // Blocking (GotoBLAS order, with A already packed): for each block of NC columns and each block
 // of K, B's block is packed into 16-column panels (KC x NC floats, kept in L2), then every 6-row
-// panel of A (6 x KC) is run against every B panel. A tile of C is written once per
-// block of K; later blocks continue from the sums it holds, so each element still sees one
-// unbroken sequence of k, whatever the blocking or the column range.
+// panel of A (6 x KC) runs against every B panel. A tile of C is written once per block of K;
+// the next block continues from the sums it holds, so each element still sees one unbroken
+// sequence of k, whatever the blocking or the column range.
 #include "kernels/gemm.h"
 
 #include <cstring>
@@ -66,7 +66,7 @@ Block first_block_of_columns(int64_t n0, int64_t n_end, int64_t k) {
   int64_t longest = kPackedBFloats / padded;
   int64_t count = k == 0 ? 1 : (k + longest - 1) / longest;
   int64_t step = (k + count - 1) / count;
-  return {n0, columns, 0, step, step, true, count == 1};
+  return {n0, columns, 0, step, step, true, step == k};
 }
 
 // The block after `b`, or false after the last one.
@@ -192,7 +192,7 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
   const Target target{c, ldc, &e};
   Block block = first_block_of_columns(n_begin, n_end, a.depth());
   for (;;) {
-    Block next;
+    Block next{};
     const bool has_next = next_block(block, n_end, a.depth(), next);
     int64_t tiles = a.panel_count() * ((block.columns + kGemmTileColumns - 1) / kGemmTileColumns);
     NextBlockPrefetcher prefetcher(b, ldb, has_next ? &next : nullptr, a.panel_count(), tiles);

@@ -1,7 +1,7 @@
 // im2col, one matrix row (a channel and a kernel tap) at a time, each row in runs of output
 // pixels that share an output row: a run is zeros where the tap lies in the padding and a copy
-// (memcpy for stride 1, a strided gather otherwise) where it lies in the input, so no pixel
-// tests bounds.
+// (memcpy for stride 1, a strided gather otherwise) where it lies in the input, so the pixel
+// loops test no bounds; only runs of a few pixels go element by element.
 #include "kernels/im2col.h"
 
 #include <algorithm>

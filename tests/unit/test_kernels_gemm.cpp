@@ -11,6 +11,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/cpu_features.h"
@@ -241,6 +242,23 @@ TEST_P(GemmKernels, WideProductAcrossCacheBlocks) {
   expect_matches_reference(g, product_in_double(g), everything, whole);
   for (const std::vector<int64_t>& cuts : std::vector<std::vector<int64_t>>{{191}, {193}, {100, 500, 999}, {1, 777}})
     EXPECT_TRUE(bitwise_equal(whole, run_split(g, packed, e, cuts))) << "cut at " << cuts.front();
+}
+
+// Threads running column ranges at once, each packing B into its own scratch buffer.
+TEST_P(GemmKernels, ConcurrentColumnRangesMatchOneCall) {
+  GemmCase g(29, 700, 600);
+  PackedA packed = g.packed();
+  GemmEpilogue e = epilogue_for(g, kEpilogues[7]);
+  std::vector<float> whole = run_whole(g, packed, e);
+  std::vector<float> shared = g.fresh_c();
+  const int64_t cuts[] = {0, 100, 333, 517, g.n};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      gemm(packed, g.b.data(), g.ldb, g.n, shared.data(), g.ldc, e, cuts[t], cuts[t + 1]);
+    });
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_TRUE(bitwise_equal(whole, shared));
 }
 
 // One column range leaves the columns outside it alone.

@@ -21,22 +21,31 @@ struct RowWindow {
 // max before min, value second: a NaN stays NaN, as without a clamp.
 float clamp(float v, float lo, float hi) { return std::min(std::max(v, lo), hi); }
 
-// One output whose window reaches past the row's left or right end.
+// One output whose window reaches past the row's left or right end: only its taps in
+// [kx_begin, kx_end) lie inside the row.
 template <int K, int S>
 float edge_output(const DepthwiseParams& p, const RowWindow<K>& win, const float* w, float bias, int64_t o) {
+  const int64_t ix = o * S - p.pad_left;
+  const int64_t kx_begin = std::max<int64_t>(0, -ix), kx_end = std::min<int64_t>(K, p.in_w - ix);
   float acc = bias;
   for (int ky = 0; ky < K; ++ky)
-    for (int kx = 0; kx < K; ++kx) {
-      int64_t ix = o * S - p.pad_left + kx;
-      if (ix >= 0 && ix < p.in_w) acc += w[ky * K + kx] * win.rows[ky][ix];
-    }
+    for (int64_t kx = kx_begin; kx < kx_end; ++kx) acc += w[ky * K + kx] * win.rows[ky][ix + kx];
   return clamp(acc, p.min, p.max);
 }
 
+// The outputs of a row whose every tap lies inside the input row.
 template <int K, int S>
-void conv_row(const DepthwiseParams& p, const RowWindow<K>& win, const float* w, float bias, float* __restrict y) {
-  const int64_t begin = outputs_inside(p.in_w, p.out_w, S, -p.pad_left).begin;
-  const int64_t end = std::max(begin, outputs_inside(p.in_w, p.out_w, S, K - 1 - p.pad_left).end);
+OutputRange interior_outputs(const DepthwiseParams& p) {
+  OutputRange r{outputs_inside(p.in_w, p.out_w, S, -p.pad_left).begin,
+                outputs_inside(p.in_w, p.out_w, S, K - 1 - p.pad_left).end};
+  r.end = std::max(r.begin, r.end);
+  return r;
+}
+
+template <int K, int S>
+void conv_row(const DepthwiseParams& p, OutputRange interior, const RowWindow<K>& win, const float* w, float bias,
+              float* __restrict y) {
+  const int64_t begin = interior.begin, end = interior.end;
   for (int64_t o = 0; o < begin; ++o) y[o] = edge_output<K, S>(p, win, w, bias, o);
   const float lo = p.min, hi = p.max;
   for (int64_t o = begin; o < end; ++o) {
@@ -53,6 +62,7 @@ template <int K, int S>
 void conv_channels(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
                    float* output, int64_t c_begin, int64_t c_end) {
   const std::vector<float> zeros(static_cast<size_t>(p.in_w), 0.f);
+  const OutputRange interior = interior_outputs<K, S>(p);
   for (int64_t c = c_begin; c < c_end; ++c) {
     const float* x = input + c * p.in_h * p.in_w;
     for (int64_t oy = 0; oy < p.out_h; ++oy) {
@@ -61,7 +71,7 @@ void conv_channels(const DepthwiseParams& p, const float* input, const float* we
         int64_t iy = oy * S - p.pad_top + ky;
         win.rows[ky] = iy >= 0 && iy < p.in_h ? x + iy * p.in_w : zeros.data();
       }
-      conv_row<K, S>(p, win, weights + c * K * K, bias ? bias[c] : 0.f, output + (c * p.out_h + oy) * p.out_w);
+      conv_row<K, S>(p, interior, win, weights + c * K * K, bias ? bias[c] : 0.f, output + (c * p.out_h + oy) * p.out_w);
     }
   }
 }

@@ -1,18 +1,20 @@
 // The AVX2 + FMA3 microkernel: a 6 x 16 tile of C in 12 ymm accumulators. Per k it loads two
 // vectors of the packed B panel and broadcasts six values of the packed A panel, for 12 FMAs:
 // Zen3's two FMA pipes with 4-cycle latency need 8 independent chains, and 12 leave headroom.
-// Tiles of up to 8 columns (the right edge of C) use a 6 x 8 variant with half the work.
+// Tiles of up to 8 columns (the right edge of C) use a 6 x 8 variant: half the work, but its 6
+// chains are latency-bound, so it takes about 2/3 of the time. Each element goes through the same
+// chain of FMAs in either variant, which keeps column splits bitwise identical.
 //
-// This is the only file compiled with -mavx2 -mfma. It includes no standard header and calls no
-// inline function defined elsewhere: an inline function instantiated here would be compiled with
-// AVX2, and the linker could keep that copy for callers on CPUs without it.
+// Compiled with -mavx2 -mfma, like every file in src/kernels/x86. It includes no standard header
+// and calls no inline function defined elsewhere: an inline function instantiated here would be
+// compiled with AVX2, and the linker could keep that copy for callers on CPUs without it.
 #include <immintrin.h>
 
 #include "kernels/gemm_microkernel.h"
 
 // Every loop over the tile's rows and vectors is unrolled before GCC decides where the
-// accumulators live: left to its heuristics, it keeps them in a stack array and moves all 12
-// through memory on every tile (measured: a third of the time of a K = 32 tile).
+// accumulators live: left to its heuristics (GCC 12), it keeps them in a stack array and moves
+// all 12 through memory before and after the loop over k.
 #define KITE_UNROLL_TILE _Pragma("GCC unroll 8")
 
 namespace kite {
@@ -22,8 +24,8 @@ constexpr int kRows = kGemmTileRows;
 constexpr int kLanes = 8;
 
 // The right edge of C: lanes [0, count) of p, count < 8. Loads are masked; stores are split into
-// 4-, 2- and 1-float pieces, because Zen3 executes vmaskmovps stores slowly (12 of them added a
-// quarter to the time of a 6 x 16 x 256 tile).
+// 4-, 2- and 1-float pieces, because Zen3 executes vmaskmovps stores slowly (with every store
+// masked, a 15-column tile with K = 256 took a quarter longer than a 16-column one).
 __m256 load_lanes(const float* p, int count) {
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lane));
