@@ -62,6 +62,6 @@ table("Inception v3: factorized convolutions on / off",
 table("GoogLeNet: local response normalization, and the third branch's kernel",
       "LRN has no parameters and no MACs: it costs time only. `branch3=5x5` is the paper's third "
       "branch; the default 3x3 is torchvision's (the widely quoted 6.6M parameters and 1.5G MACs).",
-      ["googlenet", "googlenet?lrn=off", "googlenet?branch3=5x5"])
+      ["googlenet", "googlenet?lrn=on", "googlenet?branch3=5x5"])
 table("ShuffleNet v1: groups", "", [f"shufflenet_v1?groups={g}" for g in (1, 2, 3, 4, 8)] + ["shufflenet_v1?scale=0.5"])
 table("ShuffleNet v2: scale", "", [f"shufflenet_v2?scale={s}" for s in ("0.5", "1.0", "1.5", "2.0")])

@@ -2,6 +2,7 @@
 // and bias, a residual Add into its epilogue, ReLU / ReLU6 / Clip into its output clamp. Each
 // rewrite only applies where the convolution's output has no other reader.
 #include <cmath>
+#include <limits>
 
 #include "ops/op_util.h"
 #include "passes/passes.h"
@@ -38,7 +39,8 @@ bool fold_batch_norm(Graph& g, Node& conv, const Node& bn) {
   for (size_t i = 1; i < 5; ++i)
     if (!value(g, bn.inputs[i]).constant) return false;
   const Value& w = value(g, conv.inputs[1]);
-  if (!w.constant) return false;
+  bool has_bias = conv.inputs.size() > 2 && conv.inputs[2] >= 0;
+  if (!w.constant || (has_bias && !value(g, conv.inputs[2]).constant)) return false;
   std::vector<float> scale = tensor_floats(*value(g, bn.inputs[1]).constant);
   std::vector<float> shift = tensor_floats(*value(g, bn.inputs[2]).constant);
   std::vector<float> mean = tensor_floats(*value(g, bn.inputs[3]).constant);
@@ -47,7 +49,7 @@ bool fold_batch_norm(Graph& g, Node& conv, const Node& bn) {
   int64_t out_channels = w.shape[0], per_channel = w.constant->numel() / out_channels;
   Tensor weights = w.constant->clone();
   Tensor bias(DType::f32, {out_channels});
-  const float* old_bias = conv.inputs.size() > 2 && conv.inputs[2] >= 0 ? value(g, conv.inputs[2]).constant->data<float>() : nullptr;
+  const float* old_bias = has_bias ? value(g, conv.inputs[2]).constant->data<float>() : nullptr;
   for (int64_t m = 0; m < out_channels; ++m) {
     size_t c = static_cast<size_t>(m);
     float factor = scale[c] / std::sqrt(var[c] + epsilon);
@@ -80,9 +82,9 @@ bool activation_bounds(const Graph& g, const Node& n, float& lo, float& hi) {
     return true;
   }
   if (n.op != "Clip") return false;
-  if (n.opset < 11) {
-    lo = n.attrs.get_float("min", -INFINITY);
-    hi = n.attrs.get_float("max", INFINITY);
+  if (n.opset < 11) {  // bounds are attributes, defaulting to the float range as the reference does
+    lo = n.attrs.get_float("min", std::numeric_limits<float>::lowest());
+    hi = n.attrs.get_float("max", std::numeric_limits<float>::max());
     return true;
   }
   for (size_t i = 1; i < 3 && i < n.inputs.size(); ++i) {

@@ -1,6 +1,7 @@
 #include "runtime/thread_pool.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace kite {
 
@@ -23,7 +24,15 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::run_range(int index) {
   int64_t per = (count_ + size() - 1) / size();
   int64_t begin = std::min(count_, per * index), end = std::min(count_, begin + per);
-  if (begin < end) (*job_)(begin, end);
+  if (begin >= end) return;
+  // An exception must not escape a worker (std::terminate) nor leave the others running a job
+  // whose caller is gone: the first one is kept and rethrown by parallel_for once all are done.
+  try {
+    (*job_)(begin, end);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error_) error_ = std::current_exception();
+  }
 }
 
 void ThreadPool::worker_loop(int index) {
@@ -61,6 +70,7 @@ void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, i
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [&] { return pending_ == 0; });
   job_ = nullptr;
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 }  // namespace kite

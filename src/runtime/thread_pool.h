@@ -3,6 +3,7 @@
 // the split gives bitwise identical results for any thread count.
 #pragma once
 #include <condition_variable>
+#include <exception>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -22,7 +23,8 @@ class ThreadPool {
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
   // Runs fn(begin, end) over [0, count) split into size() contiguous ranges (some may be empty),
-  // and returns when all are done. The calling thread runs the first range. Not reentrant.
+  // and returns when all are done. The calling thread runs the first range. Not reentrant. If fn
+  // throws, the first exception is rethrown here after every range has finished.
   void parallel_for(int64_t count, const std::function<void(int64_t begin, int64_t end)>& fn);
 
   static int hardware_threads();
@@ -39,6 +41,7 @@ class ThreadPool {
   uint64_t generation_ = 0;
   int pending_ = 0;
   bool stopping_ = false;
+  std::exception_ptr error_;
 };
 
 }  // namespace kite

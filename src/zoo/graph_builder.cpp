@@ -32,13 +32,15 @@ ConvSpec ConvSpec::rect(int64_t out_channels, int64_t kh, int64_t kw) {
 
 struct GraphBuilder::Impl {
   Graph graph;
-  SeededRandom rng;
+  SeededRandom rng;              // weights only: the same for any batch, resolution or calibration
+  SeededRandom calibration_rng;  // the calibration input
   bool calibrate;
   std::vector<Tensor> activations;  // per value, while calibrating: what the fixed input produces
   std::vector<std::string> scopes;
   std::map<std::string, int> names_used;
 
-  Impl(uint64_t seed, Calibration c) : rng(seed), calibrate(c == Calibration::kOn) {}
+  Impl(uint64_t seed, Calibration c)
+      : rng(seed), calibration_rng(seed ^ 0xC0FFEEull), calibrate(c == Calibration::kOn) {}
 
   std::string unique_name(const std::string& layer) {
     std::string base;
@@ -122,12 +124,13 @@ struct GraphBuilder::Impl {
     return t;
   }
 
-  // Per-channel mean and variance of an NCHW activation. Where a channel holds too few values
-  // for statistics that carry over to other inputs (maps of 14x14 and smaller at batch 1), all
-  // channels share pooled ones: fitting each deep BatchNormalization to the 49 values of one
-  // image makes a 150-layer network blow up on any other image.
+  // Per-channel mean and variance of an NCHW activation. Where a map is too small for statistics
+  // that carry over to other inputs (14x14 and smaller), all channels share pooled ones: fitting
+  // each deep BatchNormalization to the 49 values of one image makes a 150-layer network blow up
+  // on any other image. The rule looks at the map, not the batch, so the weights a spec gives do
+  // not depend on its batch size.
   void channel_moments(const Tensor& t, std::vector<float>& mean, std::vector<float>& var) const {
-    const int64_t kMinValuesPerChannel = 256;
+    const int64_t kMinMapSize = 256;
     int64_t n = t.dim(0), c = t.dim(1), hw = t.numel() / (n * c);
     const float* p = t.data<float>();
     std::vector<double> sum(static_cast<size_t>(c), 0.0), sq(static_cast<size_t>(c), 0.0);
@@ -138,7 +141,7 @@ struct GraphBuilder::Impl {
           sum[static_cast<size_t>(ch)] += x;
           sq[static_cast<size_t>(ch)] += x * x;
         }
-    if (n * hw < kMinValuesPerChannel) {
+    if (hw < kMinMapSize) {
       double all_sum = 0, all_sq = 0;
       for (int64_t ch = 0; ch < c; ++ch) {
         all_sum += sum[static_cast<size_t>(ch)];
@@ -176,7 +179,9 @@ Var GraphBuilder::input(const std::string& name, Shape shape) {
   if (impl_->calibrate) {
     // The fixed calibration input: standard normal, like a normalized image.
     impl_->activations.resize(impl_->graph.values.size());
-    impl_->activations[static_cast<size_t>(id)] = impl_->normal_tensor(shape, 1.0);
+    Tensor x(DType::f32, shape);
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = static_cast<float>(impl_->calibration_rng.normal());
+    impl_->activations[static_cast<size_t>(id)] = x;
   }
   return {id};
 }
@@ -294,7 +299,7 @@ std::vector<Var> GraphBuilder::split(Var x, const std::vector<int64_t>& channel_
 
 Var GraphBuilder::channel_shuffle(Var x, int64_t groups) {
   Shape s = shape(x);
-  KITE_CHECK(s.size() == 4 && s[1] % groups == 0, "channel_shuffle: ", s[1], " channels in ", groups, " groups");
+  KITE_CHECK(groups > 0 && s.size() == 4 && s[1] % groups == 0, "channel_shuffle: ", s[1], " channels in ", groups, " groups");
   int grouped = impl_->constant_ints(impl_->unique_name("shuffle.grouped_shape"), {s[0], groups, s[1] / groups, s[2], s[3]});
   int flat = impl_->constant_ints(impl_->unique_name("shuffle.shape"), {s[0], s[1], s[2], s[3]});
   int r = impl_->one("Reshape", "shuffle_reshape", {x.id, grouped});

@@ -275,7 +275,7 @@ void build_inception_v3(GraphBuilder& b, const Knobs& k, const Common& c) {
 std::vector<Architecture> inception_architectures() {
   return {
       {"googlenet", "GoogLeNet (Inception v1): multi-branch Inception modules with 1x1 reductions",
-       {{"lrn", "on", "local response normalization after the stem's first pool and its 3x3 conv, as the paper"},
+       {{"lrn", "off", "on: local response normalization after the stem's first pool and its 3x3 conv, as the paper; off as torchvision"},
         {"branch3", "3x3", "kernel of the third branch: 3x3 as torchvision, or 5x5 as the paper"},
         {"resolution", "224", "input height and width"}},
        build_googlenet},

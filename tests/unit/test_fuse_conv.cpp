@@ -8,6 +8,7 @@
 #include "kite/session.h"
 #include "kite/zoo.h"
 #include "graph_fixtures.h"
+#include "op_test_util.h"
 #include "passes/passes.h"
 
 namespace kite {
@@ -61,6 +62,37 @@ TEST(FuseConv, LeavesSharedOutputsAlone) {
   fuse_conv_epilogues(g);
   EXPECT_EQ(count_ops(g, "Relu"), 1);
   EXPECT_EQ(count_ops(g, "Conv"), 1);
+}
+
+// conv -> BatchNormalization(epsilon 0.1) -> Add(broadcast [C,1,1] constant) -> Clip(input bounds)
+Graph conv_bn_broadcast_add() {
+  Graph g;
+  int x = test::add_input(g, "x", {1, 3, 6, 6});
+  Attributes conv;
+  conv.set_ints("pads", {1, 1, 1, 1});
+  int c = test::add_node(g, "Conv", "conv", {x, g.add_constant("w", test::random_tensor({4, 3, 3, 3}, 1))}, conv);
+  Attributes bn;
+  bn.set_float("epsilon", 0.1f);
+  Tensor var = test::random_tensor({4}, 5);
+  for (int64_t i = 0; i < 4; ++i) var.data<float>()[i] = 0.5f + std::fabs(var.data<float>()[i]);
+  int b = test::add_node(g, "BatchNormalization", "bn",
+                         {c, g.add_constant("s", test::random_tensor({4}, 2)), g.add_constant("b", test::random_tensor({4}, 3)),
+                          g.add_constant("m", test::random_tensor({4}, 4)), g.add_constant("v", var)},
+                         bn);
+  int a = test::add_node(g, "Add", "add", {b, g.add_constant("shift", test::random_tensor({4, 1, 1}, 6))});
+  g.outputs.push_back(a);
+  return g;
+}
+
+TEST(FuseConv, FoldsBatchNormWithItsEpsilonButNotABroadcastAdd) {
+  Model m = Model::from_graph(conv_bn_broadcast_add());
+  Graph g = m.graph();
+  fuse_conv_epilogues(g);
+  EXPECT_EQ(count_ops(g, "BatchNormalization"), 0);
+  EXPECT_EQ(count_ops(g, "Add"), 1) << "a broadcasting Add is not a residual";
+  Tensor fused = run(m, true), plain = run(m, false);
+  for (int64_t i = 0; i < fused.numel(); ++i)
+    EXPECT_NEAR(fused.data<float>()[i], plain.data<float>()[i], 1e-5f * (1 + std::fabs(plain.data<float>()[i])));
 }
 
 }  // namespace

@@ -128,13 +128,20 @@ TEST(NodeKernels, DepthwiseConvolutions) {
       }
 }
 
+TEST(NodeKernels, WithoutBiasAndWithTfStylePads) {
+  OneNode plain{"Conv", conv_attrs(3, 2, {0, 0, 1, 1}), {1, 4, 9, 8}, {test::random_tensor({6, 4, 3, 3}, 11)}};
+  expect_matches_reference(plain, "conv without bias, pads {0,0,1,1}");
+  OneNode dw{"Conv", conv_attrs(3, 2, {0, 0, 1, 1}, 4), {1, 4, 9, 8}, {test::random_tensor({4, 1, 3, 3}, 12)}};
+  expect_matches_reference(dw, "depthwise without bias, pads {0,0,1,1}");
+}
+
 TEST(NodeKernels, FusedEpilogues) {
   for (bool depthwise : {false, true}) {
     int64_t c = 6, group = depthwise ? c : 1;
     Attributes a = conv_attrs(3, 1, {1, 1, 1, 1}, group);
     a.set_float("activation_min", 0.f);
     a.set_float("activation_max", 0.5f);
-    OneNode spec{"FusedConv", a, {1, c, 9, 11}, {test::random_tensor({c, c / group, 3, 3}, 5), test::random_tensor({c}, 6)}, true};
+    OneNode spec{"FusedConv", a, {2, c, 9, 11}, {test::random_tensor({c, c / group, 3, 3}, 5), test::random_tensor({c}, 6)}, true};
     expect_matches_reference(spec, depthwise ? "fused depthwise" : "fused conv");
   }
 }
@@ -149,7 +156,8 @@ TEST(NodeKernels, Pooling) {
         a.set_ints("pads", {1, 0, 0, 1});
         a.set_int("ceil_mode", ceil);
         if (std::string(op) == "AveragePool") a.set_int("count_include_pad", include_pad);
-        expect_matches_reference({op, a, {2, 3, 10, 9}, {}}, std::string(op) + " ceil " + std::to_string(ceil));
+        // 11 x 10 leaves a remainder in both dims, so ceil_mode adds a partial window.
+        expect_matches_reference({op, a, {2, 3, 11, 10}, {}}, std::string(op) + " ceil " + std::to_string(ceil));
       }
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <vector>
 
 #include "runtime/thread_pool.h"
@@ -33,6 +34,22 @@ TEST(ThreadPool, RangesAreContiguousAndStatic) {
   EXPECT_EQ(seen[0], (std::pair<int64_t, int64_t>{0, 4}));
   EXPECT_EQ(seen[1], (std::pair<int64_t, int64_t>{4, 8}));
   EXPECT_EQ(seen[2], (std::pair<int64_t, int64_t>{8, 10}));
+}
+
+TEST(ThreadPool, RethrowsAWorkersExceptionAfterAllRangesFinish) {
+  ThreadPool pool(4);
+  std::atomic<int> finished{0};
+  EXPECT_THROW(pool.parallel_for(4,
+                                 [&](int64_t begin, int64_t) {
+                                   if (begin == 3) throw std::runtime_error("range 3 failed");
+                                   finished++;
+                                 }),
+               std::runtime_error);
+  EXPECT_EQ(finished, 3);
+  // The pool still works afterwards.
+  std::atomic<int> hits{0};
+  pool.parallel_for(8, [&](int64_t begin, int64_t end) { hits += static_cast<int>(end - begin); });
+  EXPECT_EQ(hits, 8);
 }
 
 }  // namespace

@@ -146,7 +146,7 @@ TEST(ZooKnobs, AblationsChangeWhatTheyShould) {
   EXPECT_LT(a.params, b.params);  // zero-padding shortcuts have no weights
   EXPECT_LT(b.params, c.params);  // projections everywhere
   EXPECT_LT(totals("inception_v3").macs, totals("inception_v3?factorize=off").macs);
-  Totals lrn_on = totals("googlenet"), lrn_off = totals("googlenet?lrn=off");
+  Totals lrn_off = totals("googlenet"), lrn_on = totals("googlenet?lrn=on");
   EXPECT_EQ(lrn_on.params + lrn_on.macs, lrn_off.params + lrn_off.macs);
   EXPECT_GT(totals("googlenet?branch3=5x5").params, lrn_on.params);
 
@@ -191,6 +191,15 @@ const Tensor& first_weight(const Model& m) {
   for (const Value& v : m.graph().values)
     if (v.constant && v.constant->numel() > 100) return *v.constant;
   throw Error("no weight");
+}
+
+TEST(ZooWeights, IndependentOfCalibrationAndBatch) {
+  Model off = zoo_model("mobilenet_v1?alpha=0.25&resolution=64", Calibration::kOff);
+  Model on = zoo_model("mobilenet_v1?alpha=0.25&resolution=64", Calibration::kOn);
+  Model batch2 = zoo_model("mobilenet_v1?alpha=0.25&resolution=96&batch=2", Calibration::kOff);
+  const Tensor &a = first_weight(off), &b = first_weight(on), &c = first_weight(batch2);
+  EXPECT_EQ(std::memcmp(a.raw(), b.raw(), a.nbytes()), 0);
+  EXPECT_EQ(std::memcmp(a.raw(), c.raw(), a.nbytes()), 0);
 }
 
 TEST(ZooWeights, DeterministicFromTheSeed) {

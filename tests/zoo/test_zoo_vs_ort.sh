@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 specs=(
   mobilenet_v1 mobilenet_v2 resnet googlenet inception_v3 xception squeezenet shufflenet_v1 shufflenet_v2
   'mobilenet_v1?alpha=0.5&resolution=160' 'mobilenet_v2?bottleneck=relu6&alpha=0.75' 'resnet?depth=18&shortcut=A'
-  'resnet?depth=34&shortcut=C' 'resnet?depth=50&stride_in=1x1' 'googlenet?lrn=off' 'inception_v3?factorize=off'
+  'resnet?depth=34&shortcut=C' 'resnet?depth=50&stride_in=1x1' 'googlenet?lrn=on&branch3=5x5' 'inception_v3?factorize=off'
   'squeezenet?version=1.0' 'shufflenet_v1?groups=8' 'shufflenet_v2?scale=0.5'
 )
 passed=0

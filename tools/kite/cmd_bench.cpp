@@ -3,7 +3,6 @@
 // --warmup runs, and the peak memory of the process that ran it. Each model runs in a child
 // process of its own, loaded from a .kite file, so its peak RSS is its own: weights, arena and
 // code, as a user's process would hold them.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "core/peak_memory.h"
 #include "kite/session.h"
 #include "kite/zoo.h"
 #include "model_source.h"
@@ -73,9 +73,7 @@ BenchResult measure(const std::string& kite_file, const BenchOptions& o) {
   r.min_ms = ms.front();
   r.max_ms = ms.back();
   r.median_ms = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  r.peak_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
+  r.peak_bytes = peak_resident_bytes();
   return r;
 }
 

@@ -1,6 +1,4 @@
 // kite run MODEL --input FILE [--input NAME=FILE ...] [--output-dir DIR] [--top K [--labels FILE]]
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +10,7 @@
 #include <numeric>
 
 #include "commands.h"
+#include "core/peak_memory.h"
 #include "core/staged_files.h"
 #include "io/image.h"
 #include "io/npy.h"
@@ -149,13 +148,11 @@ void print_stats(Session& session, const NamedTensors& inputs, double load_ms, d
     ms.push_back(ms_since(start));
   }
   std::sort(ms.begin(), ms.end());
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
   std::fprintf(stderr,
                "load %.2f ms, session %.2f ms, first run %.2f ms, steady state %.2f ms (median of %d), "
                "peak memory %.1f MiB\n",
                load_ms, prepare_ms, first_ms, (ms[kSteadyRuns / 2 - 1] + ms[kSteadyRuns / 2]) / 2, kSteadyRuns,
-               static_cast<double>(usage.ru_maxrss) / 1024.0);
+               static_cast<double>(peak_resident_bytes()) / (1 << 20));
 }
 
 void run(const RunOptions& o) {
