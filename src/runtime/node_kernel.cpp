@@ -6,6 +6,8 @@ std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n) {
   if (n.op == "Conv" || n.op == "FusedConv") return make_conv_kernel(g, n);
   if (n.op == "MaxPool" || n.op == "AveragePool") return make_pool_kernel(g, n);
   if (n.op == "Gemm") return make_gemm_kernel(g, n);
+  if (n.op == "Add" || n.op == "Sub" || n.op == "Mul" || n.op == "Div") return make_elementwise_kernel(g, n);
+  if (n.op == "Transpose" || n.op == "Concat") return make_layout_kernel(g, n);
   return nullptr;
 }
 

@@ -27,5 +27,7 @@ std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_pool_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_gemm_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_elementwise_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_layout_kernel(const Graph& g, const Node& n);
 
 }  // namespace kite

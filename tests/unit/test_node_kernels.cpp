@@ -169,5 +169,31 @@ TEST(NodeKernels, FullyConnected) {
                              "gemm k " + std::to_string(k));
 }
 
+TEST(NodeKernels, BroadcastingArithmetic) {
+  const std::pair<Shape, Shape> shapes[] = {
+      {{2, 3, 4, 5}, {2, 3, 4, 5}}, {{2, 3, 4, 5}, {1, 3, 1, 1}}, {{2, 3, 4, 5}, {}}, {{2, 3, 4, 5}, {5}},
+      {{2, 3, 4, 5}, {2, 1, 4, 1}}, {{3, 1}, {1, 7}},           {{}, {}}};
+  for (const char* op : {"Add", "Sub", "Mul", "Div"})
+    for (const auto& [a, b] : shapes)
+      expect_matches_reference({op, {}, a, {test::random_tensor(b, 3)}},
+                               std::string(op) + " " + shape_to_string(a) + " " + shape_to_string(b));
+}
+
+TEST(NodeKernels, TransposeAndConcat) {
+  for (std::vector<int64_t> perm : {std::vector<int64_t>{0, 2, 1, 3, 4}, {4, 3, 2, 1, 0}, {1, 0, 2, 3, 4}}) {
+    Attributes a;
+    a.set_ints("perm", perm);
+    expect_matches_reference({"Transpose", a, {2, 3, 4, 5, 6}, {}}, "transpose");
+  }
+  for (int64_t axis : {0, 1, 3, -1}) {
+    Attributes a;
+    a.set_int("axis", axis);
+    Shape other{2, 3, 4, 5};
+    other[static_cast<size_t>(axis < 0 ? 3 : axis)] = 7;
+    expect_matches_reference({"Concat", a, {2, 3, 4, 5}, {test::random_tensor(other, 4), test::random_tensor({2, 3, 4, 5}, 5)}},
+                             "concat axis " + std::to_string(axis));
+  }
+}
+
 }  // namespace
 }  // namespace kite

@@ -1,0 +1,99 @@
+// f32 Add, Sub, Mul and Div with NumPy broadcasting (the squeeze-and-excitation scale of
+// MobileNet v3 and EfficientNet, SiLU's x * sigmoid(x), residual adds that did not fuse). The
+// output is walked row by row (its last dimension), each operand with its own stride there
+// (0 where it is broadcast), and rows are split across threads.
+#include <algorithm>
+
+#include "ops/op_util.h"
+#include "runtime/node_kernel.h"
+
+namespace kite {
+namespace {
+
+enum class BinaryOp { kAdd, kSub, kMul, kDiv };
+
+template <BinaryOp op>
+inline float apply(float a, float b) {
+  if constexpr (op == BinaryOp::kAdd) return a + b;
+  if constexpr (op == BinaryOp::kSub) return a - b;
+  if constexpr (op == BinaryOp::kMul) return a * b;
+  return a / b;
+}
+
+template <BinaryOp op>
+void row(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n) {
+  if (sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < n; ++i) y[i] = apply<op>(a[i], b[i]);
+  } else if (sa == 1) {
+    float bv = b[0];
+    for (int64_t i = 0; i < n; ++i) y[i] = apply<op>(a[i], bv);
+  } else if (sb == 1) {
+    float av = a[0];
+    for (int64_t i = 0; i < n; ++i) y[i] = apply<op>(av, b[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = apply<op>(a[i * sa], b[i * sb]);
+  }
+}
+
+class BinaryKernel : public NodeKernel {
+ public:
+  BinaryKernel(BinaryOp op, const Shape& a, const Shape& b, const Shape& out)
+      : op_(op), out_(out), sa_(broadcast_strides(a, out)), sb_(broadcast_strides(b, out)) {}
+  std::string name() const override { return "binary_broadcast_f32"; }
+
+  void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
+    switch (op_) {
+      case BinaryOp::kAdd: return run_op<BinaryOp::kAdd>(in, out, pool);
+      case BinaryOp::kSub: return run_op<BinaryOp::kSub>(in, out, pool);
+      case BinaryOp::kMul: return run_op<BinaryOp::kMul>(in, out, pool);
+      case BinaryOp::kDiv: return run_op<BinaryOp::kDiv>(in, out, pool);
+    }
+  }
+
+ private:
+  template <BinaryOp op>
+  void run_op(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) const {
+    const float* a = in[0]->data<float>();
+    const float* b = in[1]->data<float>();
+    float* y = out[0].data<float>();
+    size_t rank = out_.size();
+    int64_t width = rank ? out_.back() : 1;
+    int64_t rows = width ? shape_numel(out_) / width : 0;
+    int64_t last_a = rank ? sa_.back() : 0, last_b = rank ? sb_.back() : 0;
+    pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        // Offsets of row r in each operand: its index over the leading dims, through the strides.
+        int64_t oa = 0, ob = 0, rest = r;
+        for (size_t d = rank > 0 ? rank - 1 : 0; d-- > 0;) {
+          int64_t i = rest % out_[d];
+          rest /= out_[d];
+          oa += i * sa_[d];
+          ob += i * sb_[d];
+        }
+        row<op>(a + oa, rank ? (last_a ? 1 : 0) : 0, b + ob, rank ? (last_b ? 1 : 0) : 0, y + r * width, width);
+      }
+    });
+  }
+
+  BinaryOp op_;
+  Shape out_;
+  std::vector<int64_t> sa_, sb_;
+};
+
+}  // namespace
+
+std::unique_ptr<NodeKernel> make_elementwise_kernel(const Graph& g, const Node& n) {
+  static const std::pair<const char*, BinaryOp> ops[] = {
+      {"Add", BinaryOp::kAdd}, {"Sub", BinaryOp::kSub}, {"Mul", BinaryOp::kMul}, {"Div", BinaryOp::kDiv}};
+  if (n.inputs.size() != 2 || n.inputs[0] < 0 || n.inputs[1] < 0 || n.opset < 7) return nullptr;
+  const Value& a = g.values[static_cast<size_t>(n.inputs[0])];
+  const Value& b = g.values[static_cast<size_t>(n.inputs[1])];
+  const Value& y = g.values[static_cast<size_t>(n.outputs[0])];
+  if (a.dtype != DType::f32 || b.dtype != DType::f32 || !a.shape_known || !b.shape_known || !y.shape_known)
+    return nullptr;
+  for (const auto& [name, op] : ops)
+    if (n.op == name) return std::make_unique<BinaryKernel>(op, a.shape, b.shape, y.shape);
+  return nullptr;
+}
+
+}  // namespace kite
