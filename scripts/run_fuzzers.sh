@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Runs each loader's libFuzzer target for a bounded time, starting from a seed corpus of real
-# files. Usage: scripts/run_fuzzers.sh FUZZ_BUILD_DIR [SECONDS_PER_TARGET]
+# Runs each loader's libFuzzer target from a seed corpus of real files, for a fixed number of
+# inputs (KITE_FUZZ_RUNS, default 600000) with a fixed random seed (KITE_FUZZ_SEED, default 1),
+# capped at SECONDS_PER_TARGET: a run is reproducible, so what passes here passes in CI, and a
+# longer exploration is one variable away (KITE_FUZZ_RUNS=-1, another KITE_FUZZ_SEED).
+# Usage: scripts/run_fuzzers.sh FUZZ_BUILD_DIR [SECONDS_PER_TARGET]
 # Fails if a target finds a crash, a sanitizer report, a leak, a timeout or an out-of-memory;
 # the input is kept as FUZZ_BUILD_DIR/findings/<target>/crash-* for turning into a test under
 # tests/data/fuzz_regressions/.
@@ -33,7 +36,8 @@ for pair in fuzz_onnx_loader:onnx fuzz_kite_loader:kite fuzz_npy_reader:npy; do
   findings="$build/findings/$target"
   mkdir -p "$findings"
   echo "fuzzing $target for ${seconds}s"
-  if ! "$build/fuzz/$target" "$corpus/$kind" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+  if ! "$build/fuzz/$target" "$corpus/$kind" -seed="${KITE_FUZZ_SEED:-1}" -runs="${KITE_FUZZ_RUNS:-600000}" \
+       -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
        -artifact_prefix="$findings/" -print_final_stats=1 >"$findings/log.txt" 2>&1; then
     echo "FINDING in $target:"; tail -40 "$findings/log.txt"; status=1
   else

@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it:
 #   1. release build: unit tests, ONNX backend conformance, torchvision networks vs PyTorch, CLI;
 #   2. clang ASan+UBSan build: unit, conformance and CLI tests again, then each loader's
-#      libFuzzer target for KITE_FUZZ_SECONDS (default 60) seconds.
+#      libFuzzer target (a fixed number of inputs from a fixed seed, at most KITE_FUZZ_SECONDS, default 60, each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${KITE_JOBS:-2}

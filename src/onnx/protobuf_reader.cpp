@@ -91,6 +91,7 @@ void Reader::read_repeated_float(std::vector<float>& out) {
   std::string_view bytes = read_bytes();
   KITE_CHECK(bytes.size() % 4 == 0, "protobuf: packed floats of ", bytes.size(), " bytes");
   size_t n = bytes.size() / 4, old = out.size();
+  if (n == 0) return;  // an empty packed field (memcpy into an empty vector's null data is UB)
   out.resize(old + n);
   std::memcpy(out.data() + old, bytes.data(), bytes.size());
 }
@@ -103,6 +104,7 @@ void Reader::read_repeated_double(std::vector<double>& out) {
   std::string_view bytes = read_bytes();
   KITE_CHECK(bytes.size() % 8 == 0, "protobuf: packed doubles of ", bytes.size(), " bytes");
   size_t n = bytes.size() / 8, old = out.size();
+  if (n == 0) return;  // an empty packed field
   out.resize(old + n);
   std::memcpy(out.data() + old, bytes.data(), bytes.size());
 }
