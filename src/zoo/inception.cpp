@@ -5,12 +5,6 @@
 namespace kite::zoo {
 namespace {
 
-int64_t resolution_knob(const Knobs& k, int64_t min) {
-  int64_t r = k.integer("resolution");
-  KITE_CHECK(r >= min && r <= 1024, "knob 'resolution' must be in [", min, ", 1024]");
-  return r;
-}
-
 // torchvision's BasicConv2d: every convolution of both networks is followed by BN and ReLU.
 Var conv_bn_relu(GraphBuilder& b, Var x, const ConvSpec& spec) { return b.relu(b.batch_norm(b.conv(x, spec))); }
 
@@ -62,7 +56,7 @@ Var googlenet_lrn(GraphBuilder& b, Var x, bool lrn) { return lrn ? b.lrn(x, 5, 1
 void build_googlenet(GraphBuilder& b, const Knobs& k, const Common& c) {
   bool lrn = k.flag("lrn");
   int64_t branch3_kernel = k.choice("branch3", {"3x3", "5x5"}) == "5x5" ? 5 : 3;
-  int64_t r = resolution_knob(k, 32);
+  int64_t r = k.resolution(32);
   Var x = b.input("input", {c.batch, 3, r, r});
   {
     GraphBuilder::Scope s(b, "stem");
@@ -244,7 +238,7 @@ Var inception_e(GraphBuilder& b, Var x, const char* name, bool factorize) {
 void build_inception_v3(GraphBuilder& b, const Knobs& k, const Common& c) {
   bool f = k.flag("factorize");
   // 75 is the smallest input whose unpadded convolutions and pools leave Mixed_7a a 3x3 grid.
-  int64_t r = resolution_knob(k, 75);
+  int64_t r = k.resolution(75);
   Var x = b.input("input", {c.batch, 3, r, r});
   {
     GraphBuilder::Scope s(b, "stem");

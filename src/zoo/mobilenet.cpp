@@ -6,13 +6,6 @@
 namespace kite::zoo {
 namespace {
 
-// The resolution multiplier: any input size the five stride-2 stages can reduce.
-int64_t resolution_knob(const Knobs& k) {
-  int64_t r = k.integer("resolution");
-  KITE_CHECK(r >= 32 && r <= 1024, "knob 'resolution' must be in [32, 1024]");
-  return r;
-}
-
 double alpha_knob(const Knobs& k) {
   double alpha = k.number("alpha");
   KITE_CHECK(alpha > 0 && alpha <= 1.5, "knob 'alpha' must be in (0, 1.5]");
@@ -28,7 +21,7 @@ Var conv_bn(GraphBuilder& b, Var x, const ConvSpec& spec, Var (GraphBuilder::*ac
 // ReLU, 1x1 pointwise + BN + ReLU); channels as TF-slim's reference (int(c * alpha), at least 8).
 void build_mobilenet_v1(GraphBuilder& b, const Knobs& k, const Common& c) {
   double alpha = alpha_knob(k);
-  int64_t r = resolution_knob(k);
+  int64_t r = k.resolution(32);
   auto width = [&](int64_t channels) { return std::max<int64_t>(8, static_cast<int64_t>(channels * alpha)); };
   Var x = b.input("input", {c.batch, 3, r, r});
   {
@@ -52,7 +45,7 @@ void build_mobilenet_v1(GraphBuilder& b, const Knobs& k, const Common& c) {
 // multiples of 8 as torchvision's reference does.
 void build_mobilenet_v2(GraphBuilder& b, const Knobs& k, const Common& c) {
   double alpha = alpha_knob(k);
-  int64_t r = resolution_knob(k);
+  int64_t r = k.resolution(32);
   double t_knob = k.number("expansion");
   KITE_CHECK(t_knob >= 1 && t_knob <= 12, "knob 'expansion' must be in [1, 12]");
   bool linear_bottleneck = k.choice("bottleneck", {"linear", "relu6"}) == "linear";

@@ -34,13 +34,6 @@ const ResNetLayout& depth_knob(const Knobs& k) {
   fail("knob 'depth' must be one of 18, 34, 50, 101, 152");
 }
 
-// Any input size the five stride-2 steps can reduce.
-int64_t resolution_knob(const Knobs& k) {
-  int64_t r = k.integer("resolution");
-  KITE_CHECK(r >= 32 && r <= 1024, "knob 'resolution' must be in [32, 1024]");
-  return r;
-}
-
 ResNetOptions options_knobs(const Knobs& k) {
   ResNetOptions o;
   std::string shortcut = k.choice("shortcut", {"A", "B", "C"});
@@ -89,7 +82,7 @@ Var bottleneck(GraphBuilder& b, Var x, int64_t planes, int64_t stride, const Res
 void build_resnet(GraphBuilder& b, const Knobs& k, const Common& c) {
   const ResNetLayout& layout = depth_knob(k);
   ResNetOptions o = options_knobs(k);
-  int64_t r = resolution_knob(k);
+  int64_t r = k.resolution(32);
   Var x = b.input("input", {c.batch, 3, r, r});
   {
     GraphBuilder::Scope s(b, "stem");

@@ -7,13 +7,6 @@
 namespace kite::zoo {
 namespace {
 
-// A 3x3 stride-2 stem, a stride-2 max pool and three stride-2 stages: 32 keeps the last map 1x1.
-int64_t resolution_knob(const Knobs& k) {
-  int64_t r = k.integer("resolution");
-  KITE_CHECK(r >= 32 && r <= 1024, "knob 'resolution' must be in [32, 1024]");
-  return r;
-}
-
 Var conv_bn(GraphBuilder& b, Var x, const ConvSpec& spec, bool relu) {
   Var y = b.batch_norm(b.conv(x, spec));
   return relu ? b.relu(y) : y;
@@ -80,7 +73,8 @@ void build_shufflenet_v1(GraphBuilder& b, const Knobs& k, const Common& c) {
   int64_t groups = kV1Groups[g_index];
   double scale = k.number("scale");
   KITE_CHECK(scale >= 0.25 && scale <= 2.0, "knob 'scale' must be in [0.25, 2.0]");
-  int64_t r = resolution_knob(k);
+  // A stride-2 stem, a stride-2 pool and three stride-2 stages: 32 keeps the last map 1x1.
+  int64_t r = k.resolution(32);
   Var x = stem(b, b.input("input", {c.batch, 3, r, r}));
   const int repeats[3] = {4, 8, 4};
   for (int stage = 0; stage < 3; ++stage) {
@@ -137,7 +131,8 @@ const V2Widths& v2_scale_knob(const Knobs& k) {
 // connected. At scale 1: 2,278,604 parameters, as torchvision's shufflenet_v2_x1_0.
 void build_shufflenet_v2(GraphBuilder& b, const Knobs& k, const Common& c) {
   const V2Widths& widths = v2_scale_knob(k);
-  int64_t r = resolution_knob(k);
+  // A stride-2 stem, a stride-2 pool and three stride-2 stages: 32 keeps the last map 1x1.
+  int64_t r = k.resolution(32);
   Var x = stem(b, b.input("input", {c.batch, 3, r, r}));
   const int repeats[3] = {4, 8, 4};
   for (int stage = 0; stage < 3; ++stage)

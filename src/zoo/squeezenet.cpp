@@ -11,13 +11,6 @@
 namespace kite::zoo {
 namespace {
 
-// Unpadded stem, then three 3x3 stride-2 pools: 64 keeps every map at least 3x3.
-int64_t resolution_knob(const Knobs& k) {
-  int64_t r = k.integer("resolution");
-  KITE_CHECK(r >= 64 && r <= 1024, "knob 'resolution' must be in [64, 1024]");
-  return r;
-}
-
 Var conv_relu(GraphBuilder& b, Var x, ConvSpec spec) { return b.relu(b.conv(x, spec.with_bias())); }
 
 // torchvision pools with ceil_mode=True, so odd sizes keep their last row and column.
@@ -40,7 +33,8 @@ struct Layout {
 
 void build_squeezenet(GraphBuilder& b, const Knobs& k, const Common& c) {
   bool v10 = k.choice("version", {"1.0", "1.1"}) == "1.0";
-  int64_t r = resolution_knob(k);
+  // Unpadded stem, then three 3x3 stride-2 pools: 64 keeps every map at least 3x3.
+  int64_t r = k.resolution(64);
   // v1.1 moves the pools earlier and shrinks the stem to 64 3x3 filters: 2.4x fewer MACs at
   // the same accuracy and almost the same parameters.
   Layout layout = v10 ? Layout{96, 7, {4, 8}} : Layout{64, 3, {3, 5}};

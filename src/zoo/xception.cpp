@@ -6,14 +6,6 @@
 namespace kite::zoo {
 namespace {
 
-// The stem's two unpadded 3x3 convolutions take 6 pixels off, then four stride-2 stages halve
-// the rest; 71 is the smallest input Keras accepts (3x3 at the last stage).
-int64_t resolution_knob(const Knobs& k) {
-  int64_t r = k.integer("resolution");
-  KITE_CHECK(r >= 71 && r <= 1024, "knob 'resolution' must be in [71, 1024]");
-  return r;
-}
-
 // Keras's SeparableConv2D (use_bias=False) and its BatchNormalization: a 3x3 depthwise then a
 // 1x1 pointwise convolution with nothing between them; the paper found that an activation in
 // between hurts.
@@ -57,7 +49,9 @@ Var middle_block(GraphBuilder& b, Var x, const std::string& name) {
 }
 
 void build_xception(GraphBuilder& b, const Knobs& k, const Common& c) {
-  int64_t r = resolution_knob(k);
+  // Unpadded stem convolutions take 6 pixels off, then four stride-2 stages: 71 is the smallest
+  // input Keras accepts (3x3 at the last stage).
+  int64_t r = k.resolution(71);
   Var x = stem(b, b.input("input", {c.batch, 3, r, r}));
   // Entry flow: 147 -> 74 -> 37 -> 19 at 299x299 (Keras's block names, for comparing with it).
   x = downsampling_block(b, x, "block2", 128, 128, /*leading_relu=*/false);

@@ -104,6 +104,12 @@ bool Knobs::flag(const std::string& name) const {
   return v == "on" || v == "true" || v == "1";
 }
 
+int64_t Knobs::resolution(int64_t min) const {
+  int64_t r = integer("resolution");
+  KITE_CHECK(r >= min && r <= 1024, "knob 'resolution' must be in [", min, ", 1024]");
+  return r;
+}
+
 Common common_knobs(const Knobs& k) {
   Common c;
   c.num_classes = k.integer("num_classes");

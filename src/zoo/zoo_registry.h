@@ -19,6 +19,9 @@ class Knobs {
   // One of `allowed`; throws listing them otherwise.
   std::string choice(const std::string& name, const std::vector<std::string>& allowed) const;
   bool flag(const std::string& name) const;  // on/off, true/false, 1/0
+  // The 'resolution' knob: input height and width, from `min` (the smallest input the
+  // architecture's downsampling leaves a valid map for) to 1024.
+  int64_t resolution(int64_t min) const;
 
  private:
   std::map<std::string, std::string> values_;
