@@ -6,8 +6,9 @@ packages=(
   # build
   g++ cmake ninja-build clang libclang-rt-14-dev
   libgtest-dev flatbuffers-compiler libflatbuffers-dev libstb-dev libcli11-dev nlohmann-json3-dev
+  zlib1g-dev
   # test data and the PyTorch reference
-  libonnx-testdata python3-torch python3-torchvision python3-onnx python3-numpy python3-pil
+  libonnx-testdata dataset-fashion-mnist python3-torch python3-torchvision python3-onnx python3-numpy python3-pil
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,8 @@
-// kite::Session: runs a Model. Create one per thread that runs inferences. (The reference
-// executor allocates each intermediate tensor when its node runs and frees it after its last
-// reader; it keeps no buffers between runs.)
+// kite::Session: runs a Model. Create one per thread that runs inferences: a session keeps one
+// memory arena for the intermediate values of its runs (planned from their lifetimes at
+// creation), so two runs of one session must not overlap.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -19,6 +20,8 @@ struct SessionOptions {
   bool optimize = true;
   // Worker threads; 0 means one per core. (The reference executor runs on the calling thread.)
   int threads = 0;
+  // Time every node (a clock read before and after each); read the totals with Session::profile().
+  bool profile = false;
 };
 
 class Session {
@@ -39,6 +42,17 @@ class Session {
     std::string name, op, kernel;
   };
   std::vector<PlannedNode> plan() const;
+
+  // With SessionOptions::profile: each node's total time over all runs so far, in plan() order.
+  struct NodeTime {
+    std::string name, op, kernel;
+    double total_ms = 0;
+    int64_t runs = 0;
+  };
+  std::vector<NodeTime> profile() const;
+
+  // Bytes of the arena that holds the intermediate values (allocated once, at creation).
+  int64_t arena_bytes() const;
 
  private:
   struct Impl;

@@ -43,4 +43,10 @@ std::vector<int> use_counts(const Graph& g) {
   return uses;
 }
 
+std::vector<const Value*> Graph::input_values(const Node& node) const {
+  std::vector<const Value*> out;
+  for (int v : node.inputs) out.push_back(v < 0 ? nullptr : &values[static_cast<size_t>(v)]);
+  return out;
+}
+
 }  // namespace kite

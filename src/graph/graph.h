@@ -42,6 +42,8 @@ struct Graph {
   int find_value(const std::string& name) const;
   // Readable reference to a node for error messages: "Conv node 'conv1'".
   static std::string describe(const Node& node);
+  // The node's inputs as values, nullptr for an omitted optional input (what OpDef::infer reads).
+  std::vector<const Value*> input_values(const Node& node) const;
 };
 
 // Which node produces each value (-1 for graph inputs and constants).

@@ -2,6 +2,10 @@
 
 #include <atomic>
 
+#if defined(KITE_KERNELS_ARM) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+
 namespace kite {
 namespace {
 
@@ -18,11 +22,50 @@ bool detect_avx2_fma() {
 #endif
 }
 
+#if defined(KITE_KERNELS_ARM) && defined(__linux__)
+// Bits of AT_HWCAP on arm64 Linux (and Android, which shares the kernel's ABI). Spelled out for C
+// libraries whose <sys/auxv.h> does not define them.
+#ifndef HWCAP_ASIMDHP
+#define HWCAP_ASIMDHP (1 << 10)
+#endif
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+
+bool hwcap_has(unsigned long bit) { return (getauxval(AT_HWCAP) & bit) != 0; }
+#endif
+
 }  // namespace
 
 bool cpu_has_avx2_fma() {
   static const bool has = detect_avx2_fma();
   return has;
+}
+
+bool cpu_has_neon() {
+#if defined(KITE_KERNELS_ARM)
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_arm_dotprod() {
+#if defined(KITE_KERNELS_ARM) && defined(__linux__)
+  static const bool has = hwcap_has(HWCAP_ASIMDDP);
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_arm_fp16() {
+#if defined(KITE_KERNELS_ARM) && defined(__linux__)
+  static const bool has = hwcap_has(HWCAP_ASIMDHP);
+  return has;
+#else
+  return false;
+#endif
 }
 
 void force_generic_kernels(bool force) { g_force_generic.store(force, std::memory_order_relaxed); }

@@ -1,5 +1,8 @@
 // Which instruction sets the kernels may use on this CPU. Detected once; tests can force the
 // portable kernels so that they run (and are checked) on a machine that has the fast ones too.
+//
+// Each function says what the CPU executes, whatever force_generic_kernels says: the dispatchers
+// check both, so that a test can still ask whether a fast kernel exists to compare against.
 #pragma once
 
 namespace kite {
@@ -8,8 +11,18 @@ namespace kite {
 // switches. Always false when kite was built for a CPU family other than x86-64.
 bool cpu_has_avx2_fma();
 
+// True on every AArch64 build: Advanced SIMD (NEON, with fused multiply-add) is part of the
+// ARMv8-A 64-bit architecture, not an option. False when kite was built for any other CPU family.
+bool cpu_has_neon();
+
+// ARMv8.2 extensions, read from the kernel's hardware capabilities (getauxval(AT_HWCAP)), which
+// report what both the CPU and the OS support. False on other CPU families and where the OS does
+// not report them.
+bool cpu_has_arm_dotprod();  // SDOT / UDOT: int8 dot products into int32 lanes (HWCAP_ASIMDDP)
+bool cpu_has_arm_fp16();     // fp16 arithmetic on vectors (HWCAP_ASIMDHP)
+
 // When set, every kernel dispatcher picks its portable C++ implementation, as on a CPU without
-// the features above. Process-wide; meant for tests and benchmarks.
+// any of the features above. Process-wide; meant for tests and benchmarks.
 void force_generic_kernels(bool force);
 bool generic_kernels_forced();
 

@@ -17,6 +17,9 @@ DepthwiseKernel select_kernel() {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_dwconv_3x3_5x5_fma3, "f32_dwconv_3x3_5x5_fma3"};
 #endif
+#if defined(KITE_KERNELS_ARM)
+  if (!generic_kernels_forced() && cpu_has_neon()) return {f32_dwconv_3x3_5x5_neon, "f32_dwconv_3x3_5x5_neon"};
+#endif
   return {f32_dwconv_generic, "f32_dwconv_generic"};
 }
 

@@ -5,8 +5,8 @@
 // A (M x K) is the constant operand, typically weights: it is repacked once, at model load, into
 // the panel order the microkernels read (PackedA). B (K x N, row-major) is the operand that
 // changes per run, typically activations: gemm() repacks blocks of it into a per-thread scratch
-// buffer as it goes. The implementation (AVX2+FMA on x86-64 CPUs that have it, portable C++
-// otherwise) is chosen at run time; see kernels/cpu_features.h.
+// buffer as it goes. The implementation (AVX2+FMA on x86-64 CPUs that have it, NEON on AArch64,
+// portable C++ otherwise) is chosen at run time; see kernels/cpu_features.h.
 //
 // Determinism: every C element is computed as
 //     v = 0; v += row_bias[i]; v += column_bias[j]; v += residual[i, j];   (those given)
@@ -14,9 +14,9 @@
 //     C[i, j] = min(max(v, e.min), e.max)
 // whatever the column range, the cache blocking or the element's position in a register tile,
 // so splitting [0, N) into column ranges across threads gives bitwise identical results. The
-// portable and the AVX2 paths may differ in the last bits: AVX2 fuses each multiply-add (one
-// rounding), the portable kernel does only where the compiler contracts it (AArch64: yes; x86-64
-// baseline, which has no FMA: no).
+// portable and the SIMD paths may differ in the last bits: AVX2 and NEON fuse each multiply-add
+// (one rounding), the portable kernel does only where the compiler contracts it (AArch64: yes;
+// x86-64 baseline, which has no FMA: no).
 //
 // Recipes:
 //  - 1x1 convolution, NCHW, one image: M = OC, K = IC, N = H*W. A = weights [OC, IC];
@@ -82,8 +82,8 @@ PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
           const GemmEpilogue& e, int64_t n_begin, int64_t n_end);
 
-// The name of the microkernel gemm() uses now ("f32_gemm_6x16_fma3" or "f32_gemm_6x16_generic"),
-// so tests and benchmarks can say which one they measured.
+// The name of the microkernel gemm() uses now ("f32_gemm_6x16_fma3", "f32_gemm_6x16_neon" or
+// "f32_gemm_6x16_generic"), so that tests and benchmarks can say which one they measured.
 const char* gemm_kernel_name();
 
 }  // namespace kite

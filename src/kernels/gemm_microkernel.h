@@ -6,7 +6,8 @@
 namespace kite {
 
 // The register tile: 6 rows of A (one PackedA panel) times 16 columns of B (one packed B panel).
-// On AVX2 that is 12 ymm accumulators, leaving 4 of the 16 registers for B and A broadcasts.
+// On AVX2 that is 12 ymm accumulators, leaving 4 of the 16 registers for B and A broadcasts; on
+// NEON 24 of the 32 q registers, leaving room for 4 vectors of B and the 6 values of A.
 constexpr int kGemmTileRows = 6;
 constexpr int kGemmTileColumns = 16;
 
@@ -39,5 +40,7 @@ void f32_gemm_6x16_generic(const GemmTile& tile);
 // AVX2 + FMA3 intrinsics (kernels/x86/f32_gemm_6x16_fma3.cpp); only compiled for x86-64 and only
 // called when cpu_has_avx2_fma().
 void f32_gemm_6x16_fma3(const GemmTile& tile);
+// NEON intrinsics (kernels/arm/f32_gemm_6x16_neon.cpp); only compiled for AArch64.
+void f32_gemm_6x16_neon(const GemmTile& tile);
 
 }  // namespace kite

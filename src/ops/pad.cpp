@@ -2,16 +2,10 @@
 // the nearest edge element, or the mirror image of the interior (NumPy's 'reflect'). Works for
 // every dtype, byte-wise.
 #include "ops/op_util.h"
+#include "ops/op_args.h"
 
 namespace kite {
 namespace {
-
-enum class PadMode { constant, reflect, edge };
-
-struct PadArgs {
-  std::vector<int64_t> begin, end;  // per axis of the input
-  PadMode mode = PadMode::constant;
-};
 
 PadMode pad_mode(const Node& node) {
   std::string mode = node.attrs.get_string("mode", "constant");
@@ -24,7 +18,7 @@ PadMode pad_mode(const Node& node) {
 // Pads are an attribute before opset 11 and input 1 from then on; opset 18 adds input 3, the axes
 // they apply to. They list every axis's begin, then every axis's end.
 template <typename In>
-PadArgs pad_args(const Node& node, const std::vector<const In*>& inputs) {
+PadArgs pad_args_of(const Node& node, const std::vector<const In*>& inputs) {
   int64_t rank = static_cast<int64_t>(shape_of(*inputs[0]).size());
   std::vector<int64_t> pads;
   if (node.opset < 11) {
@@ -63,7 +57,7 @@ void check_constant_value(const Value* value, DType data_dtype) {
 
 std::vector<ValueType> infer_pad(const Node& node, const std::vector<const Value*>& inputs) {
   const Shape& in = inputs[0]->shape;
-  PadArgs args = pad_args(node, inputs);
+  PadArgs args = pad_args_of(node, inputs);
   check_constant_value(optional_input(inputs, 2), inputs[0]->dtype);
   Shape out(in.size());
   for (size_t d = 0; d < in.size(); ++d) {
@@ -109,7 +103,7 @@ int64_t source_index(int64_t i, int64_t n, PadMode mode) {
 void reference_pad(const Node& node, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
   const Tensor& in = *inputs[0];
   Tensor& out = outputs[0];
-  PadArgs args = pad_args(node, inputs);
+  PadArgs args = pad_args_of(node, inputs);
   Tensor fill = pad_fill(node, inputs);
   std::vector<int64_t> in_strides = contiguous_strides(in.shape());
   for (int64_t i = 0; i < out.numel(); ++i) {
@@ -127,6 +121,8 @@ void reference_pad(const Node& node, const std::vector<const Tensor*>& inputs, s
 }
 
 }  // namespace
+
+PadArgs pad_args(const Node& node, const std::vector<const Value*>& inputs) { return pad_args_of(node, inputs); }
 
 OpDef op_pad() { return {"Pad", 1, 4, infer_pad, reference_pad}; }
 

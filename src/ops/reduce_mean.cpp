@@ -1,5 +1,6 @@
 // ReduceMean: the mean over some axes (all of them when none are given, unless
 // noop_with_empty_axes), keeping them as 1s when keepdims (the default).
+#include "ops/op_args.h"
 #include "ops/op_util.h"
 
 namespace kite {
@@ -54,6 +55,10 @@ void reference_reduce_mean(const Node& node, const std::vector<const Tensor*>& i
 }
 
 }  // namespace
+
+std::vector<bool> reduce_mean_axes(const Node& node, const std::vector<const Value*>& inputs) {
+  return reduced_axes(node, inputs);
+}
 
 OpDef op_reduce_mean() { return {"ReduceMean", 1, 2, infer_reduce_mean, reference_reduce_mean}; }
 

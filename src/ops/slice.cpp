@@ -3,15 +3,10 @@
 #include <algorithm>
 
 #include "ops/op_util.h"
+#include "ops/op_args.h"
 
 namespace kite {
 namespace {
-
-// Which input element each output dimension starts at and how far it advances.
-struct SliceWindow {
-  std::vector<int64_t> start, step;
-  Shape shape;
-};
 
 struct SliceArgs {
   std::vector<int64_t> starts, ends;
@@ -64,7 +59,7 @@ void slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, SliceWind
 }
 
 template <typename In>
-SliceWindow slice_window(const Node& node, const std::vector<const In*>& inputs) {
+SliceWindow slice_window_of(const Node& node, const std::vector<const In*>& inputs) {
   const Shape& in = shape_of(*inputs[0]);
   int64_t rank = static_cast<int64_t>(in.size());
   SliceArgs args = slice_args(node, inputs);
@@ -84,12 +79,12 @@ SliceWindow slice_window(const Node& node, const std::vector<const In*>& inputs)
 }
 
 std::vector<ValueType> infer_slice(const Node& node, const std::vector<const Value*>& inputs) {
-  return {{inputs[0]->dtype, slice_window(node, inputs).shape}};
+  return {{inputs[0]->dtype, slice_window_of(node, inputs).shape}};
 }
 
 void reference_slice(const Node& node, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
   const Tensor& in = *inputs[0];
-  SliceWindow w = slice_window(node, inputs);
+  SliceWindow w = slice_window_of(node, inputs);
   std::vector<int64_t> in_strides = contiguous_strides(in.shape());
   Tensor& out = outputs[0];
   for (int64_t i = 0; i < out.numel(); ++i) {
@@ -100,6 +95,10 @@ void reference_slice(const Node& node, const std::vector<const Tensor*>& inputs,
 }
 
 }  // namespace
+
+SliceWindow slice_window(const Node& node, const std::vector<const Value*>& inputs) {
+  return slice_window_of(node, inputs);
+}
 
 OpDef op_slice() { return {"Slice", 1, 5, infer_slice, reference_slice}; }
 

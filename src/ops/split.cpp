@@ -2,14 +2,16 @@
 #include <numeric>
 
 #include "ops/op_util.h"
+#include "ops/op_args.h"
 
 namespace kite {
-namespace {
 
 int64_t split_axis(const Node& node, int64_t rank) {
   KITE_CHECK(rank >= 1, "cannot split a scalar");
   return normalize_axis(node.attrs.get_int("axis", 0), rank);
 }
+
+namespace {
 
 void check_sizes(const std::vector<int64_t>& sizes, size_t count, int64_t dim) {
   KITE_CHECK(sizes.size() == count, "split has ", sizes.size(), " sizes for ", count, " outputs");
@@ -28,6 +30,8 @@ std::vector<int64_t> chunk_sizes(int64_t dim, int64_t n, size_t count) {
   return sizes;
 }
 
+}  // namespace
+
 std::vector<int64_t> split_sizes(const Node& node, const std::vector<const Value*>& inputs, int64_t dim) {
   size_t count = node.outputs.size();
   std::optional<std::vector<int64_t>> sizes;
@@ -44,6 +48,8 @@ std::vector<int64_t> split_sizes(const Node& node, const std::vector<const Value
   check_sizes(*sizes, count, dim);
   return *sizes;
 }
+
+namespace {
 
 std::vector<ValueType> infer_split(const Node& node, const std::vector<const Value*>& inputs) {
   const Value& in = *inputs[0];

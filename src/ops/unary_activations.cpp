@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/activation_functions.h"
 #include "ops/op_util.h"
 
 namespace kite {
@@ -26,7 +27,7 @@ struct LeakyRelu {
 
 struct Sigmoid {
   Sigmoid(const Node&, const Inputs&) {}
-  float operator()(float x) const { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x)))); }
+  float operator()(float x) const { return sigmoid_reference(x); }
 };
 
 struct Tanh {
@@ -45,7 +46,7 @@ struct HardSigmoid {
 
 struct HardSwish {
   HardSwish(const Node&, const Inputs&) {}
-  float operator()(float x) const { return x * hard_sigmoid(x, 1.f / 6.f, 0.5f); }
+  float operator()(float x) const { return hard_swish_reference(x); }
 };
 
 // Clip's bounds: attributes before opset 11 (defaulting to the float range, as the opset 6
@@ -93,6 +94,10 @@ void reference_unary(const Node& node, const Inputs& inputs, std::vector<Tensor>
 }
 
 }  // namespace
+
+float sigmoid_reference(float x) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x)))); }
+float hard_swish_reference(float x) { return x * hard_sigmoid(x, 1.f / 6.f, 0.5f); }
+float silu_reference(float x) { return x * sigmoid_reference(x); }
 
 OpDef op_relu() { return {"Relu", 1, 1, infer_f32_unary, reference_unary<Relu>}; }
 OpDef op_leaky_relu() { return {"LeakyRelu", 1, 1, infer_f32_unary, reference_unary<LeakyRelu>}; }

@@ -1,6 +1,8 @@
 // Folds what follows a convolution into it, for inference: BatchNormalization into its weights
-// and bias, a residual Add into its epilogue, ReLU / ReLU6 / Clip into its output clamp. Each
-// rewrite only applies where the convolution's output has no other reader.
+// and bias, a residual Add into its epilogue, ReLU / ReLU6 / Clip into its output clamp, and
+// HardSwish or SiLU (also as exported before opset 14: x * HardSigmoid(x), x * Sigmoid(x)) into
+// its activation. Each rewrite only applies where the convolution's output has no other reader
+// (besides the Sigmoid of the SiLU pattern).
 #include <cmath>
 #include <limits>
 
@@ -34,8 +36,14 @@ void absorb(Node& conv, Node& n) {
   n.op.clear();  // marks it removed
 }
 
+// Whether anything is applied after the convolution's sum and residual: later rewrites must
+// come before it, so they cannot be folded in once it is there.
+bool has_activation(const Node& conv) {
+  return conv.attrs.has("activation_min") || conv.attrs.has("activation_max") || conv.attrs.has("activation");
+}
+
 bool fold_batch_norm(Graph& g, Node& conv, const Node& bn) {
-  if (conv.inputs.size() > 3 || conv.attrs.has("activation_min") || conv.attrs.has("activation_max")) return false;
+  if (conv.inputs.size() > 3 || has_activation(conv)) return false;
   for (size_t i = 1; i < 5; ++i)
     if (!value(g, bn.inputs[i]).constant) return false;
   const Value& w = value(g, conv.inputs[1]);
@@ -64,7 +72,7 @@ bool fold_batch_norm(Graph& g, Node& conv, const Node& bn) {
 }
 
 bool fuse_residual(Graph& g, Node& conv, const Node& add, int other) {
-  if (conv.inputs.size() > 3 || conv.attrs.has("activation_min") || conv.attrs.has("activation_max")) return false;
+  if (conv.inputs.size() > 3 || has_activation(conv)) return false;
   const Value& r = value(g, other);
   if (r.shape != value(g, conv.outputs[0]).shape || r.dtype != DType::f32) return false;
   conv.inputs.resize(3, -1);
@@ -97,10 +105,39 @@ bool activation_bounds(const Graph& g, const Node& n, float& lo, float& hi) {
 }
 
 bool fuse_activation(Node& conv, float lo, float hi) {
-  float old_lo = conv.attrs.get_float("activation_min", -INFINITY), old_hi = conv.attrs.get_float("activation_max", INFINITY);
-  if (std::isfinite(old_lo) || std::isfinite(old_hi)) return false;  // one clamp per convolution
+  if (has_activation(conv)) return false;  // one clamp per convolution, before any activation
   if (std::isfinite(lo)) conv.attrs.set_float("activation_min", lo);
   if (std::isfinite(hi)) conv.attrs.set_float("activation_max", hi);
+  return true;
+}
+
+// x * Sigmoid(x) or x * HardSigmoid(x) with HardSwish's constants: which activation, and the node
+// computing the factor, if `mul` is one; x is `mul.inputs[1 - factor_side]`.
+const char* activation_product(Graph& g, const std::vector<int>& producer, const std::vector<int>& uses,
+                               const Node& mul, int factor_side, Node*& factor) {
+  int f = mul.inputs[static_cast<size_t>(factor_side)], x = mul.inputs[static_cast<size_t>(1 - factor_side)];
+  if (f < 0 || x < 0 || producer[static_cast<size_t>(f)] < 0 || uses[static_cast<size_t>(f)] != 1) return nullptr;
+  factor = &g.nodes[static_cast<size_t>(producer[static_cast<size_t>(f)])];
+  if (factor->inputs.empty() || factor->inputs[0] != x) return nullptr;
+  if (factor->op == "Sigmoid") return "silu";
+  if (factor->op == "HardSigmoid" && factor->attrs.get_float("alpha", 0.2f) == 1.f / 6.f &&
+      factor->attrs.get_float("beta", 0.5f) == 0.5f)
+    return "hardswish";
+  return nullptr;
+}
+
+// The convolution producing `x` when x's only readers are `mul` and the factor node.
+Node* conv_read_by_product(Graph& g, const std::vector<int>& producer, const std::vector<int>& uses, int x) {
+  int p = producer[static_cast<size_t>(x)];
+  if (p < 0 || uses[static_cast<size_t>(x)] != 2) return nullptr;
+  Node& n = g.nodes[static_cast<size_t>(p)];
+  if (!is_conv(n) || value(g, n.inputs[0]).shape.size() != 4) return nullptr;
+  return &n;
+}
+
+bool fuse_nonlinear(Node& conv, const char* name) {
+  if (conv.attrs.has("activation")) return false;
+  conv.attrs.set_string("activation", name);
   return true;
 }
 
@@ -127,6 +164,25 @@ bool fuse_once(Graph& g) {
           absorb(*conv, n);
           changed = true;
           break;
+        }
+      }
+    } else if (n.op == "HardSwish") {
+      Node* conv = sole_conv_producer(g, producer, uses, n.inputs[0]);
+      if (conv && fuse_nonlinear(*conv, "hardswish")) {
+        make_fused(*conv);
+        absorb(*conv, n);
+        changed = true;
+      }
+    } else if (n.op == "Mul" && n.inputs.size() == 2) {
+      for (int side = 0; side < 2 && !changed; ++side) {
+        Node* factor = nullptr;
+        const char* name = activation_product(g, producer, uses, n, side, factor);
+        Node* conv = name ? conv_read_by_product(g, producer, uses, n.inputs[static_cast<size_t>(1 - side)]) : nullptr;
+        if (conv && fuse_nonlinear(*conv, name)) {
+          make_fused(*conv);
+          absorb(*conv, n);
+          factor->op.clear();
+          changed = true;
         }
       }
     } else if (activation_bounds(g, n, lo, hi)) {

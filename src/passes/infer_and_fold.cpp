@@ -25,14 +25,8 @@ bool all_inputs_constant(const Graph& g, const Node& n) {
   return true;
 }
 
-std::vector<const Value*> input_values(const Graph& g, const Node& n) {
-  std::vector<const Value*> inputs;
-  for (int v : n.inputs) inputs.push_back(v < 0 ? nullptr : &g.values[static_cast<size_t>(v)]);
-  return inputs;
-}
-
 void infer_node(Graph& g, const Node& n, const OpDef& def) {
-  std::vector<ValueType> types = def.infer(n, input_values(g, n));
+  std::vector<ValueType> types = def.infer(n, g.input_values(n));
   KITE_CHECK(types.size() == n.outputs.size(), "produces ", types.size(), " outputs, the node names ",
              n.outputs.size());
   for (size_t i = 0; i < types.size(); ++i) {

@@ -1,32 +1,35 @@
 // 2-D fp32 convolutions (Conv, FusedConv) on NCHW tensors with constant weights:
 //  - depthwise 3x3 / 5x5, stride 1 / 2: direct kernels (kernels/depthwise_conv.h), channels
 //    split across threads;
+//  - 3x3 stride 1 on feature maps of 14x14 and more: Winograd F(4x4, 3x3)
+//    (runtime/winograd_conv_kernel.cpp);
 //  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]; 1x1 stride-1
 //    convolutions read the input as the GEMM's B directly, others build im2col panels per thread
 //    (kernels/im2col.h); output pixels split across threads.
-// Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues. Splits are
+// Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
+// activation (SiLU, HardSwish) right after, on each thread's share while it is in cache. Splits are
 // static and per-element arithmetic does not depend on them: results are bitwise identical for
 // any thread count.
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/activation.h"
 #include "kernels/depthwise_conv.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
+#include "ops/activation_functions.h"
 #include "ops/op_util.h"
 #include "ops/window_geometry.h"
+#include "runtime/conv_plan.h"
 #include "runtime/node_kernel.h"
 
 namespace kite {
-namespace {
 
-struct ConvPlan {
-  int64_t batch, in_channels, out_channels, groups;
-  Im2colParams window;  // one group of one image
-  float min = -INFINITY, max = INFINITY;
-  bool has_residual = false;
-  const float* bias = nullptr;  // points into the graph's constant, which the session keeps alive
-};
+void apply_activation(const ConvPlan& p, float* y, int64_t count) {
+  if (p.has_activation) activation_f32(p.activation, y, y, count);
+}
+
+namespace {
 
 // Everything the fast kernels need, or false when the node is outside what they handle.
 bool plan_conv(const Graph& g, const Node& n, ConvPlan& p) {
@@ -62,6 +65,11 @@ bool plan_conv(const Graph& g, const Node& n, ConvPlan& p) {
   p.max = n.attrs.get_float("activation_max", INFINITY);
   p.has_residual = value(3) != nullptr;
   p.bias = b ? b->constant->data<float>() : nullptr;
+  switch (fused_activation(n)) {
+    case FusedActivation::kNone: break;
+    case FusedActivation::kSiLU: p.has_activation = true, p.activation.kind = Activation::kSiLU; break;
+    case FusedActivation::kHardSwish: p.has_activation = true, p.activation.kind = Activation::kHardSwish; break;
+  }
   return true;
 }
 
@@ -108,6 +116,7 @@ class DepthwiseConvKernel : public NodeKernel {
         if (residual)
           add_and_clamp(y + c0 * out_plane, residual->data<float>() + n * out_image + c0 * out_plane,
                         (c1 - c0) * out_plane, plan_.min, plan_.max);
+        apply_activation(plan_, y + c0 * out_plane, (c1 - c0) * out_plane);
       });
     }
   }
@@ -121,7 +130,13 @@ class GemmConvKernel : public NodeKernel {
  public:
   GemmConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan) {
     int64_t m = plan.out_channels / plan.groups, k = plan.window.rows();
-    for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
+    int64_t tiles = (plan.window.columns() + kTile - 1) / kTile;
+    // Few output pixels (7x7, 14x14 maps) leave too few column tiles for the threads: cut the
+    // output channels into chunks as well. The cut depends only on the layer's shape.
+    chunk_rows_ = tiles * plan.groups * plan.batch >= kEnoughItems ? m : std::min(m, kChunkRows);
+    for (int64_t gi = 0; gi < plan.groups; ++gi)
+      for (int64_t r0 = 0; r0 < m; r0 += chunk_rows_)
+        packed_.push_back(pack_a(weights.data<float>() + (gi * m + r0) * k, std::min(chunk_rows_, m - r0), k, k));
   }
 
   std::string name() const override {
@@ -133,21 +148,28 @@ class GemmConvKernel : public NodeKernel {
     int64_t m = plan_.out_channels / plan_.groups, columns = q.columns();
     int64_t in_group = q.channels * q.in_h * q.in_w, out_group = m * columns;
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
+    int64_t chunks = (m + chunk_rows_ - 1) / chunk_rows_;
     // Output pixels are split in tiles, so every thread's share is a multiple of the GEMM tile.
-    const int64_t kTile = 64;
     int64_t tiles = (columns + kTile - 1) / kTile;
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
         int64_t image_group = n * plan_.groups + gi;
         const float* x = in[0]->data<float>() + image_group * in_group;
         float* y = out[0].data<float>() + image_group * out_group;
-        GemmEpilogue e;
-        e.row_bias = plan_.bias ? plan_.bias + gi * m : nullptr;
-        e.min = plan_.min;
-        e.max = plan_.max;
         const float* r = residual ? residual->data<float>() + image_group * out_group : nullptr;
-        pool.parallel_for(tiles, [&](int64_t t0, int64_t t1) {
-          run_columns(packed_[static_cast<size_t>(gi)], x, y, r, e, t0 * kTile, std::min(columns, t1 * kTile));
+        // Work items: (row chunk, run of tiles); each thread takes a contiguous range of them.
+        pool.parallel_for(chunks * tiles, [&](int64_t i0, int64_t i1) {
+          for (int64_t i = i0; i < i1;) {
+            int64_t chunk = i / tiles, t0 = i % tiles, t1 = std::min(tiles, t0 + (i1 - i));
+            int64_t r0 = chunk * chunk_rows_;
+            GemmEpilogue e;
+            e.row_bias = plan_.bias ? plan_.bias + gi * m + r0 : nullptr;
+            e.min = plan_.min;
+            e.max = plan_.max;
+            run_columns(packed_[static_cast<size_t>(gi * chunks + chunk)], x, y + r0 * columns,
+                        r ? r + r0 * columns : nullptr, e, t0 * kTile, std::min(columns, t1 * kTile));
+            i += t1 - t0;
+          }
         });
       }
   }
@@ -162,6 +184,7 @@ class GemmConvKernel : public NodeKernel {
       e.residual = r;
       e.ldr = columns;
       gemm(a, x, columns, columns, y, columns, e, begin, end);
+      for (int64_t i = 0; i < a.rows(); ++i) apply_activation(plan_, y + i * columns + begin, end - begin);
       return;
     }
     // im2col a chunk at a time, so the panel stays in cache whatever the layer's size.
@@ -174,11 +197,17 @@ class GemmConvKernel : public NodeKernel {
       e.residual = r ? r + c0 : nullptr;
       e.ldr = columns;
       gemm(a, panel.data(), width, width, y + c0, columns, e, 0, width);
+      for (int64_t i = 0; i < a.rows(); ++i) apply_activation(plan_, y + i * columns + c0, width);
     }
   }
 
+  static constexpr int64_t kTile = 64;        // output pixels per work item
+  static constexpr int64_t kChunkRows = 48;   // output channels per chunk on small maps (8 A panels)
+  static constexpr int64_t kEnoughItems = 8;  // column tiles per layer that keep the threads busy
+
   ConvPlan plan_;
-  std::vector<PackedA> packed_;
+  int64_t chunk_rows_ = 0;
+  std::vector<PackedA> packed_;  // [group][row chunk]
 };
 
 }  // namespace
@@ -188,6 +217,7 @@ std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n) {
   if (!plan_conv(g, n, plan)) return nullptr;
   const Tensor& weights = *g.values[static_cast<size_t>(n.inputs[1])].constant;
   if (is_depthwise(plan)) return std::make_unique<DepthwiseConvKernel>(plan, weights);
+  if (winograd_applies(plan)) return make_winograd_conv_kernel(plan, weights);
   return std::make_unique<GemmConvKernel>(plan, weights);
 }
 

@@ -6,6 +6,7 @@
 
 #include "ops/op_util.h"
 #include "runtime/node_kernel.h"
+#include "runtime/row_walker.h"
 
 namespace kite {
 namespace {
@@ -60,18 +61,11 @@ class BinaryKernel : public NodeKernel {
     int64_t width = rank ? out_.back() : 1;
     int64_t rows = width ? shape_numel(out_) / width : 0;
     int64_t last_a = rank ? sa_.back() : 0, last_b = rank ? sb_.back() : 0;
+    std::vector<int64_t> dims(out_.begin(), out_.end() - (rank ? 1 : 0));
     pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        // Offsets of row r in each operand: its index over the leading dims, through the strides.
-        int64_t oa = 0, ob = 0, rest = r;
-        for (size_t d = rank > 0 ? rank - 1 : 0; d-- > 0;) {
-          int64_t i = rest % out_[d];
-          rest /= out_[d];
-          oa += i * sa_[d];
-          ob += i * sb_[d];
-        }
-        row<op>(a + oa, rank ? (last_a ? 1 : 0) : 0, b + ob, rank ? (last_b ? 1 : 0) : 0, y + r * width, width);
-      }
+      RowWalker<2> walk(dims, {sa_.data(), sb_.data()}, r0);
+      for (int64_t r = r0; r < r1; ++r, walk.next())
+        row<op>(a + walk.offset(0), last_a ? 1 : 0, b + walk.offset(1), last_b ? 1 : 0, y + r * width, width);
     });
   }
 

@@ -4,48 +4,32 @@
 
 #include "ops/op_util.h"
 #include "runtime/node_kernel.h"
+#include "runtime/strided_copy.h"
 
 namespace kite {
 namespace {
 
-// Output rows (the last output dim) are split across threads; within a row the input is read
-// with one stride.
+// A transpose is a strided copy: the output is contiguous, the input read with its strides
+// permuted.
 class TransposeKernel : public NodeKernel {
  public:
   TransposeKernel(const Shape& in, const std::vector<int64_t>& perm, size_t element_size)
       : element_size_(element_size) {
     std::vector<int64_t> in_strides = contiguous_strides(in);
     for (int64_t p : perm) {
-      out_.push_back(in[static_cast<size_t>(p)]);
-      strides_.push_back(in_strides[static_cast<size_t>(p)]);
+      copy_.shape.push_back(in[static_cast<size_t>(p)]);
+      copy_.src_strides.push_back(in_strides[static_cast<size_t>(p)]);
     }
+    copy_.dst_strides = contiguous_strides(copy_.shape);
   }
-  std::string name() const override { return "transpose_rows"; }
+  std::string name() const override { return "transpose_strided"; }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
-    const char* x = static_cast<const char*>(in[0]->raw());
-    char* y = static_cast<char*>(out[0].raw_mutable());
-    size_t rank = out_.size();
-    int64_t width = rank ? out_.back() : 1, step = rank ? strides_.back() : 0;
-    int64_t rows = width ? shape_numel(out_) / width : 0;
-    size_t es = element_size_;
-    pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        int64_t offset = 0, rest = r;
-        for (size_t d = rank > 0 ? rank - 1 : 0; d-- > 0;) {
-          offset += rest % out_[d] * strides_[d];
-          rest /= out_[d];
-        }
-        char* dst = y + static_cast<size_t>(r * width) * es;
-        for (int64_t i = 0; i < width; ++i)
-          std::memcpy(dst + static_cast<size_t>(i) * es, x + static_cast<size_t>(offset + i * step) * es, es);
-      }
-    });
+    strided_copy(copy_, in[0]->raw(), out[0].raw_mutable(), element_size_, pool);
   }
 
  private:
-  Shape out_;
-  std::vector<int64_t> strides_;  // input stride of each output dim
+  StridedCopy copy_;
   size_t element_size_;
 };
 

@@ -18,6 +18,10 @@ class NodeKernel {
   virtual void run(const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs, ThreadPool& pool) = 0;
   // What runs, for Session::plan(): e.g. "conv_gemm/f32_gemm_6x16_fma3".
   virtual std::string name() const = 0;
+  // True for kernels whose outputs share their input's storage (Reshape and its kin): the
+  // session then passes empty outputs, which run() sets. Safe because no kernel writes into an
+  // input.
+  virtual bool aliases_input() const { return false; }
 };
 
 // An optimized kernel for `n` in `g`, or nullptr where only the reference applies.
@@ -29,5 +33,9 @@ std::unique_ptr<NodeKernel> make_pool_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_gemm_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_elementwise_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_layout_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_window_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_activation_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_relabel_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_reduce_kernel(const Graph& g, const Node& n);
 
 }  // namespace kite

@@ -1,10 +1,12 @@
-// 2-D fp32 MaxPool and AveragePool on NCHW tensors: one pass over each output with the window
+// 2-D fp32 MaxPool and AveragePool on NCHW tensors: separable (rows, then columns), the window
 // clipped to the input, planes split across threads. Same semantics as the reference kernels in
 // ops/pooling.cpp (ties, empty windows, count_include_pad with ceil_mode), which they are tested
 // against; no dilation (the reference handles that).
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "ops/op_util.h"
 #include "ops/window_geometry.h"
@@ -52,42 +54,75 @@ void clip(int64_t start, int64_t size, int64_t lo, int64_t hi, int64_t& begin, i
   end = std::min(start + size, hi);
 }
 
-void max_pool_plane(const PoolPlan& p, const float* x, float* y) {
-  for (int64_t oh = 0; oh < p.out_h; ++oh) {
-    int64_t h0, h1;
-    clip(oh * p.stride_h - p.pad_top, p.kernel_h, 0, p.in_h, h0, h1);
-    for (int64_t ow = 0; ow < p.out_w; ++ow) {
-      int64_t w0, w1;
-      clip(ow * p.stride_w - p.pad_left, p.kernel_w, 0, p.in_w, w0, w1);
-      float best = -std::numeric_limits<float>::infinity();
-      bool seen = false;
-      for (int64_t h = h0; h < h1; ++h)
-        for (int64_t w = w0; w < w1; ++w) {
-          float v = x[h * p.in_w + w];
-          if (!seen || v > best) best = v;  // strictly greater: the first maximum wins, as the reference
-          seen = true;
-        }
-      y[oh * p.out_w + ow] = best;
-    }
-  }
+// Max keeps the first maximum (strictly greater replaces), as the reference: a NaN wins only
+// where it is the window's first element. Applied along rows and then along columns this gives
+// exactly the reference's result, since the window's first element is its first row's first.
+struct MaxOp {
+  static float combine(float best, float v) { return v > best ? v : best; }
+};
+struct SumOp {
+  static float combine(float sum, float v) { return sum + v; }
+};
+
+// Pooling is separable: each input row is reduced over the window's columns into
+// rows[h][ow], then each output row reduces kernel_h of those. The loops over ow have unit
+// stride in the output, so they vectorize; only the clipped border columns go one by one.
+// (The sum's order differs from the reference's row-major one: within float rounding.)
+template <typename Op, int64_t kStride>
+void reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* row) {
+  int64_t s = kStride ? kStride : stride;
+  // Output columns whose window lies inside the row: [first, last).
+  int64_t first = std::min(p.out_w, (p.pad_left + s - 1) / s);
+  int64_t room = p.in_w - p.kernel_w + p.pad_left;  // the last window start inside, plus pad_left
+  int64_t last = room < 0 ? first : std::max(first, std::min(p.out_w, room / s + 1));
+  auto clipped = [&](int64_t ow) {
+    int64_t w0, w1;
+    clip(ow * s - p.pad_left, p.kernel_w, 0, p.in_w, w0, w1);
+    float v = w0 < w1 ? x[w0] : (std::is_same_v<Op, SumOp> ? 0.f : -std::numeric_limits<float>::infinity());
+    for (int64_t w = w0 + 1; w < w1; ++w) v = Op::combine(v, x[w]);
+    row[ow] = v;
+  };
+  for (int64_t ow = 0; ow < first; ++ow) clipped(ow);
+  const float* base = x - p.pad_left;
+  for (int64_t ow = first; ow < last; ++ow) row[ow] = base[ow * s];
+  for (int64_t k = 1; k < p.kernel_w; ++k)
+    for (int64_t ow = first; ow < last; ++ow) row[ow] = Op::combine(row[ow], base[ow * s + k]);
+  for (int64_t ow = last; ow < p.out_w; ++ow) clipped(ow);
 }
 
-void average_pool_plane(const PoolPlan& p, const float* x, float* y) {
+template <typename Op>
+void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>& rows) {
+  rows.resize(static_cast<size_t>(p.in_h * p.out_w));
+  for (int64_t h = 0; h < p.in_h; ++h) {
+    float* r = rows.data() + h * p.out_w;
+    const float* xr = x + h * p.in_w;
+    if (p.stride_w == 1) reduce_columns<Op, 1>(p, 1, xr, r);
+    else if (p.stride_w == 2) reduce_columns<Op, 2>(p, 2, xr, r);
+    else reduce_columns<Op, 0>(p, p.stride_w, xr, r);
+  }
   for (int64_t oh = 0; oh < p.out_h; ++oh) {
-    int64_t h0, h1, ch0, ch1;
+    int64_t h0, h1;
     int64_t top = oh * p.stride_h - p.pad_top;
     clip(top, p.kernel_h, 0, p.in_h, h0, h1);
-    clip(top, p.kernel_h, p.count_top, p.count_bottom, ch0, ch1);
-    for (int64_t ow = 0; ow < p.out_w; ++ow) {
-      int64_t w0, w1, cw0, cw1;
-      int64_t left = ow * p.stride_w - p.pad_left;
-      clip(left, p.kernel_w, 0, p.in_w, w0, w1);
-      clip(left, p.kernel_w, p.count_left, p.count_right, cw0, cw1);
-      float sum = 0.f;
-      for (int64_t h = h0; h < h1; ++h)
-        for (int64_t w = w0; w < w1; ++w) sum += x[h * p.in_w + w];
-      int64_t count = std::max<int64_t>(0, ch1 - ch0) * std::max<int64_t>(0, cw1 - cw0);
-      y[oh * p.out_w + ow] = count ? sum / static_cast<float>(count) : std::numeric_limits<float>::quiet_NaN();
+    float* yr = y + oh * p.out_w;
+    if (h0 >= h1) {  // a window wholly in the padding (ceil_mode): nothing to reduce
+      std::fill(yr, yr + p.out_w, std::is_same_v<Op, SumOp> ? 0.f : -std::numeric_limits<float>::infinity());
+    } else {
+      std::copy(rows.data() + h0 * p.out_w, rows.data() + (h0 + 1) * p.out_w, yr);
+      for (int64_t h = h0 + 1; h < h1; ++h) {
+        const float* r = rows.data() + h * p.out_w;
+        for (int64_t ow = 0; ow < p.out_w; ++ow) yr[ow] = Op::combine(yr[ow], r[ow]);
+      }
+    }
+    if constexpr (std::is_same_v<Op, SumOp>) {
+      int64_t ch0, ch1;
+      clip(top, p.kernel_h, p.count_top, p.count_bottom, ch0, ch1);
+      for (int64_t ow = 0; ow < p.out_w; ++ow) {
+        int64_t cw0, cw1;
+        clip(ow * p.stride_w - p.pad_left, p.kernel_w, p.count_left, p.count_right, cw0, cw1);
+        int64_t count = std::max<int64_t>(0, ch1 - ch0) * std::max<int64_t>(0, cw1 - cw0);
+        yr[ow] = count ? yr[ow] / static_cast<float>(count) : std::numeric_limits<float>::quiet_NaN();
+      }
     }
   }
 }
@@ -102,9 +137,10 @@ class PoolKernel : public NodeKernel {
     float* y = out[0].data<float>();
     int64_t in_plane = plan_.in_h * plan_.in_w, out_plane = plan_.out_h * plan_.out_w;
     pool.parallel_for(plan_.planes, [&](int64_t begin, int64_t end) {
+      thread_local std::vector<float> rows;
       for (int64_t c = begin; c < end; ++c) {
-        if (max_) max_pool_plane(plan_, x + c * in_plane, y + c * out_plane);
-        else average_pool_plane(plan_, x + c * in_plane, y + c * out_plane);
+        if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
+        else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
       }
     });
   }

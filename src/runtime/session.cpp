@@ -1,13 +1,18 @@
-// The reference executor: runs each node's reference kernel in order, freeing each value after
-// its last reader. Optimized kernels and a planned memory arena replace it node by node.
+// The executor: runs each node's optimized kernel, or its reference kernel where it has none, in
+// order. Values that optimized kernels write live in one arena planned at load
+// (runtime/memory_plan.h); the others are allocated when written and freed after their last
+// reader.
 #include "kite/session.h"
 
+#include <chrono>
 #include <map>
 #include <new>
 
 #include "graph/graph.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#include "core/aligned_alloc.h"
+#include "runtime/memory_plan.h"
 #include "runtime/node_kernel.h"
 #include "runtime/thread_pool.h"
 
@@ -20,8 +25,13 @@ struct Session::Impl {
   std::vector<std::unique_ptr<NodeKernel>> fast;  // per node: an optimized kernel, or null
   std::vector<int> uses;          // per value: readers among nodes and graph outputs
   mutable ThreadPool pool;
+  bool profile;
+  mutable std::vector<double> node_ms;  // per node, summed over runs (SessionOptions::profile)
+  mutable int64_t runs = 0;
+  MemoryPlan memory;                // where the arena holds each intermediate value
+  std::shared_ptr<void> arena;
 
-  Impl(const Model& m, const SessionOptions& options) : model(m), optimized(m.graph()), pool(options.threads) {
+  Impl(const Model& m, const SessionOptions& options) : model(m), optimized(m.graph()), pool(options.threads), profile(options.profile) {
     if (options.optimize) fuse_conv_epilogues(optimized);
     const Graph& g = optimized;
     for (const Node& n : g.nodes) {
@@ -29,6 +39,34 @@ struct Session::Impl {
       fast.push_back(options.optimize ? make_node_kernel(g, n) : nullptr);
     }
     uses = use_counts(g);
+    node_ms.assign(g.nodes.size(), 0.0);
+    plan_arena();
+  }
+
+  // Values written by optimized kernels (which overwrite every element) with load-time shapes
+  // go in the arena; graph outputs get storage of their own, which the caller keeps.
+  void plan_arena() {
+    const Graph& g = optimized;
+    std::vector<bool> in_arena(g.values.size(), false);
+    std::vector<int> alias_of(g.values.size(), -1);
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      const Node& n = g.nodes[i];
+      if (!fast[i]) continue;
+      if (fast[i]->aliases_input()) {
+        alias_of[static_cast<size_t>(n.outputs[0])] = n.inputs[0];
+        continue;
+      }
+      for (int v : n.outputs) in_arena[static_cast<size_t>(v)] = g.values[static_cast<size_t>(v)].shape_known;
+    }
+    for (int v : g.outputs) in_arena[static_cast<size_t>(v)] = false;
+    memory = plan_memory(g, in_arena, alias_of);
+    if (memory.arena_bytes > 0) arena = allocate_aligned(static_cast<size_t>(memory.arena_bytes), /*zero_fill=*/false);
+  }
+
+  Tensor output_tensor(int v, const ValueType& t, bool fast_kernel) const {
+    int64_t offset = memory.offset[static_cast<size_t>(v)];
+    if (offset >= 0) return Tensor::view(t.dtype, t.shape, static_cast<char*>(arena.get()) + offset, arena);
+    return fast_kernel ? Tensor::uninitialized(t.dtype, t.shape) : Tensor(t.dtype, t.shape);
   }
 
   void bind_inputs(const NamedTensors& given, std::vector<Tensor>& slots) const {
@@ -100,10 +138,15 @@ struct Session::Impl {
       std::vector<const Tensor*> inputs;
       for (int v : n.inputs) inputs.push_back(v < 0 ? nullptr : &slots[static_cast<size_t>(v)]);
       std::vector<Tensor> outputs;
+      auto start = profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
       try {
         // Optimized kernels write every output element; reference kernels expect zeros.
-        for (const ValueType& t : output_types(i, inputs))
-          outputs.push_back(fast[i] ? Tensor::uninitialized(t.dtype, t.shape) : Tensor(t.dtype, t.shape));
+        if (fast[i] && fast[i]->aliases_input())
+          outputs.resize(n.outputs.size());
+        else {
+          std::vector<ValueType> types = output_types(i, inputs);
+          for (size_t o = 0; o < types.size(); ++o) outputs.push_back(output_tensor(n.outputs[o], types[o], fast[i] != nullptr));
+        }
         if (fast[i]) fast[i]->run(inputs, outputs, pool);
         else ops[i]->reference(n, inputs, outputs);
       } catch (const Error& e) {
@@ -111,11 +154,14 @@ struct Session::Impl {
       } catch (const std::bad_alloc&) {
         fail(Graph::describe(n), ": out of memory (its outputs or working buffers do not fit)");
       }
+      if (profile)
+        node_ms[i] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       for (size_t o = 0; o < outputs.size(); ++o) slots[static_cast<size_t>(n.outputs[o])] = std::move(outputs[o]);
       for (int v : n.inputs)
         if (v >= 0 && --remaining[static_cast<size_t>(v)] == 0 && !g.values[static_cast<size_t>(v)].constant)
           slots[static_cast<size_t>(v)] = Tensor();
     }
+    ++runs;
     NamedTensors result;
     for (int v : g.outputs) result.emplace_back(g.values[static_cast<size_t>(v)].name, slots[static_cast<size_t>(v)]);
     return result;
@@ -135,6 +181,17 @@ std::vector<Session::PlannedNode> Session::plan() const {
     const Node& n = impl_->optimized.nodes[i];
     out.push_back({n.name, n.op, impl_->fast[i] ? impl_->fast[i]->name() : "reference"});
   }
+  return out;
+}
+
+int64_t Session::arena_bytes() const { return impl_->memory.arena_bytes; }
+
+std::vector<Session::NodeTime> Session::profile() const {
+  std::vector<NodeTime> out;
+  std::vector<PlannedNode> nodes = plan();
+  for (size_t i = 0; i < nodes.size(); ++i)
+    out.push_back({nodes[i].name, nodes[i].op, nodes[i].kernel, impl_->profile ? impl_->node_ms[i] : 0.0,
+                   impl_->profile ? impl_->runs : 0});
   return out;
 }
 

@@ -2,11 +2,18 @@
 # End-to-end tests of the kite command line: outputs, exit codes (0 ok, 1 error, 2 usage),
 # error messages, and that nothing is left behind or overwritten without --force.
 # Usage: tests/cli/test_cli.sh KITE_BINARY
+# A KITE_BINARY built for another CPU runs through the command in KITE_EMULATOR (e.g.
+# "qemu-aarch64 -L /usr/aarch64-linux-gnu"), which kite bench also uses for its measuring process.
 set -u
 kite=$(realpath "${1:?usage: test_cli.sh KITE_BINARY}")
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+if [ -n "${KITE_EMULATOR:-}" ]; then
+  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$KITE_EMULATOR" "$kite" >"$work/kite"
+  chmod +x "$work/kite"
+  kite="$work/kite"
+fi
 fx="$work/fx"
 /usr/bin/python3 "$here/make_cli_fixtures.py" "$fx" || { echo "cannot make fixtures"; exit 1; }
 cd "$work"
@@ -55,7 +62,9 @@ check "wrong dtype" 1 "must be f32, got s64" -- "$kite" run "$fx/tiny.onnx" --in
 check "input not a .npy" 1 "not a .npy file" -- "$kite" run "$fx/tiny.onnx" --input "$fx/labels.txt"
 check "input file missing" 1 "does not exist" -- "$kite" run "$fx/tiny.onnx" --input nothing.npy
 check "image input and top-k with labels" 0 "^ 1 .*(cat|dog|bird|fish|frog)" -- "$kite" run "$fx/tiny.onnx" --input "$fx/photo.png" --top 3 --labels "$fx/labels.txt"
-check "run --stats" 0 "first run .* steady state .* peak memory" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --stats --threads 2
+check "run --stats" 0 "first run .* steady state .* peak memory .* arena" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --stats --threads 2
+check "run --profile: time per operator" 0 "ms/run.*share" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --profile
+check "run --profile: the slowest nodes" 0 "slowest nodes:" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --profile
 check "bench" 0 "tiny.onnx .* [0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$" -- "$kite" bench "$fx/tiny.onnx" --loops 3 --warmup 1
 check "bench --json" 0 '"median_ms":[0-9.]+.*"peak_bytes":[0-9]+' -- "$kite" bench "$fx/tiny.onnx" --loops 2 --json --threads 1
 check "bench of a missing model" 1 "does not exist" -- "$kite" bench nothing.onnx
@@ -105,6 +114,96 @@ expect ".kite and .onnx outputs identical" npy_equal out1/scores.npy out3/scores
 check "info .kite" 0 "" -- bash -c "'$kite' info tiny.kite --json > info_kite.json"
 expect ".kite and .onnx info identical" cmp -s info.json info_kite.json
 check "truncated .kite" 1 "truncated|corrupt" -- bash -c "head -c 300 tiny.kite > cut.kite; '$kite' info cut.kite"
+
+# --- eval: the trained Fashion-MNIST models (models/fashion_mnist) on Debian's dataset-fashion-mnist
+fm_models="$here/../../models/fashion_mnist"
+fm_data=/usr/share/datasets/fashion-mnist
+# top1_matches_pytorch RESULT.json METADATA.json: kite's fp32 top-1 within 0.001 of PyTorch's.
+top1_matches_pytorch() {
+  /usr/bin/python3 -c "
+import json, sys
+kite, meta = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print(f\"    {sys.argv[2].split('/')[-1]}: kite {kite['top1']:.4f}, PyTorch {meta['pytorch_top1']:.4f}\")
+sys.exit(0 if kite['samples'] == 10000 and abs(kite['top1'] - meta['pytorch_top1']) <= 0.001 else 1)" "$1" "$2"
+}
+for model in mobilenet_v2_fm resnet_fm; do
+  if [ -n "${KITE_EMULATOR:-}" ]; then
+    # Emulated, 10,000 images take too long: check that evaluation runs, not the accuracy.
+    check "eval $model (emulated, 50 images)" 0 '^\{"top1": [0-9.]+, "samples": 50, "precision": "fp32"\}$' -- \
+      "$kite" eval "$fm_models/$model.onnx" --dataset "fashion-mnist:$fm_data" --limit 50 --json
+    continue
+  fi
+  check "eval $model --json" 0 "" -- bash -c "'$kite' eval '$fm_models/$model.onnx' --dataset 'fashion-mnist:$fm_data' --json > eval_$model.json"
+  expect "eval $model: the documented JSON keys" grep -qE '^\{"top1": 0\.[0-9]+, "samples": 10000' "eval_$model.json"
+  expect "eval $model: top-1 matches PyTorch's" top1_matches_pytorch "eval_$model.json" "$fm_models/$model.json"
+done
+check "eval prints one human line" 0 "^top-1 [0-9]+\.[0-9]{2}% over 20 images \(fp32\)$" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "fashion-mnist:$fm_data" --limit 20 --threads 1
+# A .kite copy has no metadata file next to it: the defaults are said on stderr, --mean/--std given.
+check "convert the MobileNet to .kite" 0 "" -- "$kite" convert "$fm_models/mobilenet_v2_fm.onnx" -o fm.kite
+check "eval without metadata says its default" 0 "no metadata file fm.json; by default normalizing with mean 0.2860" -- \
+  "$kite" eval fm.kite --dataset "fashion-mnist:$fm_data" --limit 20
+check "eval .kite with --mean and --std" 0 "" -- bash -c "'$kite' eval fm.kite --dataset 'fashion-mnist:$fm_data' --limit 100 --mean 0.2860 --std 0.3530 --json > eval_kite.json 2> eval_kite.err"
+check "eval .onnx, same images" 0 "" -- bash -c "'$kite' eval '$fm_models/mobilenet_v2_fm.onnx' --dataset 'fashion-mnist:$fm_data' --limit 100 --json > eval_onnx.json"
+expect "eval .kite and .onnx agree" cmp -s eval_kite.json eval_onnx.json
+expect "eval with both flags needs no metadata" test ! -s eval_kite.err
+check "eval --precision int8 refused" 2 "no int8 execution yet" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "fashion-mnist:$fm_data" --precision int8
+check "eval --precision fp16 refused" 2 "no fp16 execution yet" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "fashion-mnist:$fm_data" --precision fp16
+check "eval unknown precision" 2 "must be fp32, fp16 or int8" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "fashion-mnist:$fm_data" --precision bf16
+check "eval unknown dataset" 2 "must be fashion-mnist:DIR" -- "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "mnist:$fm_data"
+check "eval without --dataset" 2 "" -- "$kite" eval "$fm_models/mobilenet_v2_fm.onnx"
+check "eval of a missing dataset folder" 1 "dataset folder 'nodir' does not exist" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset fashion-mnist:nodir
+# Fixtures: small IDX test sets (plain and gzipped) that are wrong in one way each, a model that
+# gives one score instead of ten, and the MobileNet with a fixed batch of 4.
+FM_MODELS="$fm_models" /usr/bin/python3 - <<'EOF'
+import gzip, os
+def idx(dims, data):
+    return bytes([0, 0, 8, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims) + bytes(data)
+def write(path, content):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(content)
+write("fm_mismatch/t10k-images-idx3-ubyte", idx([3, 28, 28], [0] * 3 * 784))
+write("fm_mismatch/t10k-labels-idx1-ubyte.gz", gzip.compress(idx([2], [1, 2])))
+write("fm_nolabels/t10k-images-idx3-ubyte.gz", gzip.compress(idx([3, 28, 28], [0] * 3 * 784)))
+write("fm_badlabel/t10k-images-idx3-ubyte", idx([2, 28, 28], [0] * 2 * 784))
+write("fm_badlabel/t10k-labels-idx1-ubyte", idx([2], [3, 10]))
+write("fm_cut/t10k-images-idx3-ubyte.gz", gzip.compress(idx([3, 28, 28], [0] * 3 * 784))[:-20])
+write("fm_cut/t10k-labels-idx1-ubyte", idx([3], [1, 2, 3]))
+# Takes 1x1x28x28 but gives one score, not ten.
+import onnx
+from onnx import TensorProto, helper
+graph = helper.make_graph(
+    [helper.make_node("GlobalAveragePool", ["input"], ["pooled"]), helper.make_node("Flatten", ["pooled"], ["score"])],
+    "one_score", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 28, 28])],
+    [helper.make_tensor_value_info("score", TensorProto.FLOAT, [1, 1])])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), "one_score.onnx")
+# The MobileNet with a fixed batch of 4: evaluated 4 images per run.
+batched = onnx.load(os.path.join(os.environ["FM_MODELS"], "mobilenet_v2_fm.onnx"))
+for value in (batched.graph.input[0], batched.graph.output[0]):
+    value.type.tensor_type.shape.dim[0].dim_value = 4
+onnx.save(batched, "fm_batch4.onnx")
+EOF
+check "eval in batches of 4, the last one partial" 0 "" -- bash -c "'$kite' eval fm_batch4.onnx --dataset 'fashion-mnist:$fm_data' --limit 101 --mean 0.2860 --std 0.3530 --json > eval_batch4.json"
+check "eval one at a time" 0 "" -- bash -c "'$kite' eval '$fm_models/mobilenet_v2_fm.onnx' --dataset 'fashion-mnist:$fm_data' --limit 101 --json > eval_batch1.json"
+expect "eval: batches of 4 and of 1 agree" cmp -s eval_batch4.json eval_batch1.json
+check "eval: label and image counts differ" 1 "t10k-labels-idx1-ubyte.gz has 2 labels for 3 images" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset fashion-mnist:fm_mismatch
+check "eval: labels missing" 1 "has no t10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset fashion-mnist:fm_nolabels
+check "eval: label out of range" 1 "label 10 of image 1 is not a class from 0 to 9" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset fashion-mnist:fm_badlabel
+check "eval: truncated gzip" 1 "t10k-images-idx3-ubyte.gz: truncated gzip data" -- \
+  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset fashion-mnist:fm_cut
+check "eval: model input is not 1x28x28" 1 "input 'image' is f32 \[1, 3, 8, 8\]; Fashion-MNIST needs" -- \
+  "$kite" eval "$fx/tiny.onnx" --dataset "fashion-mnist:$fm_data" --limit 5
+check "eval: model gives one score, not ten" 1 "output 'score' is f32 \[1, 1\]; Fashion-MNIST needs 10 f32 class scores" -- \
+  "$kite" eval one_score.onnx --dataset "fashion-mnist:$fm_data" --limit 5 --mean 0 --std 1
+check "eval: missing model" 1 "does not exist" -- "$kite" eval nothing.onnx --dataset "fashion-mnist:$fm_data"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -97,3 +97,58 @@ TEST(FuseConv, FoldsBatchNormWithItsEpsilonButNotABroadcastAdd) {
 
 }  // namespace
 }  // namespace kite
+
+namespace kite {
+namespace {
+
+// conv -> Relu6 (Clip) -> x * f(x), f Sigmoid (SiLU) or HardSigmoid(1/6, 1/2) (HardSwish as
+// exported before opset 14), or HardSwish itself.
+Graph conv_then_activation(const std::string& f, bool with_clip) {
+  Graph g;
+  int x = test::add_input(g, "x", {1, 3, 7, 6});
+  Attributes conv;
+  conv.set_ints("pads", {1, 1, 1, 1});
+  int c = test::add_node(g, "Conv", "conv", {x, g.add_constant("w", test::random_tensor({5, 3, 3, 3}, 1))}, conv);
+  if (with_clip)
+    c = test::add_node(g, "Clip", "relu6", {c, g.add_constant("lo", test::f32({}, {0.f})), g.add_constant("hi", test::f32({}, {6.f}))});
+  if (f == "HardSwish") {
+    g.outputs.push_back(test::add_node(g, "HardSwish", "act", {c}));
+    return g;
+  }
+  Attributes a;
+  if (f == "HardSigmoid") {
+    a.set_float("alpha", 1.f / 6.f);
+    a.set_float("beta", 0.5f);
+  }
+  int factor = test::add_node(g, f, "factor", {c}, a);
+  g.outputs.push_back(test::add_node(g, "Mul", "product", {factor, c}));
+  return g;
+}
+
+TEST(FuseConv, FoldsSiLUAndHardSwishIntoTheConvolution) {
+  for (const char* f : {"Sigmoid", "HardSigmoid", "HardSwish"})
+    for (bool with_clip : {false, true}) {
+      Model m = Model::from_graph(conv_then_activation(f, with_clip));
+      Graph g = m.graph();
+      fuse_conv_epilogues(g);
+      ASSERT_EQ(g.nodes.size(), 1u) << f;
+      EXPECT_EQ(g.nodes[0].op, "FusedConv");
+      EXPECT_EQ(g.nodes[0].attrs.get_string("activation", ""), std::string(f) == "Sigmoid" ? "silu" : "hardswish");
+      Tensor fused = run(m, true), plain = run(m, false);
+      for (int64_t i = 0; i < fused.numel(); ++i)
+        EXPECT_NEAR(fused.data<float>()[i], plain.data<float>()[i], 1e-5f * (1 + std::fabs(plain.data<float>()[i]))) << f;
+    }
+}
+
+TEST(FuseConv, KeepsAHardSigmoidProductWithOtherConstants) {
+  Graph g = conv_then_activation("HardSigmoid", false);
+  for (Node& n : g.nodes)
+    if (n.op == "HardSigmoid") n.attrs.set_float("alpha", 0.2f);
+  prepare_graph(g);
+  fuse_conv_epilogues(g);
+  EXPECT_EQ(count_ops(g, "Mul"), 1);
+  EXPECT_EQ(count_ops(g, "HardSigmoid"), 1);
+}
+
+}  // namespace
+}  // namespace kite

@@ -1,5 +1,6 @@
 // Convolution kernels against kite's reference Conv: the depthwise kernels (the AVX2 one where the
-// CPU has it, and the portable one, forced) and im2col followed by a naive matrix product.
+// CPU has it, the NEON one on AArch64, and the portable one, forced) and im2col followed by a
+// naive matrix product.
 //
 // Tolerance. Each output is a sum of n terms: the bias and one product per tap inside the input
 // (n = k*k + 1 for a depthwise filter, C/group*KH*KW + 1 for im2col). Evaluated in fp32 in any
@@ -112,10 +113,11 @@ struct KernelPath {
   bool generic;
 };
 
-// The portable kernel always; the AVX2 kernel where this CPU has it.
+// The portable kernel always; the SIMD kernel where this CPU has one.
 std::vector<KernelPath> depthwise_paths() {
   std::vector<KernelPath> paths{{"f32_dwconv_generic", true}};
   if (cpu_has_avx2_fma()) paths.push_back({"f32_dwconv_3x3_5x5_fma3", false});
+  if (cpu_has_neon()) paths.push_back({"f32_dwconv_3x3_5x5_neon", false});
   return paths;
 }
 
@@ -224,6 +226,36 @@ TEST(DepthwiseKernels, MatchReferenceConvOverOddShapes) {
   ASSERT_GT(cases.size(), 450u);  // the invalid ones (a 1x1 input, no padding, 5x5) dropped
   uint32_t seed = 1;
   for (const DepthwiseCase& c : cases) {
+    DepthwiseData data(c, seed += 3);
+    Expected want = data.expected(c);
+    for (const KernelPath& path : depthwise_paths()) {
+      UsePath use(path);
+      Mismatches m = compare(run_depthwise(c, data, 0, c.channels).data(), want, c.kernel * c.kernel + 1);
+      EXPECT_EQ(m.count, 0) << path.name << ", " << c.describe() << ": " << m.first;
+    }
+  }
+}
+
+// Every row width up to three registers of outputs (8 lanes on AVX2, 4 on NEON) plus one: rows
+// shorter than a register, a last register shifted left over its neighbour, interior tiles of one
+// and two registers between edge tiles, for each filter, stride and a few paddings.
+std::vector<DepthwiseCase> row_width_cases() {
+  const std::vector<std::vector<int64_t>> pad_sets = {{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 2, 2, 2}, {1, 0, 2, 1}};
+  std::vector<DepthwiseCase> cases;
+  for (int64_t width = 1; width <= 25; ++width)
+    for (int64_t kernel : {3, 5})
+      for (int64_t stride : {1, 2})
+        for (size_t i = 0; i < pad_sets.size(); ++i) {
+          Clamp clamp = kClamps[i % 3];
+          DepthwiseCase c{2, 6, width, kernel, stride, pad_sets[i], i % 2 == 0, clamp.lo, clamp.hi};
+          if (c.valid()) cases.push_back(c);
+        }
+  return cases;
+}
+
+TEST(DepthwiseKernels, MatchReferenceConvAtEveryRowWidth) {
+  uint32_t seed = 700;
+  for (const DepthwiseCase& c : row_width_cases()) {
     DepthwiseData data(c, seed += 3);
     Expected want = data.expected(c);
     for (const KernelPath& path : depthwise_paths()) {
@@ -360,7 +392,9 @@ class GuardedFloats {
 TEST(DepthwiseKernels, TouchNothingOutsideTheirTensors) {
   for (const KernelPath& path : depthwise_paths()) {
     UsePath use(path);
-    for (const DepthwiseCase& c : depthwise_cases()) {
+    std::vector<DepthwiseCase> cases = depthwise_cases();
+    for (const DepthwiseCase& c : row_width_cases()) cases.push_back(c);
+    for (const DepthwiseCase& c : cases) {
       if (c.height * c.width > 32 * 32) continue;  // the edges are what matters here
       DepthwiseData data(c, 19);
       std::vector<float> want = run_depthwise(c, data, 0, c.channels);

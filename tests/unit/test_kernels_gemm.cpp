@@ -1,5 +1,6 @@
-// The fp32 GEMM kernels (src/kernels/gemm.h), each ISA path on its own: the AVX2+FMA microkernel
-// (skipped on a CPU without it) and the portable one (forced on any CPU). Both are checked against
+// The fp32 GEMM kernels (src/kernels/gemm.h), each ISA path on its own: the SIMD microkernel of
+// this build's CPU family (AVX2+FMA on x86-64, skipped on a CPU without it; NEON on AArch64) and
+// the portable one (forced on any CPU). Both are checked against
 // a product computed in double over shapes that hit every tile edge (M around 6, N around 16, K
 // around the 256 block), with leading dimensions wider than the matrices, every epilogue option,
 // and column ranges split in odd places, which must give bitwise identical results.
@@ -166,17 +167,38 @@ bool bitwise_equal(const std::vector<float>& x, const std::vector<float>& y) {
   return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
 }
 
-enum class KernelPath { fma3, generic };
+struct KernelPath {
+  const char* isa;     // the test name's suffix
+  const char* kernel;  // what gemm_kernel_name() must say while the path is in use
+  bool generic;        // forced with force_generic_kernels
+  bool (*cpu_has)();   // whether this CPU runs it
+};
+
+bool always() { return true; }
+
+void PrintTo(const KernelPath& path, std::ostream* os) { *os << path.kernel; }
+
+// The SIMD path compiled for this CPU family, then the portable one.
+std::vector<KernelPath> kernel_paths() {
+  std::vector<KernelPath> paths;
+#if defined(__x86_64__)
+  paths.push_back({"fma3", "f32_gemm_6x16_fma3", false, cpu_has_avx2_fma});
+#elif defined(__aarch64__)
+  paths.push_back({"neon", "f32_gemm_6x16_neon", false, cpu_has_neon});
+#endif
+  paths.push_back({"generic", "f32_gemm_6x16_generic", true, always});
+  return paths;
+}
 
 // Each test runs once per path. The fixture checks that the path really is the one in use, so
 // that a broken dispatch cannot make both runs test the same kernel.
 class GemmKernels : public ::testing::TestWithParam<KernelPath> {
  protected:
   void SetUp() override {
-    bool generic = GetParam() == KernelPath::generic;
-    if (!generic && !cpu_has_avx2_fma()) GTEST_SKIP() << "this CPU has no AVX2+FMA";
-    force_generic_kernels(generic);
-    ASSERT_STREQ(gemm_kernel_name(), generic ? "f32_gemm_6x16_generic" : "f32_gemm_6x16_fma3");
+    const KernelPath& path = GetParam();
+    if (!path.cpu_has()) GTEST_SKIP() << "this CPU cannot run " << path.kernel;
+    force_generic_kernels(path.generic);
+    ASSERT_STREQ(gemm_kernel_name(), path.kernel);
   }
   void TearDown() override { force_generic_kernels(false); }
 };
@@ -198,6 +220,22 @@ TEST_P(GemmKernels, OddShapesMatchDoubleReferenceWithEveryEpilogue) {
           if (HasFatalFailure()) return;
         }
       }
+}
+
+// Every width of a register tile, and of the part of one that a SIMD vector holds (8 lanes on
+// AVX2, 4 on NEON), at every height: each tile edge, whole or partial, with a short K.
+TEST_P(GemmKernels, EveryTileWidthAndHeight) {
+  for (int64_t m = 1; m <= 7; ++m)
+    for (int64_t n = 1; n <= 33; ++n) {
+      GemmCase g(m, n, 5);
+      PackedA packed = g.packed();
+      std::vector<double> product = product_in_double(g);
+      for (const EpilogueOption& option : {kEpilogues[0], kEpilogues[7]}) {
+        SCOPED_TRACE(describe(g, option.name));
+        expect_matches_reference(g, product, option, run_whole(g, packed, epilogue_for(g, option)));
+        if (HasFatalFailure()) return;
+      }
+    }
 }
 
 // Cuts that fall inside register tiles, on tile edges, and one column from either end.
@@ -326,10 +364,8 @@ TEST_P(GemmKernels, TransposedPackingMatchesRowMajorPacking) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, GemmKernels, ::testing::Values(KernelPath::fma3, KernelPath::generic),
-                         [](const ::testing::TestParamInfo<KernelPath>& info) {
-                           return info.param == KernelPath::fma3 ? "fma3" : "generic";
-                         });
+INSTANTIATE_TEST_SUITE_P(Paths, GemmKernels, ::testing::ValuesIn(kernel_paths()),
+                         [](const ::testing::TestParamInfo<KernelPath>& info) { return std::string(info.param.isa); });
 
 TEST(GemmArguments, BadRangesAndStridesAreErrors) {
   GemmCase g(5, 20, 8);

@@ -1,100 +1,21 @@
 // The session's optimized node kernels (runtime/*_kernels.cpp) against the reference kernels,
 // node by node, over odd shapes, with 1, 2 and 4 threads (which must agree bit for bit), and
-// with the portable kernels forced.
+// with the portable kernels forced. Convolutions must run the SIMD microkernels of this CPU
+// (AVX2+FMA, NEON) where it has them, and the portable ones when those are forced.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 
-#include "graph_fixtures.h"
-#include "kernels/cpu_features.h"
-#include "kite/session.h"
+#include "node_kernel_check.h"
 #include "op_test_util.h"
 
 namespace kite {
 namespace {
 
-struct OneNode {
-  std::string op;
-  Attributes attrs;
-  Shape input;
-  std::vector<Tensor> constants;  // inputs 1.. (empty Tensor: omitted)
-  bool residual = false;          // FusedConv's input 3, fed at run time
-};
-
-Model one_node_model(const OneNode& spec) {
-  Graph g;
-  int x = test::add_input(g, "x", spec.input);
-  std::vector<int> inputs{x};
-  for (size_t i = 0; i < spec.constants.size(); ++i)
-    inputs.push_back(spec.constants[i].empty() ? -1 : g.add_constant("c" + std::to_string(i), spec.constants[i]));
-  if (spec.residual) {
-    // The residual's shape is the output's: infer it with a plain Conv first.
-    Graph probe = g;
-    Node conv;
-    conv.op = "Conv";
-    conv.name = "probe";
-    conv.inputs = std::vector<int>(inputs.begin(), inputs.begin() + 3);
-    conv.attrs = spec.attrs;
-    conv.attrs.erase("activation_min");
-    conv.attrs.erase("activation_max");
-    Value out;
-    out.name = "probe_out";
-    conv.outputs = {probe.add_value(out)};
-    probe.nodes.push_back(conv);
-    probe.outputs = conv.outputs;
-    Model m = Model::from_graph(probe);
-    inputs.push_back(test::add_input(g, "residual", m.outputs()[0].shape));
-  }
-  int y = test::add_node(g, spec.op, "node", inputs, spec.attrs);
-  g.outputs.push_back(y);
-  return Model::from_graph(std::move(g));
-}
-
-Tensor run(const Model& m, bool optimize, int threads) {
-  SessionOptions o;
-  o.optimize = optimize;
-  o.threads = threads;
-  Session s(m, o);
-  NamedTensors inputs;
-  for (const TensorInfo& in : m.inputs()) inputs.emplace_back(in.name, test::random_tensor(in.shape, 7));
-  return s.run(inputs)[0].second;
-}
-
-// f32 sums of up to K products: |fast - reference| <= 1e-5 * (1 + max|reference|) covers the
-// reassociation of the GEMM and FMA's single rounding for the K (<= 600) used here.
-void expect_matches_reference(const OneNode& spec, const std::string& what) {
-  Model m = one_node_model(spec);
-  std::vector<Session::PlannedNode> plan = Session(m).plan();
-  ASSERT_EQ(plan.size(), 1u);
-  EXPECT_NE(plan[0].kernel, "reference") << what << ": no optimized kernel was chosen";
-  Tensor want = run(m, false, 1);
-  for (bool generic : {false, true}) {
-    force_generic_kernels(generic);
-    Tensor one = run(m, true, 1);
-    float max_ref = 0, max_diff = 0;
-    for (int64_t i = 0; i < want.numel(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(want.data<float>()[i]));
-      max_diff = std::max(max_diff, std::fabs(one.data<float>()[i] - want.data<float>()[i]));
-    }
-    EXPECT_LE(max_diff, 1e-5f * (1 + max_ref)) << what << (generic ? " (generic)" : "");
-    for (int threads : {2, 4}) {
-      Tensor many = run(m, true, threads);
-      EXPECT_EQ(std::memcmp(one.raw(), many.raw(), one.nbytes()), 0) << what << ": " << threads << " threads differ";
-    }
-  }
-  force_generic_kernels(false);
-}
-
-Attributes conv_attrs(int64_t k, int64_t stride, std::vector<int64_t> pads, int64_t group = 1, int64_t dilation = 1) {
-  Attributes a;
-  a.set_ints("kernel_shape", {k, k});
-  a.set_ints("strides", {stride, stride});
-  a.set_ints("pads", pads);
-  a.set_int("group", group);
-  a.set_ints("dilations", {dilation, dilation});
-  return a;
-}
+using test::conv_attrs;
+using test::expect_matches_reference;
+using test::OneNode;
 
 TEST(NodeKernels, GemmConvolutions) {
   struct Case {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -77,12 +78,20 @@ BenchResult measure(const std::string& kite_file, const BenchOptions& o) {
   return r;
 }
 
+// The command that runs this program again. A kite built for another CPU and run by an emulator
+// (qemu-user, without the kernel's binfmt_misc to start it by itself) names the emulator in
+// KITE_EMULATOR, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu".
+std::string self_command() {
+  // Resolved here: inside popen's shell, /proc/self/exe would be the shell.
+  std::string self = "'" + std::filesystem::read_symlink("/proc/self/exe").string() + "'";
+  const char* emulator = std::getenv("KITE_EMULATOR");
+  return emulator && *emulator ? std::string(emulator) + " " + self : self;
+}
+
 // Runs measure() in a fresh process (this program, exec'd again with the hidden --measure-file
 // option), so its peak RSS holds nothing of this one's: no zoo calibration, no other model.
 BenchResult measure_in_child(const std::string& kite_file, const BenchOptions& o) {
-  // Resolved here: inside popen's shell, /proc/self/exe would be the shell.
-  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  std::string command = "'" + self + "' bench --measure-file '" + kite_file + "' --threads " +
+  std::string command = self_command() + " bench --measure-file '" + kite_file + "' --threads " +
                         std::to_string(o.threads) + " --loops " + std::to_string(o.loops) + " --warmup " +
                         std::to_string(o.warmup) + " 2>&1";
   std::cout.flush();

@@ -16,6 +16,7 @@
 #include "io/npy.h"
 #include "kite/session.h"
 #include "model_source.h"
+#include "profile_report.h"
 
 namespace kite::cli {
 namespace {
@@ -30,6 +31,7 @@ struct RunOptions {
   std::vector<float> std = {0.229f, 0.224f, 0.225f};
   bool force = false;
   bool stats = false;
+  bool profile = false;
   int threads = 0;
 };
 
@@ -150,9 +152,10 @@ void print_stats(Session& session, const NamedTensors& inputs, double load_ms, d
   std::sort(ms.begin(), ms.end());
   std::fprintf(stderr,
                "load %.2f ms, session %.2f ms, first run %.2f ms, steady state %.2f ms (median of %d), "
-               "peak memory %.1f MiB\n",
+               "peak memory %.1f MiB, arena %.1f MiB\n",
                load_ms, prepare_ms, first_ms, (ms[kSteadyRuns / 2 - 1] + ms[kSteadyRuns / 2]) / 2, kSteadyRuns,
-               static_cast<double>(peak_resident_bytes()) / (1 << 20));
+               static_cast<double>(peak_resident_bytes()) / (1 << 20),
+               static_cast<double>(session.arena_bytes()) / (1 << 20));
 }
 
 void run(const RunOptions& o) {
@@ -178,13 +181,15 @@ void run(const RunOptions& o) {
   }
   SessionOptions options;
   options.threads = o.threads;
+  options.profile = o.profile;
   auto session_start = Clock::now();
   Session session(model, options);
   double prepare_ms = ms_since(session_start);
   auto first_start = Clock::now();
   NamedTensors outputs = session.run(inputs);
   double first_ms = ms_since(first_start);
-  if (o.stats) print_stats(session, inputs, load_ms, prepare_ms, first_ms);
+  if (o.stats || o.profile) print_stats(session, inputs, load_ms, prepare_ms, first_ms);
+  if (o.profile) print_profile(session, stderr);
   if (!o.output_dir.empty()) {
     fs::create_directories(o.output_dir);
     StagedFiles staged;  // all outputs appear together, or none
@@ -214,6 +219,8 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("-t,--threads", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);
   sub->add_flag("--stats", o->stats,
                 "Print load time, first-run and steady-state latency (10 more runs) and peak memory to stderr");
+  sub->add_flag("--profile", o->profile,
+                "Like --stats, then the time per operator and the slowest nodes (averaged over all runs) to stderr");
   return [o] { run(*o); };
 }
 

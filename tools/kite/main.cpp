@@ -1,4 +1,4 @@
-// kite: run, inspect and convert CNN models. Exit codes: 0 success, 1 error, 2 usage error.
+// kite: run, inspect, convert and evaluate CNN models. Exit codes: 0 success, 1 error, 2 usage error.
 #include <iostream>
 #include <map>
 #include <new>
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add(kite::cli::add_convert_command);
   add(kite::cli::add_zoo_command);
   add(kite::cli::add_bench_command);
+  add(kite::cli::add_eval_command);
 
   try {
     app.parse(argc, argv);

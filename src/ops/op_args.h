@@ -1,0 +1,35 @@
+// Operator arguments (Slice, Split, Pad, ReduceMean) as their reference kernels read them,
+// exposed so that the runtime's fast kernels resolve them from the same code at load time and
+// can never disagree with the reference.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace kite {
+
+// Slice: the input index each output dimension starts at and its step (shape = output shape).
+struct SliceWindow {
+  std::vector<int64_t> start, step;
+  Shape shape;
+};
+// Throws ValueNeededAtRunTime when starts/ends/axes/steps are not load-time constants.
+SliceWindow slice_window(const Node& node, const std::vector<const Value*>& inputs);
+
+// Split: the axis, and each output's extent along it.
+int64_t split_axis(const Node& node, int64_t rank);
+std::vector<int64_t> split_sizes(const Node& node, const std::vector<const Value*>& inputs, int64_t dim);
+
+// Pad: per input axis, how many elements are added before and after (negative crops).
+enum class PadMode { constant, reflect, edge };
+struct PadArgs {
+  std::vector<int64_t> begin, end;
+  PadMode mode = PadMode::constant;
+};
+PadArgs pad_args(const Node& node, const std::vector<const Value*>& inputs);
+
+// ReduceMean: per input axis, whether it is averaged over.
+std::vector<bool> reduce_mean_axes(const Node& node, const std::vector<const Value*>& inputs);
+
+}  // namespace kite

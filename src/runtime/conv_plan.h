@@ -1,0 +1,32 @@
+// What the convolution kernels (runtime/conv_kernels.cpp, runtime/winograd_conv_kernel.cpp)
+// know about a Conv / FusedConv node once it is planned.
+#pragma once
+#include <cmath>
+#include <memory>
+
+#include "kernels/activation.h"
+#include "kernels/im2col.h"
+#include "kite/tensor.h"
+#include "runtime/node_kernel.h"
+
+namespace kite {
+
+struct ConvPlan {
+  int64_t batch, in_channels, out_channels, groups;
+  Im2colParams window;  // one group of one image
+  float min = -INFINITY, max = INFINITY;
+  bool has_residual = false;
+  const float* bias = nullptr;  // points into the graph's constant, which the session keeps alive
+  bool has_activation = false;
+  ActivationParams activation;
+};
+
+// y[0, count) = the plan's activation (SiLU, HardSwish) of itself; nothing if it has none.
+void apply_activation(const ConvPlan& p, float* y, int64_t count);
+
+// 3x3, stride 1, no dilation, one group: what the Winograd kernel computes.
+bool winograd_applies(const ConvPlan& p);
+// weights [OC, IC, 3, 3].
+std::unique_ptr<NodeKernel> make_winograd_conv_kernel(const ConvPlan& p, const Tensor& weights);
+
+}  // namespace kite

@@ -1,0 +1,67 @@
+#include "runtime/memory_plan.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace kite {
+namespace {
+
+constexpr int64_t kAlignment = 64;  // as every tensor kite allocates
+
+int64_t aligned(int64_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
+
+struct Block {
+  int64_t first, last, offset, bytes;
+};
+
+}  // namespace
+
+MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const std::vector<int>& alias_of) {
+  size_t count = g.values.size();
+  std::vector<int64_t> first(count, -1), last(count, -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    int64_t at = static_cast<int64_t>(i);
+    for (int v : g.nodes[i].outputs) first[static_cast<size_t>(v)] = at;
+    for (int v : g.nodes[i].inputs)
+      if (v >= 0) last[static_cast<size_t>(v)] = std::max(last[static_cast<size_t>(v)], at);
+  }
+  // A value is needed for as long as anything sharing its storage is.
+  auto root = [&](int v) {
+    while (alias_of[static_cast<size_t>(v)] >= 0) v = alias_of[static_cast<size_t>(v)];
+    return v;
+  };
+  for (size_t v = 0; v < count; ++v)
+    if (alias_of[v] >= 0) {
+      size_t r = static_cast<size_t>(root(static_cast<int>(v)));
+      last[r] = std::max(last[r], last[v]);
+    }
+  std::vector<size_t> order;
+  for (size_t v = 0; v < count; ++v)
+    if (in_arena[v] && first[v] >= 0) order.push_back(v);
+  auto bytes_of = [&](size_t v) {
+    return aligned(shape_numel(g.values[v].shape) * static_cast<int64_t>(dtype_size(g.values[v].dtype)));
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bytes_of(a) > bytes_of(b); });
+
+  MemoryPlan plan;
+  plan.offset.assign(count, -1);
+  std::vector<Block> placed;
+  for (size_t v : order) {
+    Block b{first[v], std::max(last[v], first[v]), 0, bytes_of(v)};
+    // The blocks alive at the same time, by offset; take the first gap that fits.
+    std::vector<const Block*> live;
+    for (const Block& p : placed)
+      if (p.first <= b.last && b.first <= p.last) live.push_back(&p);
+    std::sort(live.begin(), live.end(), [](const Block* x, const Block* y) { return x->offset < y->offset; });
+    for (const Block* p : live) {
+      if (b.offset + b.bytes <= p->offset) break;
+      b.offset = std::max(b.offset, p->offset + p->bytes);
+    }
+    placed.push_back(b);
+    plan.offset[v] = b.offset;
+    plan.arena_bytes = std::max(plan.arena_bytes, b.offset + b.bytes);
+  }
+  return plan;
+}
+
+}  // namespace kite

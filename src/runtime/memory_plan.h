@@ -1,0 +1,28 @@
+// The memory planner: places the intermediate values of a graph in one arena, each at a byte
+// offset, so that values alive at the same time never overlap. Allocated once per session, the
+// arena replaces an allocation (and its page faults) per value per run.
+//
+// A value lives from the node that writes it to the last node that reads it, or reads a value
+// that shares its storage (a Reshape's output: see NodeKernel::aliases_input); the interval is
+// closed, so a node's outputs never overlap its inputs (no kernel works in place). Placement is
+// greedy, largest value first, at the lowest offset that fits: usually within a few per cent of
+// the largest set of values alive at once.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace kite {
+
+struct MemoryPlan {
+  std::vector<int64_t> offset;  // per value: its byte offset in the arena, or -1 if not placed
+  int64_t arena_bytes = 0;
+};
+
+// in_arena[v]: whether value v is to be placed (its shape is known at load time, a kernel that
+// overwrites every element writes it, and it is not a graph output). alias_of[v]: the value whose
+// storage v shares, or -1.
+MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const std::vector<int>& alias_of);
+
+}  // namespace kite

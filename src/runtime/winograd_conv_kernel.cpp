@@ -1,0 +1,104 @@
+// 3x3 stride-1 convolutions by Winograd F(4x4, 3x3) (kernels/winograd.h): per image, the output
+// tiles are cut into blocks of kWinogradLanes and the output channels into groups; each (block,
+// group) is one work item: transform the block's input tiles, run the 36 GEMMs of the group,
+// transform back with bias, residual and clamp. The cut depends only on the layer's shape, so
+// results are bitwise identical for any thread count.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/winograd.h"
+#include "runtime/conv_plan.h"
+
+namespace kite {
+namespace {
+
+// Small maps (few tile blocks) are split over output channels too, so that every thread gets
+// work; each group then transforms the same input again (a few per cent of its GEMM time).
+constexpr int64_t kGroupRows = 48;
+constexpr int64_t kBlocksForOneGroup = 8;
+
+class WinogradConvKernel : public NodeKernel {
+ public:
+  WinogradConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan) {
+    const Im2colParams& q = plan.window;
+    p_.channels = plan.in_channels;
+    p_.in_h = q.in_h;
+    p_.in_w = q.in_w;
+    p_.out_h = q.out_h;
+    p_.out_w = q.out_w;
+    p_.pad_top = q.pad_top;
+    p_.pad_left = q.pad_left;
+    int64_t oc = plan.out_channels, ic = plan.in_channels;
+    int64_t blocks = (p_.tiles() + kWinogradLanes - 1) / kWinogradLanes;
+    rows_ = blocks >= kBlocksForOneGroup ? oc : std::min(oc, kGroupRows);
+    std::vector<float> u(static_cast<size_t>(kWinogradPoints * oc * ic));
+    winograd_weights_f32(weights.data<float>(), oc, ic, u.data());
+    // packed_[group * 36 + xi]: the group's rows of U[xi].
+    for (int64_t oc0 = 0; oc0 < oc; oc0 += rows_)
+      for (int64_t xi = 0; xi < kWinogradPoints; ++xi)
+        packed_.push_back(pack_a(u.data() + (xi * oc + oc0) * ic, std::min(rows_, oc - oc0), ic, ic));
+  }
+
+  std::string name() const override {
+    return std::string("conv_winograd_f43/") + winograd_kernel_name() + "+" + gemm_kernel_name();
+  }
+
+  void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
+    int64_t oc = plan_.out_channels, groups = (oc + rows_ - 1) / rows_;
+    int64_t blocks = (p_.tiles() + kWinogradLanes - 1) / kWinogradLanes;
+    int64_t in_image = p_.channels * p_.in_h * p_.in_w, out_plane = p_.out_h * p_.out_w, out_image = oc * out_plane;
+    const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
+    for (int64_t n = 0; n < plan_.batch; ++n) {
+      const float* x = in[0]->data<float>() + n * in_image;
+      float* y = out[0].data<float>() + n * out_image;
+      const float* r = residual ? residual->data<float>() + n * out_image : nullptr;
+      pool.parallel_for(blocks * groups, [&](int64_t w0, int64_t w1) {
+        thread_local std::vector<float> v, m;
+        v.resize(static_cast<size_t>(kWinogradPoints * p_.channels * kWinogradLanes));
+        m.resize(static_cast<size_t>(kWinogradPoints * rows_ * kWinogradLanes));
+        int64_t last_block = -1;
+        for (int64_t w = w0; w < w1; ++w) {
+          int64_t block = w / groups, group = w % groups, oc0 = group * rows_, rows = std::min(rows_, oc - oc0);
+          int64_t t0 = block * kWinogradLanes;
+          if (block != last_block) winograd_input_f32(p_, x, t0, v.data());
+          last_block = block;
+          for (int64_t xi = 0; xi < kWinogradPoints; ++xi)
+            gemm(packed_[static_cast<size_t>(group * kWinogradPoints + xi)],
+                 v.data() + xi * p_.channels * kWinogradLanes, kWinogradLanes, kWinogradLanes,
+                 m.data() + xi * rows * kWinogradLanes, kWinogradLanes, GemmEpilogue{}, 0, kWinogradLanes);
+          winograd_output_f32(p_, m.data(), rows, oc0, t0, plan_.bias, r, plan_.min, plan_.max, y);
+        }
+      });
+      if (plan_.has_activation)
+        pool.parallel_for(oc, [&](int64_t c0, int64_t c1) {
+          apply_activation(plan_, y + c0 * out_plane, (c1 - c0) * out_plane);
+        });
+    }
+  }
+
+ private:
+  ConvPlan plan_;
+  WinogradParams p_;
+  int64_t rows_ = 0;  // output channels per group
+  std::vector<PackedA> packed_;
+};
+
+}  // namespace
+
+bool winograd_applies(const ConvPlan& p) {
+  const Im2colParams& q = p.window;
+  // Maps under 14x14 waste much of their 4x4 tiles and hold the largest weights (which Winograd
+  // stores 4 times over). Under 64 input channels the GEMMs are too short to pay for the
+  // transforms, and the transforms' rounding weighs more: Inception v3's 147x147 layer (32 in)
+  // alone moved its output by 5e-5 of its range.
+  return p.groups == 1 && q.kernel_h == 3 && q.kernel_w == 3 && q.stride_h == 1 && q.stride_w == 1 &&
+         q.dilation_h == 1 && q.dilation_w == 1 && q.out_h >= 14 && q.out_w >= 14 && p.in_channels >= 16 &&
+         p.in_channels >= 64 && p.out_channels >= 16;
+}
+
+std::unique_ptr<NodeKernel> make_winograd_conv_kernel(const ConvPlan& p, const Tensor& weights) {
+  return std::make_unique<WinogradConvKernel>(p, weights);
+}
+
+}  // namespace kite

@@ -1,0 +1,85 @@
+// The memory planner: values alive at the same time never share bytes (checked over a whole
+// zoo network's lifetimes), storage shared by a reshape lives as long as its last reader, and
+// the arena is no larger than it must be on a chain.
+#include <gtest/gtest.h>
+
+#include "graph_fixtures.h"
+#include "kite/session.h"
+#include "kite/zoo.h"
+#include "op_test_util.h"
+#include "passes/passes.h"
+#include "runtime/memory_plan.h"
+
+namespace kite {
+namespace {
+
+// Lifetimes as the planner defines them, for the check.
+void expect_no_overlap(const Graph& g, const MemoryPlan& plan, const std::vector<int>& alias_of) {
+  std::vector<int64_t> first(g.values.size(), -1), last(g.values.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    for (int v : g.nodes[i].outputs) first[static_cast<size_t>(v)] = static_cast<int64_t>(i);
+    for (int v : g.nodes[i].inputs)
+      if (v >= 0) last[static_cast<size_t>(v)] = static_cast<int64_t>(i);
+  }
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (alias_of[v] >= 0) last[static_cast<size_t>(alias_of[v])] = std::max(last[static_cast<size_t>(alias_of[v])], last[v]);
+  auto bytes = [&](size_t v) { return shape_numel(g.values[v].shape) * static_cast<int64_t>(dtype_size(g.values[v].dtype)); };
+  int placed = 0;
+  for (size_t a = 0; a < g.values.size(); ++a) {
+    if (plan.offset[a] < 0) continue;
+    ++placed;
+    EXPECT_EQ(plan.offset[a] % 64, 0);
+    EXPECT_LE(plan.offset[a] + bytes(a), plan.arena_bytes);
+    for (size_t b = a + 1; b < g.values.size(); ++b) {
+      if (plan.offset[b] < 0) continue;
+      bool live_together = first[a] <= std::max(last[b], first[b]) && first[b] <= std::max(last[a], first[a]);
+      bool share_bytes = plan.offset[a] < plan.offset[b] + bytes(b) && plan.offset[b] < plan.offset[a] + bytes(a);
+      EXPECT_FALSE(live_together && share_bytes) << g.values[a].name << " and " << g.values[b].name;
+    }
+  }
+  EXPECT_GT(placed, 10);
+}
+
+TEST(MemoryPlan, ValuesAliveTogetherNeverShareBytes) {
+  Graph g = zoo_model("googlenet?resolution=64").graph();  // branches and concats: many overlapping lifetimes
+  std::vector<bool> in_arena(g.values.size(), false);
+  for (const Node& n : g.nodes)
+    for (int v : n.outputs) in_arena[static_cast<size_t>(v)] = g.values[static_cast<size_t>(v)].shape_known;
+  for (int v : g.outputs) in_arena[static_cast<size_t>(v)] = false;
+  std::vector<int> alias_of(g.values.size(), -1);
+  expect_no_overlap(g, plan_memory(g, in_arena, alias_of), alias_of);
+}
+
+TEST(MemoryPlan, AChainNeedsTwoBuffersAndAnAliasExtendsALifetime) {
+  // x -> relu a -> relu b -> reshape c (shares b) -> relu d -> relu e: a and b live together,
+  // then b (through c) and d; e is the output.
+  Graph g;
+  int x = test::add_input(g, "x", {1, 256});
+  int a = test::add_node(g, "Relu", "a", {x});
+  int b = test::add_node(g, "Relu", "b", {a});
+  int c = test::add_node(g, "Reshape", "c", {b, g.add_constant("shape", test::ints({256}))});
+  int d = test::add_node(g, "Relu", "d", {c});
+  int e = test::add_node(g, "Relu", "e", {d});
+  g.outputs = {e};
+  prepare_graph(g);
+  std::vector<bool> in_arena(g.values.size(), false);
+  for (int v : {a, b, d}) in_arena[static_cast<size_t>(v)] = true;
+  std::vector<int> alias_of(g.values.size(), -1);
+  alias_of[static_cast<size_t>(c)] = b;
+  MemoryPlan plan = plan_memory(g, in_arena, alias_of);
+  EXPECT_EQ(plan.arena_bytes, 2 * 1024);
+  EXPECT_NE(plan.offset[static_cast<size_t>(b)], plan.offset[static_cast<size_t>(d)]);
+  EXPECT_EQ(plan.offset[static_cast<size_t>(a)], plan.offset[static_cast<size_t>(d)]);
+}
+
+TEST(MemoryPlan, SessionsReportTheirArena) {
+  Model m = zoo_model("mobilenet_v2?alpha=0.35&resolution=64");
+  Session s(m);
+  EXPECT_GT(s.arena_bytes(), 0);
+  SessionOptions reference;
+  reference.optimize = false;
+  EXPECT_EQ(Session(m, reference).arena_bytes(), 0);
+}
+
+}  // namespace
+}  // namespace kite

@@ -1,0 +1,178 @@
+// Optimized kernels for data movement (Slice, Split, Pad), activations, means, and reshapes that
+// share storage, against the reference kernels (see node_kernel_check.h): odd shapes, negative
+// steps and pads, every dtype path (f32 and the int64 of shape arithmetic), 1/2/4 threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "graph_fixtures.h"
+#include "kite/session.h"
+#include "node_kernel_check.h"
+#include "op_test_util.h"
+
+namespace kite {
+namespace {
+
+using test::expect_matches_reference;
+using test::ints;
+using test::OneNode;
+using test::random_tensor;
+
+TEST(NodeKernels, Slice) {
+  struct Case {
+    std::vector<int64_t> starts, ends, axes, steps;
+  } cases[] = {
+      {{0, 2}, {1, 5}, {0, 2}, {1, 1}},                    // ShuffleNet's channel halves, spatial crop
+      {{1}, {6}, {1}, {2}},                                 // strided
+      {{-1}, {std::numeric_limits<int64_t>::min()}, {3}, {-1}},  // reversed last axis
+      {{4, 5}, {0, 1}, {2, 3}, {-2, -3}},                   // negative steps on two axes
+      {{0}, {1000}, {-1}, {1}},                             // clamped end: the whole axis
+      {{3}, {3}, {1}, {1}},                                 // empty result
+  };
+  for (const Case& c : cases)
+    expect_matches_reference({"Slice", {}, {2, 6, 7, 9}, {ints(c.starts), ints(c.ends), ints(c.axes), ints(c.steps)}},
+                             "slice starts " + std::to_string(c.starts[0]));
+}
+
+TEST(NodeKernels, Split) {
+  for (int64_t axis : {0, 1, 3}) {
+    Attributes a;
+    a.set_int("axis", axis);
+    Shape shape{4, 6, 5, 7};
+    int64_t dim = shape[static_cast<size_t>(axis)];
+    OneNode equal{"Split", a, shape, {}};
+    equal.outputs = 2;
+    if (dim % 2 == 0) expect_matches_reference(equal, "split in halves, axis " + std::to_string(axis));
+    OneNode sizes{"Split", a, shape, {ints({1, dim - 3, 2})}};
+    sizes.outputs = 3;
+    expect_matches_reference(sizes, "split 1/rest/2, axis " + std::to_string(axis));
+  }
+}
+
+TEST(NodeKernels, ConstantPad) {
+  struct Case {
+    std::vector<int64_t> pads;
+    float value;
+  } cases[] = {
+      {{0, 0, 1, 1, 0, 0, 1, 1}, 0.f},      // Inception v3's average pools
+      {{0, 1, 2, 0, 1, 0, 0, 3}, -2.5f},    // uneven, nonzero fill
+      {{0, 0, -1, 2, 0, 0, 1, -2}, 1.f},    // crops and pads at once
+      {{1, 0, 0, 0, 0, 0, 0, 0}, 0.f},      // the batch axis
+      {{0, 0, -3, 0, 0, 0, -4, 0}, 0.f},    // everything cropped away on one axis
+  };
+  for (const Case& c : cases)
+    expect_matches_reference({"Pad", {}, {2, 3, 7, 5}, {ints(c.pads), test::f32({}, {c.value})}},
+                             "pad " + std::to_string(c.pads[2]) + " fill " + std::to_string(c.value));
+}
+
+TEST(NodeKernels, Activations) {
+  Attributes leaky, hard_sigmoid;
+  leaky.set_float("alpha", 0.1f);
+  hard_sigmoid.set_float("alpha", 0.3f);
+  hard_sigmoid.set_float("beta", 0.4f);
+  // 3 * 4133 elements: more than one 4096-element block per thread, and a ragged SIMD tail.
+  Shape shape{3, 4133};
+  for (const auto& [op, attrs] : std::vector<std::pair<const char*, Attributes>>{
+           {"Relu", {}}, {"LeakyRelu", leaky}, {"HardSigmoid", hard_sigmoid}, {"HardSwish", {}}, {"Sigmoid", {}}}) {
+    OneNode spec{op, attrs, shape, {}};
+    spec.tolerance = 2e-6f;
+    expect_matches_reference(spec, op);
+  }
+  expect_matches_reference({"Clip", {}, shape, {test::f32({}, {-0.25f}), test::f32({}, {0.5f})}}, "clip");
+  expect_matches_reference({"Clip", {}, shape, {Tensor(), test::f32({}, {0.5f})}}, "clip with only a maximum");
+}
+
+TEST(NodeKernels, Means) {
+  expect_matches_reference({"GlobalAveragePool", {}, {2, 5, 7, 9}, {}}, "global average pool");
+  expect_matches_reference({"GlobalAveragePool", {}, {1, 3, 1, 1}, {}}, "global average pool of 1x1 maps");
+  for (int64_t keepdims : {0, 1}) {
+    Attributes a;
+    a.set_ints("axes", {2, -1});
+    a.set_int("keepdims", keepdims);
+    expect_matches_reference({"ReduceMean", a, {2, 6, 13, 11}, {}}, "reduce mean keepdims " + std::to_string(keepdims));
+  }
+}
+
+TEST(NodeKernels, MeanOverLeadingAxesStaysWithTheReference) {
+  Attributes a;
+  a.set_ints("axes", {1});
+  Model m = test::one_node_model({"ReduceMean", a, {2, 6, 5}, {}});
+  EXPECT_EQ(Session(m).plan()[0].kernel, "reference");
+}
+
+TEST(NodeKernels, FusedNonlinearActivations) {
+  for (const char* activation : {"silu", "hardswish"})
+    for (bool depthwise : {false, true}) {
+      int64_t c = 6, group = depthwise ? c : 1;
+      Attributes a = test::conv_attrs(3, 1, {1, 1, 1, 1}, group);
+      a.set_string("activation", activation);
+      OneNode spec{"FusedConv", a, {2, c, 9, 11}, {random_tensor({c, c / group, 3, 3}, 5), random_tensor({c}, 6)}, true};
+      expect_matches_reference(spec, std::string(activation) + (depthwise ? " depthwise" : " conv"));
+      Attributes pointwise = test::conv_attrs(1, 1, {0, 0, 0, 0});
+      pointwise.set_string("activation", activation);
+      expect_matches_reference({"FusedConv", pointwise, {1, 5, 7, 3}, {random_tensor({4, 5, 1, 1}, 7)}},
+                               std::string(activation) + " pointwise");
+    }
+}
+
+// 3x3 stride-1 convolutions on maps of 14x14 and more with 64+ input channels run Winograd
+// F(4x4, 3x3): partial last tile blocks, maps that are not multiples of 4, output-channel groups
+// (few blocks) and one group (many), padding on either side, and the fused epilogue. The
+// transforms round more than a direct sum: 1e-4 of the output range.
+TEST(NodeKernels, WinogradConvolutions) {
+  struct Case {
+    int64_t in_c, out_c, h, w;
+    std::vector<int64_t> pads;
+    bool fused;
+  } cases[] = {
+      {64, 100, 14, 14, {1, 1, 1, 1}, false},  // one block, three channel groups (48, 48, 4)
+      {70, 20, 30, 17, {1, 1, 1, 1}, false},   // 40 tiles: a partial third block
+      {64, 16, 16, 16, {0, 0, 0, 0}, false},   // no padding: 14x14 out
+      {65, 24, 41, 37, {1, 0, 1, 2}, true},    // 12 blocks: one group; residual, clamp, SiLU
+  };
+  for (const Case& c : cases) {
+    Attributes a = test::conv_attrs(3, 1, c.pads);
+    if (c.fused) {
+      a.set_float("activation_min", -0.5f);
+      a.set_float("activation_max", 2.f);
+      a.set_string("activation", "silu");
+    }
+    OneNode spec{c.fused ? "FusedConv" : "Conv", a, {2, c.in_c, c.h, c.w},
+                 {random_tensor({c.out_c, c.in_c, 3, 3}, 1), random_tensor({c.out_c}, 2)}, c.fused};
+    spec.tolerance = 1e-4f;
+    std::string what = "winograd " + std::to_string(c.in_c) + "->" + std::to_string(c.out_c) + " " +
+                       std::to_string(c.h) + "x" + std::to_string(c.w);
+    EXPECT_EQ(Session(test::one_node_model(spec)).plan()[0].kernel.rfind("conv_winograd_f43/", 0), 0u) << what;
+    expect_matches_reference(spec, what);
+  }
+}
+
+// A reshape inside the graph shares its input's storage; one that is a graph output is a copy
+// (the caller may write into what run() returns).
+TEST(NodeKernels, ReshapeSharesStorageInsideTheGraphOnly) {
+  Graph g;
+  int x = test::add_input(g, "x", {2, 3, 4});
+  int shape = g.add_constant("shape", ints({6, 4}));
+  int r = test::add_node(g, "Reshape", "reshape", {x, shape});
+  int y = test::add_node(g, "Relu", "relu", {r});
+  int z = test::add_node(g, "Flatten", "flatten", {x});
+  g.outputs = {y, z};
+  Model m = Model::from_graph(std::move(g));
+  Session s(m);
+  std::vector<Session::PlannedNode> plan = s.plan();
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[0].kernel, "relabel_shared");
+  EXPECT_EQ(plan[2].kernel, "reference");
+  Tensor in = random_tensor({2, 3, 4}, 3);
+  NamedTensors out = s.run({{"x", in}});
+  for (int64_t i = 0; i < in.numel(); ++i) {
+    EXPECT_EQ(out[0].second.data<float>()[i], std::max(0.f, in.data<float>()[i]));
+    EXPECT_EQ(out[1].second.data<float>()[i], in.data<float>()[i]);
+  }
+  EXPECT_EQ(out[0].second.shape(), (Shape{6, 4}));
+  EXPECT_NE(out[1].second.raw(), in.raw());
+}
+
+}  // namespace
+}  // namespace kite
