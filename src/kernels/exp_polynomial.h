@@ -2,7 +2,7 @@
 // evaluate the same formula: x = n ln2 + r with n = round(x / ln2), ln2 split into a part exact
 // in float (kLn2Hi, so n * kLn2Hi is exact for |n| <= 2^8) and the rest; then
 // exp(r) ~ 1 + r + r^2 * (c2 + r c3 + ... + r^5 c7), Taylor coefficients (the truncation error
-// r^8/8! < 3e-9 on |r| <= ln2/2 is below float rounding).
+// r^8/8! < 6e-9 on |r| <= ln2/2 is below float rounding).
 #pragma once
 
 namespace kite::exp_poly {

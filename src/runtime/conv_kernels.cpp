@@ -61,10 +61,11 @@ bool plan_conv(const Graph& g, const Node& n, ConvPlan& p) {
   q.dilation_w = geo.dilations[1];
   q.pad_top = geo.pad_begin[0];
   q.pad_left = geo.pad_begin[1];
-  p.min = n.attrs.get_float("activation_min", -INFINITY);
-  p.max = n.attrs.get_float("activation_max", INFINITY);
   p.has_residual = value(3) != nullptr;
   p.bias = b ? b->constant->data<float>() : nullptr;
+  if (n.op != "FusedConv") return true;  // a plain Conv's other attributes mean nothing here
+  p.min = n.attrs.get_float("activation_min", -INFINITY);
+  p.max = n.attrs.get_float("activation_max", INFINITY);
   switch (fused_activation(n)) {
     case FusedActivation::kNone: break;
     case FusedActivation::kSiLU: p.has_activation = true, p.activation.kind = Activation::kSiLU; break;
@@ -214,7 +215,7 @@ class GemmConvKernel : public NodeKernel {
 
 std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n) {
   ConvPlan plan;
-  if (!plan_conv(g, n, plan)) return nullptr;
+  if (!plan_conv(g, n, plan) || plan.out_channels == 0) return nullptr;
   const Tensor& weights = *g.values[static_cast<size_t>(n.inputs[1])].constant;
   if (is_depthwise(plan)) return std::make_unique<DepthwiseConvKernel>(plan, weights);
   if (winograd_applies(plan)) return make_winograd_conv_kernel(plan, weights);

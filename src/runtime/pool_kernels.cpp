@@ -54,11 +54,12 @@ void clip(int64_t start, int64_t size, int64_t lo, int64_t hi, int64_t& begin, i
   end = std::min(start + size, hi);
 }
 
-// Max keeps the first maximum (strictly greater replaces), as the reference: a NaN wins only
-// where it is the window's first element. Applied along rows and then along columns this gives
-// exactly the reference's result, since the window's first element is its first row's first.
+// The reference keeps the first maximum (strictly greater replaces), so a NaN is the result
+// only where it is the window's first element, and other NaNs are skipped. Here both passes
+// skip NaNs (a NaN so far is replaced by anything), and pool_plane then writes NaN where the
+// window's first element is one: the same result, whatever row the NaNs are in.
 struct MaxOp {
-  static float combine(float best, float v) { return v > best ? v : best; }
+  static float combine(float best, float v) { return v > best || best != best ? v : best; }
 };
 struct SumOp {
   static float combine(float sum, float v) { return sum + v; }
@@ -113,6 +114,14 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
         const float* r = rows.data() + h * p.out_w;
         for (int64_t ow = 0; ow < p.out_w; ++ow) yr[ow] = Op::combine(yr[ow], r[ow]);
       }
+    }
+    if constexpr (std::is_same_v<Op, MaxOp>) {
+      if (h0 < h1)
+        for (int64_t ow = 0; ow < p.out_w; ++ow) {
+          int64_t w0, w1;
+          clip(ow * p.stride_w - p.pad_left, p.kernel_w, 0, p.in_w, w0, w1);
+          if (w0 < w1 && x[h0 * p.in_w + w0] != x[h0 * p.in_w + w0]) yr[ow] = x[h0 * p.in_w + w0];
+        }
     }
     if constexpr (std::is_same_v<Op, SumOp>) {
       int64_t ch0, ch1;

@@ -13,8 +13,8 @@ namespace kite {
 template <size_t N>
 class RowWalker {
  public:
-  // `dims` are the leading dimensions (the row index space); strides[k][d] is operand k's stride
-  // along dims[d]. The walk starts at row `first` (0 <= first <= product of dims).
+  // `dims` are the leading dimensions (the row index space), kept by reference: they must outlive
+  // the walker. strides[k][d] is operand k's stride along dims[d]. The walk starts at row `first` (0 <= first <= product of dims).
   RowWalker(const std::vector<int64_t>& dims, const std::array<const int64_t*, N>& strides, int64_t first)
       : dims_(dims), strides_(strides), index_(dims.size(), 0) {
     offsets_.fill(0);

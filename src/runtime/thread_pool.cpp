@@ -59,12 +59,13 @@ inline void cpu_relax() {
 #endif
 }
 
-// Spins until `ready()` or about kSpinMicroseconds have passed; returns ready(). Inference runs
-// one kernel after another, each a parallel_for; waking a sleeping thread costs tens of
-// microseconds, as much as a small kernel, so threads wait this long awake before they sleep.
+// Spins until `ready()` or about kSpin has passed; returns ready(). Inference runs one kernel
+// after another, each a parallel_for; waking a sleeping thread costs tens of microseconds, as
+// much as a small kernel, so threads wait this long awake before they sleep (short enough that
+// an idle pool gives its cores back almost at once).
 template <typename Ready>
 bool spin_until(Ready ready) {
-  constexpr auto kSpin = std::chrono::microseconds(100);
+  constexpr auto kSpin = std::chrono::microseconds(50);
   auto deadline = std::chrono::steady_clock::now() + kSpin;
   for (int i = 0;; ++i) {
     if (ready()) return true;

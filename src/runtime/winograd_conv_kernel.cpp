@@ -93,8 +93,8 @@ bool winograd_applies(const ConvPlan& p) {
   // transforms, and the transforms' rounding weighs more: Inception v3's 147x147 layer (32 in)
   // alone moved its output by 5e-5 of its range.
   return p.groups == 1 && q.kernel_h == 3 && q.kernel_w == 3 && q.stride_h == 1 && q.stride_w == 1 &&
-         q.dilation_h == 1 && q.dilation_w == 1 && q.out_h >= 14 && q.out_w >= 14 && p.in_channels >= 16 &&
-         p.in_channels >= 64 && p.out_channels >= 16;
+         q.dilation_h == 1 && q.dilation_w == 1 && q.out_h >= 14 && q.out_w >= 14 && p.in_channels >= 64 &&
+         p.out_channels >= 16;
 }
 
 std::unique_ptr<NodeKernel> make_winograd_conv_kernel(const ConvPlan& p, const Tensor& weights) {

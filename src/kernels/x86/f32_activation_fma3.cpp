@@ -16,8 +16,8 @@ inline __m256 exp_approx(__m256 x) {
   __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
   __m256 v = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kMinInput)), _mm256_set1_ps(kMaxInput));
   __m256 n = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(kLog2e)), _mm256_set1_ps(0.5f)));
-  // Not fused: the portable kernel rounds each step the same way (r is the value the polynomial
-  // sees, so it decides the bits of the result).
+  // Written unfused; the compiler may contract these into FMAs (GCC does for C++), which only
+  // makes r more accurate. SIMD and portable results may differ in the last bits either way.
   __m256 r = _mm256_sub_ps(v, _mm256_mul_ps(n, _mm256_set1_ps(kLn2Hi)));
   r = _mm256_sub_ps(r, _mm256_mul_ps(n, _mm256_set1_ps(kLn2Lo)));
   __m256 p = _mm256_set1_ps(kC7);
