@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it:
 #   1. release build: unit tests, ONNX backend conformance, torchvision networks vs PyTorch, CLI;
 #   2. clang ASan+UBSan build: unit, conformance and CLI tests again, then each loader's
-#      libFuzzer target (a fixed number of inputs from a fixed seed, at most KITE_FUZZ_SECONDS, default 60, each).
+#      libFuzzer target (a fixed number of inputs from a fixed seed, at most KITE_FUZZ_SECONDS, default 60, each);
+#   3. ARM64: a cross build whose tests run under qemu with two CPU models (scripts/test_arm64.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${KITE_JOBS:-2}
@@ -21,3 +22,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 
 
 echo "== fuzzing"
 bash scripts/run_fuzzers.sh build-sanitize "${KITE_FUZZ_SECONDS:-60}"
+
+echo "== ARM64 (cross build, tests under qemu)"
+bash scripts/test_arm64.sh

@@ -29,8 +29,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # the C library that Debian's arm64 packages bring along is a different build from the cross
 # compiler's own, and a program that loads one's loader with the other's libc.so hangs. Static
 # programs also start faster under the emulator, which matters for a few hundred test processes.
+# Libraries found by file name must then be static archives: zlib, the only one, is asked for
+# its archive (ZLIB_USE_STATIC_LIBS, CMake 3.24 or later).
 set(CMAKE_EXE_LINKER_FLAGS_INIT -static)
-set(CMAKE_FIND_LIBRARY_SUFFIXES .a)
+set(ZLIB_USE_STATIC_LIBS ON)
 
 # -L: anything dynamically linked finds its loader and libraries under the target's root first.
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L ${KITE_TARGET_ROOT})
