@@ -140,11 +140,12 @@ class NextBlockPrefetcher {
   int64_t row_ = 0, line_ = 0;
 };
 
-// Where C and the epilogue live.
+// Where C and the epilogue live, and which panels of A (rows of C) are computed.
 struct Target {
   float* c;
   int64_t ldc;
   const GemmEpilogue* e;
+  int64_t panel_begin, panel_end;
 };
 
 // Every panel of A against every panel of the packed B block.
@@ -159,7 +160,7 @@ void run_block(GemmTileKernel kernel, const PackedA& a, const float* b_panels, c
   tile.last_block = block.last_of_k;
   tile.min = e.min;
   tile.max = e.max;
-  for (int64_t p = 0; p < a.panel_count(); ++p) {
+  for (int64_t p = target.panel_begin; p < target.panel_end; ++p) {
     int64_t row0 = p * kGemmTileRows;
     tile.a = a.panel(p) + block.k0 * kGemmTileRows;
     tile.rows = static_cast<int>(a.rows() - row0 < kGemmTileRows ? a.rows() - row0 : kGemmTileRows);
@@ -190,18 +191,22 @@ void check_arguments(const PackedA& a, const float* b, int64_t ldb, int64_t n, c
 }  // namespace
 
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
-          int64_t n_begin, int64_t n_end) {
-  if (a.rows() == 0 || n_begin == n_end) return;
+          int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+  if (panel_end < 0) panel_end = a.panel_count();
+  if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
   check_arguments(a, b, ldb, n, c, ldc, e, n_begin, n_end);
+  KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm: panel range [", panel_begin, ", ", panel_end,
+             ") is not within [0, ", a.panel_count(), ")");
   GemmTileKernel kernel = select_tile_kernel().run;
   float* b_panels = b_panels_scratch();
-  const Target target{c, ldc, &e};
+  const Target target{c, ldc, &e, panel_begin, panel_end};
+  int64_t panels = panel_end - panel_begin;
   Block block = first_block_of_columns(n_begin, n_end, a.depth());
   for (;;) {
     Block next{};
     const bool has_next = next_block(block, n_end, a.depth(), next);
-    int64_t tiles = a.panel_count() * ((block.columns + kGemmTileColumns - 1) / kGemmTileColumns);
-    NextBlockPrefetcher prefetcher(b, ldb, has_next ? &next : nullptr, a.panel_count(), tiles);
+    int64_t tiles = panels * ((block.columns + kGemmTileColumns - 1) / kGemmTileColumns);
+    NextBlockPrefetcher prefetcher(b, ldb, has_next ? &next : nullptr, panels, tiles);
     if (block.depth > 0) pack_b_panels(b + block.k0 * ldb + block.n0, ldb, block.depth, block.columns, b_panels);
     run_block(kernel, a, b_panels, block, target, prefetcher);
     if (!has_next) break;

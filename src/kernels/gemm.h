@@ -75,12 +75,14 @@ PackedA pack_a(const float* a, int64_t m, int64_t k, int64_t lda);
 // A is given transposed, row-major K x M: A[i, k] = a_t[k * ld + i] (Gemm's B with transB = 0).
 PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
 
-// C[i, j] for i in [0, M), j in [n_begin, n_end); B[k, j] = b[k * ldb + j], C[i, j] =
-// c[i * ldc + j]. n is B's and C's full width. Columns outside the range, and the padding past
-// each row, are neither read from C nor written. Thread-safe: each thread packs B into its own
-// scratch buffer (kept between calls, about 0.4 MiB).
+// C[i, j] for i in the rows of A's panels [panel_begin, panel_end) (all of them by default),
+// j in [n_begin, n_end); B[k, j] = b[k * ldb + j], C[i, j] = c[i * ldc + j] (i counted from A's
+// first row, also for the epilogue's row_bias and residual). n is B's and C's full width.
+// Columns and rows outside the ranges, and the padding past each row, are neither read from C
+// nor written; an element's value does not depend on the ranges. Thread-safe: each thread packs
+// B into its own scratch buffer (kept between calls, about 0.4 MiB).
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
-          const GemmEpilogue& e, int64_t n_begin, int64_t n_end);
+          const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
 
 // The name of the microkernel gemm() uses now ("f32_gemm_6x16_fma3", "f32_gemm_6x16_neon" or
 // "f32_gemm_6x16_generic"), so that tests and benchmarks can say which one they measured.

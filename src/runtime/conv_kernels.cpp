@@ -131,13 +131,7 @@ class GemmConvKernel : public NodeKernel {
  public:
   GemmConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan) {
     int64_t m = plan.out_channels / plan.groups, k = plan.window.rows();
-    int64_t tiles = (plan.window.columns() + kTile - 1) / kTile;
-    // Few output pixels (7x7, 14x14 maps) leave too few column tiles for the threads: cut the
-    // output channels into chunks as well. The cut depends only on the layer's shape.
-    chunk_rows_ = tiles * plan.groups * plan.batch >= kEnoughItems ? m : std::min(m, kChunkRows);
-    for (int64_t gi = 0; gi < plan.groups; ++gi)
-      for (int64_t r0 = 0; r0 < m; r0 += chunk_rows_)
-        packed_.push_back(pack_a(weights.data<float>() + (gi * m + r0) * k, std::min(chunk_rows_, m - r0), k, k));
+    for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
   }
 
   std::string name() const override {
@@ -149,26 +143,30 @@ class GemmConvKernel : public NodeKernel {
     int64_t m = plan_.out_channels / plan_.groups, columns = q.columns();
     int64_t in_group = q.channels * q.in_h * q.in_w, out_group = m * columns;
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
-    int64_t chunks = (m + chunk_rows_ - 1) / chunk_rows_;
     // Output pixels are split in tiles, so every thread's share is a multiple of the GEMM tile.
     int64_t tiles = (columns + kTile - 1) / kTile;
+    // Few output pixels (7x7, 14x14 maps) leave too few column tiles for the threads: cut the
+    // output channels into chunks of panels as well. (Only then: each chunk repeats the im2col
+    // and the packing of B. An element's value does not depend on the cut.)
+    int64_t panels = packed_[0].panel_count();
+    int64_t chunk_panels = pool.size() > 1 && tiles * plan_.groups * plan_.batch < kEnoughItems ? kChunkPanels : panels;
+    int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
         int64_t image_group = n * plan_.groups + gi;
         const float* x = in[0]->data<float>() + image_group * in_group;
         float* y = out[0].data<float>() + image_group * out_group;
         const float* r = residual ? residual->data<float>() + image_group * out_group : nullptr;
-        // Work items: (row chunk, run of tiles); each thread takes a contiguous range of them.
+        GemmEpilogue e;
+        e.row_bias = plan_.bias ? plan_.bias + gi * m : nullptr;
+        e.min = plan_.min;
+        e.max = plan_.max;
+        // Work items: (chunk of panels, run of tiles); each thread takes a contiguous range.
         pool.parallel_for(chunks * tiles, [&](int64_t i0, int64_t i1) {
           for (int64_t i = i0; i < i1;) {
             int64_t chunk = i / tiles, t0 = i % tiles, t1 = std::min(tiles, t0 + (i1 - i));
-            int64_t r0 = chunk * chunk_rows_;
-            GemmEpilogue e;
-            e.row_bias = plan_.bias ? plan_.bias + gi * m + r0 : nullptr;
-            e.min = plan_.min;
-            e.max = plan_.max;
-            run_columns(packed_[static_cast<size_t>(gi * chunks + chunk)], x, y + r0 * columns,
-                        r ? r + r0 * columns : nullptr, e, t0 * kTile, std::min(columns, t1 * kTile));
+            int64_t p0 = chunk * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
+            run_columns(packed_[static_cast<size_t>(gi)], x, y, r, e, t0 * kTile, std::min(columns, t1 * kTile), p0, p1);
             i += t1 - t0;
           }
         });
@@ -178,14 +176,15 @@ class GemmConvKernel : public NodeKernel {
  private:
   // Output pixels [begin, end) of one group of one image.
   void run_columns(const PackedA& a, const float* x, float* y, const float* r, GemmEpilogue e, int64_t begin,
-                   int64_t end) const {
+                   int64_t end, int64_t p0, int64_t p1) const {
+    int64_t row0 = p0 * PackedA::kPanelRows, row1 = std::min(a.rows(), p1 * PackedA::kPanelRows);
     const Im2colParams& q = plan_.window;
     int64_t columns = q.columns();
     if (conv_is_pointwise(q)) {
       e.residual = r;
       e.ldr = columns;
-      gemm(a, x, columns, columns, y, columns, e, begin, end);
-      for (int64_t i = 0; i < a.rows(); ++i) apply_activation(plan_, y + i * columns + begin, end - begin);
+      gemm(a, x, columns, columns, y, columns, e, begin, end, p0, p1);
+      for (int64_t i = row0; i < row1; ++i) apply_activation(plan_, y + i * columns + begin, end - begin);
       return;
     }
     // im2col a chunk at a time, so the panel stays in cache whatever the layer's size.
@@ -197,18 +196,17 @@ class GemmConvKernel : public NodeKernel {
       im2col_f32(q, x, c0, c1, panel.data(), width);
       e.residual = r ? r + c0 : nullptr;
       e.ldr = columns;
-      gemm(a, panel.data(), width, width, y + c0, columns, e, 0, width);
-      for (int64_t i = 0; i < a.rows(); ++i) apply_activation(plan_, y + i * columns + c0, width);
+      gemm(a, panel.data(), width, width, y + c0, columns, e, 0, width, p0, p1);
+      for (int64_t i = row0; i < row1; ++i) apply_activation(plan_, y + i * columns + c0, width);
     }
   }
 
-  static constexpr int64_t kTile = 64;        // output pixels per work item
-  static constexpr int64_t kChunkRows = 48;   // output channels per chunk on small maps (8 A panels)
-  static constexpr int64_t kEnoughItems = 8;  // column tiles per layer that keep the threads busy
+  static constexpr int64_t kTile = 64;         // output pixels per work item
+  static constexpr int64_t kChunkPanels = 8;   // 48 output channels per chunk on small maps
+  static constexpr int64_t kEnoughItems = 8;   // column tiles per layer that keep the threads busy
 
   ConvPlan plan_;
-  int64_t chunk_rows_ = 0;
-  std::vector<PackedA> packed_;  // [group][row chunk]
+  std::vector<PackedA> packed_;  // per group
 };
 
 }  // namespace
