@@ -7,7 +7,6 @@
 // sequence of k, whatever the blocking or the column range.
 #include "kernels/gemm.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "core/aligned_alloc.h"
@@ -29,7 +28,6 @@ namespace {
 constexpr int64_t kDepthBlock = 512;
 constexpr int64_t kColumnBlock = 192;
 constexpr int64_t kPackedBFloats = kDepthBlock * kColumnBlock;
-constexpr int64_t kMaxDepthBlock = 1024;
 static_assert(kColumnBlock % kGemmTileColumns == 0, "B blocks are whole panels");
 
 struct TileKernel {
@@ -66,16 +64,9 @@ struct Block {
 // block allows for this many columns, so that no block is too short to pay for its C round trip.
 // At least one block, so that K = 0 still writes the epilogue.
 Block first_block_of_columns(int64_t n0, int64_t n_end, int64_t k) {
-  // Up to 1.5 blocks of columns are taken at once (with a shorter K block): a 14x14 map's 196
-  // columns as 192 + 4 would stream all of A through the cache twice for 4 columns.
-  int64_t remaining = n_end - n0;
-  int64_t columns = remaining <= kColumnBlock + kColumnBlock / 2 ? remaining : kColumnBlock;
+  int64_t columns = n_end - n0 < kColumnBlock ? n_end - n0 : kColumnBlock;
   int64_t padded = (columns + kGemmTileColumns - 1) / kGemmTileColumns * kGemmTileColumns;
-  // Longer K blocks for narrow blocks fill the same packed buffer, but only up to the point where
-  // a 6-row panel of A (6 x K floats) still fits in L1 next to the B tile it meets: past 1024,
-  // A panels are read from L2 for every column tile, and a 7x7 layer with K = 4608 ran at a
-  // third of its rate.
-  int64_t longest = std::min(kPackedBFloats / padded, kMaxDepthBlock);
+  int64_t longest = kPackedBFloats / padded;
   int64_t count = k == 0 ? 1 : (k + longest - 1) / longest;
   int64_t step = (k + count - 1) / count;
   return {n0, columns, 0, step, step, true, step == k};

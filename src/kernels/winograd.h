@@ -15,16 +15,17 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/im2col.h"
+
 namespace kite {
 
 constexpr int64_t kWinogradPoints = 36;  // a 6x6 transformed tile
 constexpr int64_t kWinogradLanes = 16;   // tiles per block: one GEMM tile's width
 
-struct WinogradParams {
-  int64_t channels = 0;  // input channels
-  int64_t in_h = 0, in_w = 0;
-  int64_t out_h = 0, out_w = 0;
-  int64_t pad_top = 0, pad_left = 0;
+// The convolution's geometry as im2col describes it (kernel 3x3, stride 1 and no dilation are
+// implied and not read), with the 4x4 output tiles it is cut into.
+struct WinogradParams : Im2colParams {
+  explicit WinogradParams(const Im2colParams& window) : Im2colParams(window) {}
 
   int64_t tiles_h() const { return (out_h + 3) / 4; }
   int64_t tiles_w() const { return (out_w + 3) / 4; }
@@ -38,11 +39,11 @@ void winograd_weights_f32(const float* weights, int64_t oc, int64_t ic, float* u
 // tiles() are zeros) -> v [36][channels][kWinogradLanes].
 void winograd_input_f32(const WinogradParams& p, const float* x, int64_t t0, float* v);
 
-// The GEMM results m [36][rows][kWinogradLanes] for output channels [oc0, oc0 + rows) and tiles
-// [t0, t0 + kWinogradLanes) -> y [oc][out_h][out_w] of one image, each value + bias[oc] (if given)
-// + residual at the same position (if given), then clamped to [lo, hi]. Only positions inside
-// the output are written.
-void winograd_output_f32(const WinogradParams& p, const float* m, int64_t rows, int64_t oc0, int64_t t0,
+// The GEMM results for output channels [oc0, oc0 + rows) and tiles [t0, t0 + kWinogradLanes):
+// point xi of channel oc0 + r at m[xi * point_stride + r * kWinogradLanes + lane] -> y [oc][out_h]
+// [out_w] of one image, each value + bias[oc] (if given) + residual at the same position (if
+// given), then clamped to [lo, hi]. Only positions inside the output are written.
+void winograd_output_f32(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                          const float* bias, const float* residual, float lo, float hi, float* y);
 
 // "f32_winograd_fma3" or "f32_winograd_generic": the transforms' implementation for this CPU.

@@ -71,10 +71,10 @@ void input_transform(const WinogradParams& p, const float* x, int64_t t0, float*
   }
 }
 
-void output_transform(const WinogradParams& p, const float* m, int64_t rows, int64_t oc0, int64_t t0,
+void output_transform(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                       const float* bias, const float* residual, float lo, float hi, float* y) {
   alignas(64) float t[24 * L], out[16 * L];
-  int64_t tiles = p.tiles(), tiles_w = p.tiles_w(), plane = p.out_h * p.out_w, point_step = rows * L;
+  int64_t tiles = p.tiles(), tiles_w = p.tiles_w(), plane = p.out_h * p.out_w, point_step = point_stride;
   for (int64_t r = 0; r < rows; ++r) {
     const float* mr = m + r * L;
     // Columns of the 6x6 (each point xi = i * 6 + j at mr + xi * point_step), then rows.

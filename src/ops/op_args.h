@@ -1,8 +1,9 @@
-// Operator arguments (Slice, Split, Pad, ReduceMean) as their reference kernels read them,
+// Operator arguments (Slice, Split, Pad, ReduceMean, Clip, HardSigmoid) as their reference kernels read them,
 // exposed so that the runtime's fast kernels resolve them from the same code at load time and
 // can never disagree with the reference.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "graph/graph.h"
@@ -28,8 +29,26 @@ struct PadArgs {
   PadMode mode = PadMode::constant;
 };
 PadArgs pad_args(const Node& node, const std::vector<const Value*>& inputs);
+// The element written into the border in constant mode, as a scalar of the data's dtype;
+// nullopt when it is an input that is not a load-time constant.
+std::optional<Tensor> pad_fill(const Node& node, const std::vector<const Value*>& inputs);
+std::optional<Tensor> pad_fill(const Node& node, const std::vector<const Tensor*>& inputs);
 
 // ReduceMean: per input axis, whether it is averaged over.
 std::vector<bool> reduce_mean_axes(const Node& node, const std::vector<const Value*>& inputs);
+
+// Clip: attributes before opset 11 (the float range when absent), optional scalar inputs from
+// then on (an absent bound does not clip). nullopt when a bound input is not a load-time constant.
+struct ClipBounds {
+  float lo, hi;
+};
+std::optional<ClipBounds> clip_bounds(const Node& node, const std::vector<const Value*>& inputs);
+std::optional<ClipBounds> clip_bounds(const Node& node, const std::vector<const Tensor*>& inputs);
+
+// HardSigmoid: max(0, min(1, alpha * x + beta)), alpha 0.2 and beta 0.5 by default.
+struct HardSigmoidParams {
+  float alpha, beta;
+};
+HardSigmoidParams hard_sigmoid_params(const Node& node);
 
 }  // namespace kite

@@ -68,14 +68,19 @@ std::vector<ValueType> infer_pad(const Node& node, const std::vector<const Value
   return {{inputs[0]->dtype, out}};
 }
 
-// The element that fills the border in constant mode, as one element of the data's dtype.
-Tensor pad_fill(const Node& node, const std::vector<const Tensor*>& inputs) {
-  Tensor fill(inputs[0]->dtype(), {});
+const Tensor* fill_tensor(const Tensor* t) { return t; }
+const Tensor* fill_tensor(const Value* v) { return v->constant ? &*v->constant : nullptr; }
+
+template <typename In>
+std::optional<Tensor> pad_fill_of(const Node& node, const std::vector<const In*>& inputs) {
+  Tensor fill(dtype_of(*inputs[0]), {});
   if (node.opset < 11) {
     float value = node.attrs.get_float("value", 0.f);
     if (value != 0.f) set_element_from_double(fill, 0, value);
-  } else if (const Tensor* value = optional_input(inputs, 2)) {
-    copy_elements(*value, 0, fill, 0);
+  } else if (const In* value = optional_input(inputs, 2)) {
+    const Tensor* t = fill_tensor(value);
+    if (!t) return std::nullopt;
+    copy_elements(*t, 0, fill, 0);
   }
   return fill;
 }
@@ -104,7 +109,7 @@ void reference_pad(const Node& node, const std::vector<const Tensor*>& inputs, s
   const Tensor& in = *inputs[0];
   Tensor& out = outputs[0];
   PadArgs args = pad_args_of(node, inputs);
-  Tensor fill = pad_fill(node, inputs);
+  Tensor fill = *pad_fill(node, inputs);
   std::vector<int64_t> in_strides = contiguous_strides(in.shape());
   for (int64_t i = 0; i < out.numel(); ++i) {
     std::vector<int64_t> index = unravel_index(i, out.shape());
@@ -123,6 +128,12 @@ void reference_pad(const Node& node, const std::vector<const Tensor*>& inputs, s
 }  // namespace
 
 PadArgs pad_args(const Node& node, const std::vector<const Value*>& inputs) { return pad_args_of(node, inputs); }
+std::optional<Tensor> pad_fill(const Node& node, const std::vector<const Value*>& inputs) {
+  return pad_fill_of(node, inputs);
+}
+std::optional<Tensor> pad_fill(const Node& node, const std::vector<const Tensor*>& inputs) {
+  return pad_fill_of(node, inputs);
+}
 
 OpDef op_pad() { return {"Pad", 1, 4, infer_pad, reference_pad}; }
 

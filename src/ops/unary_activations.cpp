@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "ops/activation_functions.h"
+#include "ops/op_args.h"
 #include "ops/op_util.h"
 
 namespace kite {
@@ -38,10 +39,9 @@ struct Tanh {
 float hard_sigmoid(float x, float alpha, float beta) { return std::max(0.f, std::min(1.f, alpha * x + beta)); }
 
 struct HardSigmoid {
-  float alpha, beta;
-  HardSigmoid(const Node& node, const Inputs&)
-      : alpha(node.attrs.get_float("alpha", 0.2f)), beta(node.attrs.get_float("beta", 0.5f)) {}
-  float operator()(float x) const { return hard_sigmoid(x, alpha, beta); }
+  HardSigmoidParams p;
+  HardSigmoid(const Node& node, const Inputs&) : p(hard_sigmoid_params(node)) {}
+  float operator()(float x) const { return hard_sigmoid(x, p.alpha, p.beta); }
 };
 
 struct HardSwish {
@@ -49,22 +49,12 @@ struct HardSwish {
   float operator()(float x) const { return hard_swish_reference(x); }
 };
 
-// Clip's bounds: attributes before opset 11 (defaulting to the float range, as the opset 6
-// schema says), optional scalar inputs 1 and 2 from opset 11 on, where an absent bound does not clip.
 struct Clip {
-  float lo = -std::numeric_limits<float>::infinity();
-  float hi = std::numeric_limits<float>::infinity();
-  Clip(const Node& node, const Inputs& inputs) {
-    if (node.opset < 11) {
-      lo = node.attrs.get_float("min", std::numeric_limits<float>::lowest());
-      hi = node.attrs.get_float("max", std::numeric_limits<float>::max());
-      return;
-    }
-    if (const Tensor* t = optional_input(inputs, 1)) lo = t->data<float>()[0];
-    if (const Tensor* t = optional_input(inputs, 2)) hi = t->data<float>()[0];
-  }
+  ClipBounds bounds;
+  // infer_clip has checked that the bounds are f32 scalars; at run time they are all known.
+  Clip(const Node& node, const Inputs& inputs) : bounds(*clip_bounds(node, inputs)) {}
   // When lo > hi every element becomes hi, as the ONNX spec says.
-  float operator()(float x) const { return std::min(std::max(x, lo), hi); }
+  float operator()(float x) const { return std::min(std::max(x, bounds.lo), bounds.hi); }
 };
 
 std::vector<ValueType> infer_f32_unary(const Node&, const std::vector<const Value*>& inputs) {
@@ -93,7 +83,37 @@ void reference_unary(const Node& node, const Inputs& inputs, std::vector<Tensor>
   for (int64_t i = 0; i < inputs[0]->numel(); ++i) y[i] = fn(x[i]);
 }
 
+const Tensor* bound_tensor(const Tensor* t) { return t; }
+const Tensor* bound_tensor(const Value* v) { return v->constant ? &*v->constant : nullptr; }
+
+template <typename In>
+std::optional<ClipBounds> clip_bounds_of(const Node& node, const std::vector<const In*>& inputs) {
+  if (node.opset < 11)
+    return ClipBounds{node.attrs.get_float("min", std::numeric_limits<float>::lowest()),
+                      node.attrs.get_float("max", std::numeric_limits<float>::max())};
+  ClipBounds b{-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
+  for (size_t i = 1; i <= 2; ++i) {
+    const In* in = optional_input(inputs, i);
+    if (!in) continue;
+    const Tensor* t = bound_tensor(in);
+    if (!t || t->dtype() != DType::f32 || t->numel() != 1) return std::nullopt;
+    (i == 1 ? b.lo : b.hi) = t->data<float>()[0];
+  }
+  return b;
+}
+
 }  // namespace
+
+std::optional<ClipBounds> clip_bounds(const Node& node, const std::vector<const Value*>& inputs) {
+  return clip_bounds_of(node, inputs);
+}
+std::optional<ClipBounds> clip_bounds(const Node& node, const std::vector<const Tensor*>& inputs) {
+  return clip_bounds_of(node, inputs);
+}
+
+HardSigmoidParams hard_sigmoid_params(const Node& node) {
+  return {node.attrs.get_float("alpha", 0.2f), node.attrs.get_float("beta", 0.5f)};
+}
 
 float sigmoid_reference(float x) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x)))); }
 float hard_swish_reference(float x) { return x * hard_sigmoid(x, 1.f / 6.f, 0.5f); }

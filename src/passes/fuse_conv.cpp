@@ -4,8 +4,8 @@
 // its activation. Each rewrite only applies where the convolution's output has no other reader
 // (besides the Sigmoid of the SiLU pattern).
 #include <cmath>
-#include <limits>
 
+#include "ops/op_args.h"
 #include "ops/op_util.h"
 #include "passes/passes.h"
 
@@ -83,24 +83,16 @@ bool fuse_residual(Graph& g, Node& conv, const Node& add, int other) {
 
 // The clamp an activation node applies, if it is one kite can fuse.
 bool activation_bounds(const Graph& g, const Node& n, float& lo, float& hi) {
-  lo = -INFINITY;
-  hi = INFINITY;
   if (n.op == "Relu") {
     lo = 0.f;
+    hi = INFINITY;
     return true;
   }
   if (n.op != "Clip") return false;
-  if (n.opset < 11) {  // bounds are attributes, defaulting to the float range as the reference does
-    lo = n.attrs.get_float("min", std::numeric_limits<float>::lowest());
-    hi = n.attrs.get_float("max", std::numeric_limits<float>::max());
-    return true;
-  }
-  for (size_t i = 1; i < 3 && i < n.inputs.size(); ++i) {
-    if (n.inputs[i] < 0) continue;
-    const Value& bound = g.values[static_cast<size_t>(n.inputs[i])];
-    if (!bound.constant || bound.constant->numel() != 1 || bound.dtype != DType::f32) return false;
-    (i == 1 ? lo : hi) = bound.constant->data<float>()[0];
-  }
+  std::optional<ClipBounds> bounds = clip_bounds(n, g.input_values(n));
+  if (!bounds) return false;
+  lo = bounds->lo;
+  hi = bounds->hi;
   return true;
 }
 
@@ -120,9 +112,10 @@ const char* activation_product(Graph& g, const std::vector<int>& producer, const
   factor = &g.nodes[static_cast<size_t>(producer[static_cast<size_t>(f)])];
   if (factor->inputs.empty() || factor->inputs[0] != x) return nullptr;
   if (factor->op == "Sigmoid") return "silu";
-  if (factor->op == "HardSigmoid" && factor->attrs.get_float("alpha", 0.2f) == 1.f / 6.f &&
-      factor->attrs.get_float("beta", 0.5f) == 0.5f)
-    return "hardswish";
+  if (factor->op == "HardSigmoid") {
+    HardSigmoidParams p = hard_sigmoid_params(*factor);
+    if (p.alpha == 1.f / 6.f && p.beta == 0.5f) return "hardswish";
+  }
   return nullptr;
 }
 

@@ -2,9 +2,9 @@
 // through kernels/activation.h, split across threads in blocks. (Where one follows a
 // convolution, fuse_conv_epilogues usually folds it into the convolution instead.)
 #include <algorithm>
-#include <limits>
 
 #include "kernels/activation.h"
+#include "ops/op_args.h"
 #include "ops/op_util.h"
 #include "runtime/node_kernel.h"
 
@@ -32,25 +32,6 @@ class ActivationKernel : public NodeKernel {
   ActivationParams p_;
 };
 
-// Clip's bounds as the reference reads them; false when a bound is only known at run time.
-bool clip_bounds(const Graph& g, const Node& n, float& lo, float& hi) {
-  if (n.opset < 11) {
-    lo = n.attrs.get_float("min", std::numeric_limits<float>::lowest());
-    hi = n.attrs.get_float("max", std::numeric_limits<float>::max());
-    return true;
-  }
-  lo = -std::numeric_limits<float>::infinity();
-  hi = std::numeric_limits<float>::infinity();
-  std::vector<const Value*> inputs = g.input_values(n);
-  for (size_t i = 1; i <= 2; ++i) {
-    const Value* bound = optional_input(inputs, i);
-    if (!bound) continue;
-    if (!bound->constant || bound->dtype != DType::f32 || bound->constant->numel() != 1) return false;
-    (i == 1 ? lo : hi) = bound->constant->data<float>()[0];
-  }
-  return true;
-}
-
 }  // namespace
 
 std::unique_ptr<NodeKernel> make_activation_kernel(const Graph& g, const Node& n) {
@@ -66,10 +47,12 @@ std::unique_ptr<NodeKernel> make_activation_kernel(const Graph& g, const Node& n
   } else if (n.op == "LeakyRelu") {
     p = {Activation::kLeakyRelu, n.attrs.get_float("alpha", 0.01f), 0.f};
   } else if (n.op == "HardSigmoid") {
-    p = {Activation::kHardSigmoid, n.attrs.get_float("alpha", 0.2f), n.attrs.get_float("beta", 0.5f)};
+    HardSigmoidParams h = hard_sigmoid_params(n);
+    p = {Activation::kHardSigmoid, h.alpha, h.beta};
   } else if (n.op == "Clip") {
-    p.kind = Activation::kClip;
-    if (!clip_bounds(g, n, p.a, p.b)) return nullptr;
+    std::optional<ClipBounds> bounds = clip_bounds(n, g.input_values(n));
+    if (!bounds) return nullptr;  // a bound computed by the graph: the reference reads it per run
+    p = {Activation::kClip, bounds->lo, bounds->hi};
   } else {
     return nullptr;
   }

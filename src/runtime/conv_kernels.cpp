@@ -29,6 +29,11 @@ void apply_activation(const ConvPlan& p, float* y, int64_t count) {
   if (p.has_activation) activation_f32(p.activation, y, y, count);
 }
 
+int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads) {
+  constexpr int64_t kEnoughItems = 8, kChunkPanels = 8;
+  return threads > 1 && pixel_items < kEnoughItems ? std::min(panels, kChunkPanels) : panels;
+}
+
 namespace {
 
 // Everything the fast kernels need, or false when the node is outside what they handle.
@@ -145,11 +150,8 @@ class GemmConvKernel : public NodeKernel {
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
     // Output pixels are split in tiles, so every thread's share is a multiple of the GEMM tile.
     int64_t tiles = (columns + kTile - 1) / kTile;
-    // Few output pixels (7x7, 14x14 maps) leave too few column tiles for the threads: cut the
-    // output channels into chunks of panels as well. (Only then: each chunk repeats the im2col
-    // and the packing of B. An element's value does not depend on the cut.)
     int64_t panels = packed_[0].panel_count();
-    int64_t chunk_panels = pool.size() > 1 && tiles * plan_.groups * plan_.batch < kEnoughItems ? kChunkPanels : panels;
+    int64_t chunk_panels = panels_per_chunk(panels, tiles * plan_.groups * plan_.batch, pool.size());
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
@@ -201,9 +203,7 @@ class GemmConvKernel : public NodeKernel {
     }
   }
 
-  static constexpr int64_t kTile = 64;         // output pixels per work item
-  static constexpr int64_t kChunkPanels = 8;   // 48 output channels per chunk on small maps
-  static constexpr int64_t kEnoughItems = 8;   // column tiles per layer that keep the threads busy
+  static constexpr int64_t kTile = 64;  // output pixels per work item
 
   ConvPlan plan_;
   std::vector<PackedA> packed_;  // per group

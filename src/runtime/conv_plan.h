@@ -24,6 +24,12 @@ struct ConvPlan {
 // y[0, count) = the plan's activation (SiLU, HardSwish) of itself; nothing if it has none.
 void apply_activation(const ConvPlan& p, float* y, int64_t count);
 
+// How many 6-row panels of the weights (output channels) one work item covers: all of them,
+// unless several threads would share fewer than a few work items of pixels (7x7, 14x14 maps);
+// then 8 (48 channels), each chunk repeating its share of the input's preparation. A GEMM
+// element's value does not depend on the cut.
+int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads);
+
 // 3x3, stride 1, no dilation, one group: what the Winograd kernel computes.
 bool winograd_applies(const ConvPlan& p);
 // weights [OC, IC, 3, 3].

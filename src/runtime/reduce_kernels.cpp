@@ -1,5 +1,6 @@
 // GlobalAveragePool, and ReduceMean over trailing axes (ShuffleNet v2's x.mean([2, 3])): the
 // mean of each contiguous block of `inner` elements, blocks split across threads.
+#include "ops/op.h"
 #include "ops/op_args.h"
 #include "ops/op_util.h"
 #include "runtime/node_kernel.h"
@@ -51,7 +52,7 @@ std::unique_ptr<NodeKernel> make_reduce_kernel(const Graph& g, const Node& n) {
     std::vector<bool> reduced;
     try {
       reduced = reduce_mean_axes(n, g.input_values(n));
-    } catch (const Error&) {
+    } catch (const ValueNeededAtRunTime&) {
       return nullptr;  // axes only known at run time
     }
     // Only a trailing run of reduced axes is one contiguous block per output.

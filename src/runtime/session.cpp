@@ -28,6 +28,7 @@ struct Session::Impl {
   bool profile;
   mutable std::vector<double> node_ms;  // per node, summed over runs (SessionOptions::profile)
   mutable int64_t runs = 0;
+  std::vector<bool> is_output;      // per value: a graph output
   MemoryPlan memory;                // where the arena holds each intermediate value
   std::shared_ptr<void> arena;
 
@@ -58,7 +59,11 @@ struct Session::Impl {
       }
       for (int v : n.outputs) in_arena[static_cast<size_t>(v)] = g.values[static_cast<size_t>(v)].shape_known;
     }
-    for (int v : g.outputs) in_arena[static_cast<size_t>(v)] = false;
+    is_output.assign(g.values.size(), false);
+    for (int v : g.outputs) {
+      in_arena[static_cast<size_t>(v)] = false;
+      is_output[static_cast<size_t>(v)] = true;
+    }
     memory = plan_memory(g, in_arena, alias_of);
     if (memory.arena_bytes > 0) arena = allocate_aligned(static_cast<size_t>(memory.arena_bytes), /*zero_fill=*/false);
   }
@@ -156,7 +161,12 @@ struct Session::Impl {
       }
       if (profile)
         node_ms[i] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-      for (size_t o = 0; o < outputs.size(); ++o) slots[static_cast<size_t>(n.outputs[o])] = std::move(outputs[o]);
+      for (size_t o = 0; o < outputs.size(); ++o) {
+        size_t v = static_cast<size_t>(n.outputs[o]);
+        // A graph output the caller receives must own its storage: writing into it must not
+        // change the model's weights, its inputs, or a value the arena reuses later.
+        slots[v] = fast[i] && fast[i]->aliases_input() && is_output[v] ? outputs[o].clone() : std::move(outputs[o]);
+      }
       for (int v : n.inputs)
         if (v >= 0 && --remaining[static_cast<size_t>(v)] == 0 && !g.values[static_cast<size_t>(v)].constant)
           slots[static_cast<size_t>(v)] = Tensor();

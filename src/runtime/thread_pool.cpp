@@ -1,7 +1,6 @@
 #include "runtime/thread_pool.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
 #if defined(__linux__)
@@ -27,8 +26,7 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_flag_.store(true, std::memory_order_release);
-    generation_.fetch_add(1, std::memory_order_release);  // wakes spinning workers too
+    stopping_ = true;
   }
   start_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -48,48 +46,19 @@ void ThreadPool::run_range(int index) {
   }
 }
 
-namespace {
-
-// A pause hint for spin loops: lets the sibling hyper-thread run and saves power.
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
-// Spins until `ready()` or about kSpin has passed; returns ready(). Inference runs one kernel
-// after another, each a parallel_for; waking a sleeping thread costs tens of microseconds, as
-// much as a small kernel, so threads wait this long awake before they sleep (short enough that
-// an idle pool gives its cores back almost at once).
-template <typename Ready>
-bool spin_until(Ready ready) {
-  constexpr auto kSpin = std::chrono::microseconds(50);
-  auto deadline = std::chrono::steady_clock::now() + kSpin;
-  for (int i = 0;; ++i) {
-    if (ready()) return true;
-    cpu_relax();
-    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return ready();
-  }
-}
-
-}  // namespace
-
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
+    {
       std::unique_lock<std::mutex> lock(mutex_);
-      start_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      start_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      if (stopping_) return;
+      seen = generation_;
     }
-    if (stopping_flag_.load(std::memory_order_acquire)) return;
-    seen = generation_.load(std::memory_order_acquire);
     run_range(index);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // The caller may be asleep on done_: notify under the mutex so the wake-up cannot be lost.
+    {
       std::lock_guard<std::mutex> lock(mutex_);
-      done_.notify_one();
+      if (--pending_ == 0) done_.notify_one();
     }
   }
 }
@@ -100,21 +69,17 @@ void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, i
     fn(0, count);
     return;
   }
-  job_ = &fn;
-  count_ = count;
-  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   {
-    // Publishing the generation under the mutex: a worker checking it before sleeping either
-    // sees the new value or is already waiting when notify_all comes.
     std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
+    job_ = &fn;
+    count_ = count;
+    pending_ = static_cast<int>(workers_.size());
+    ++generation_;
   }
   start_.notify_all();
   run_range(0);
-  if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
-  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [&] { return pending_ == 0; });
   job_ = nullptr;
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }

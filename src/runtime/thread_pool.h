@@ -1,9 +1,7 @@
-// A persistent pool of worker threads for data-parallel kernels. Idle workers spin briefly
-// before they sleep, so back-to-back kernels do not pay a wake-up each. Work is split statically into
+// A persistent pool of worker threads for data-parallel kernels. Work is split statically into
 // one contiguous range per thread, so a kernel whose per-element arithmetic does not depend on
 // the split gives bitwise identical results for any thread count.
 #pragma once
-#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <cstdint>
@@ -38,13 +36,11 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable start_, done_;
-  // The job: written by parallel_for before it bumps generation_, read by the workers after
-  // they see the new generation.
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t count_ = 0;
-  std::atomic<uint64_t> generation_{0};  // one more per job (and at shutdown)
-  std::atomic<int> pending_{0};          // workers still running the current job
-  std::atomic<bool> stopping_flag_{false};
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stopping_ = false;
   std::exception_ptr error_;
 };
 

@@ -60,25 +60,6 @@ class PadKernel : public NodeKernel {
   bool needs_fill_;
 };
 
-// The element written into the border, as bytes of the data's dtype; empty if it is only known
-// at run time or cannot be represented here.
-std::vector<unsigned char> pad_fill_bytes(const Node& n, const std::vector<const Value*>& inputs, DType dtype) {
-  size_t es = dtype_size(dtype);
-  std::vector<unsigned char> fill(es, 0);
-  if (n.opset < 11) {
-    float value = n.attrs.get_float("value", 0.f);
-    if (value == 0.f) return fill;
-    if (dtype != DType::f32) return {};
-    std::memcpy(fill.data(), &value, es);
-    return fill;
-  }
-  const Value* value = optional_input(inputs, 2);
-  if (!value) return fill;
-  if (!value->constant || value->dtype != dtype || value->constant->numel() != 1) return {};
-  std::memcpy(fill.data(), value->constant->raw(), es);
-  return fill;
-}
-
 std::unique_ptr<NodeKernel> make_slice(const Graph& g, const Node& n, const Value& x) {
   SliceWindow w = slice_window(n, g.input_values(n));
   std::vector<int64_t> in_strides = contiguous_strides(x.shape);
@@ -110,8 +91,10 @@ std::unique_ptr<NodeKernel> make_pad(const Graph& g, const Node& n, const Value&
   std::vector<const Value*> inputs = g.input_values(n);
   PadArgs args = pad_args(n, inputs);
   if (args.mode != PadMode::constant) return nullptr;
-  std::vector<unsigned char> fill = pad_fill_bytes(n, inputs, x.dtype);
-  if (fill.empty()) return nullptr;
+  std::optional<Tensor> fill_value = pad_fill(n, inputs);
+  if (!fill_value) return nullptr;
+  const auto* fill_bytes = static_cast<const unsigned char*>(fill_value->raw());
+  std::vector<unsigned char> fill(fill_bytes, fill_bytes + fill_value->nbytes());
   Shape out;
   for (size_t d = 0; d < x.shape.size(); ++d) out.push_back(x.shape[d] + args.begin[d] + args.end[d]);
   std::vector<int64_t> in_strides = contiguous_strides(x.shape), out_strides = contiguous_strides(out);

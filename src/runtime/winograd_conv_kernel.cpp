@@ -1,8 +1,9 @@
 // 3x3 stride-1 convolutions by Winograd F(4x4, 3x3) (kernels/winograd.h): per image, the output
-// tiles are cut into blocks of kWinogradLanes and the output channels into groups; each (block,
-// group) is one work item: transform the block's input tiles, run the 36 GEMMs of the group,
-// transform back with bias, residual and clamp. The cut depends only on the layer's shape, so
-// results are bitwise identical for any thread count.
+// tiles are cut into blocks of kWinogradLanes, and the output channels into chunks where threads
+// would otherwise idle (panels_per_chunk); each (block, chunk) is one work item: transform the
+// block's input tiles, run the 36 GEMMs over the chunk's rows, transform back with bias,
+// residual and clamp. No element's value depends on the cut, so results are bitwise identical
+// for any thread count.
 #include <algorithm>
 #include <vector>
 
@@ -13,31 +14,13 @@
 namespace kite {
 namespace {
 
-// Small maps (few tile blocks) are split over output channels too, so that every thread gets
-// work; each group then transforms the same input again (a few per cent of its GEMM time).
-constexpr int64_t kGroupRows = 48;
-constexpr int64_t kBlocksForOneGroup = 8;
-
 class WinogradConvKernel : public NodeKernel {
  public:
-  WinogradConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan) {
-    const Im2colParams& q = plan.window;
-    p_.channels = plan.in_channels;
-    p_.in_h = q.in_h;
-    p_.in_w = q.in_w;
-    p_.out_h = q.out_h;
-    p_.out_w = q.out_w;
-    p_.pad_top = q.pad_top;
-    p_.pad_left = q.pad_left;
+  WinogradConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan), p_(plan.window) {
     int64_t oc = plan.out_channels, ic = plan.in_channels;
-    int64_t blocks = (p_.tiles() + kWinogradLanes - 1) / kWinogradLanes;
-    rows_ = blocks >= kBlocksForOneGroup ? oc : std::min(oc, kGroupRows);
     std::vector<float> u(static_cast<size_t>(kWinogradPoints * oc * ic));
     winograd_weights_f32(weights.data<float>(), oc, ic, u.data());
-    // packed_[group * 36 + xi]: the group's rows of U[xi].
-    for (int64_t oc0 = 0; oc0 < oc; oc0 += rows_)
-      for (int64_t xi = 0; xi < kWinogradPoints; ++xi)
-        packed_.push_back(pack_a(u.data() + (xi * oc + oc0) * ic, std::min(rows_, oc - oc0), ic, ic));
+    for (int64_t xi = 0; xi < kWinogradPoints; ++xi) packed_.push_back(pack_a(u.data() + xi * oc * ic, oc, ic, ic));
   }
 
   std::string name() const override {
@@ -45,29 +28,34 @@ class WinogradConvKernel : public NodeKernel {
   }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
-    int64_t oc = plan_.out_channels, groups = (oc + rows_ - 1) / rows_;
+    int64_t oc = plan_.out_channels, ic = p_.channels;
     int64_t blocks = (p_.tiles() + kWinogradLanes - 1) / kWinogradLanes;
-    int64_t in_image = p_.channels * p_.in_h * p_.in_w, out_plane = p_.out_h * p_.out_w, out_image = oc * out_plane;
+    int64_t panels = packed_[0].panel_count(), chunk = panels_per_chunk(panels, blocks, pool.size());
+    int64_t chunks = (panels + chunk - 1) / chunk;
+    int64_t in_image = ic * p_.in_h * p_.in_w, out_plane = p_.out_h * p_.out_w, out_image = oc * out_plane;
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
     for (int64_t n = 0; n < plan_.batch; ++n) {
       const float* x = in[0]->data<float>() + n * in_image;
       float* y = out[0].data<float>() + n * out_image;
       const float* r = residual ? residual->data<float>() + n * out_image : nullptr;
-      pool.parallel_for(blocks * groups, [&](int64_t w0, int64_t w1) {
-        thread_local std::vector<float> v, m;
-        v.resize(static_cast<size_t>(kWinogradPoints * p_.channels * kWinogradLanes));
-        m.resize(static_cast<size_t>(kWinogradPoints * rows_ * kWinogradLanes));
+      // Work items: (block of tiles, chunk of output channels); a thread transforms a block's
+      // input once for all the chunks it runs of that block.
+      pool.parallel_for(blocks * chunks, [&](int64_t w0, int64_t w1) {
+        thread_local std::vector<float> v, m;  // [36][ic][lanes], [36][oc][lanes]
+        v.resize(static_cast<size_t>(kWinogradPoints * ic * kWinogradLanes));
+        m.resize(static_cast<size_t>(kWinogradPoints * oc * kWinogradLanes));
         int64_t last_block = -1;
         for (int64_t w = w0; w < w1; ++w) {
-          int64_t block = w / groups, group = w % groups, oc0 = group * rows_, rows = std::min(rows_, oc - oc0);
+          int64_t block = w / chunks, p0 = w % chunks * chunk, p1 = std::min(panels, p0 + chunk);
+          int64_t oc0 = p0 * PackedA::kPanelRows, rows = std::min(oc, p1 * PackedA::kPanelRows) - oc0;
           int64_t t0 = block * kWinogradLanes;
           if (block != last_block) winograd_input_f32(p_, x, t0, v.data());
           last_block = block;
           for (int64_t xi = 0; xi < kWinogradPoints; ++xi)
-            gemm(packed_[static_cast<size_t>(group * kWinogradPoints + xi)],
-                 v.data() + xi * p_.channels * kWinogradLanes, kWinogradLanes, kWinogradLanes,
-                 m.data() + xi * rows * kWinogradLanes, kWinogradLanes, GemmEpilogue{}, 0, kWinogradLanes);
-          winograd_output_f32(p_, m.data(), rows, oc0, t0, plan_.bias, r, plan_.min, plan_.max, y);
+            gemm(packed_[static_cast<size_t>(xi)], v.data() + xi * ic * kWinogradLanes, kWinogradLanes, kWinogradLanes,
+                 m.data() + xi * oc * kWinogradLanes, kWinogradLanes, GemmEpilogue{}, 0, kWinogradLanes, p0, p1);
+          winograd_output_f32(p_, m.data() + oc0 * kWinogradLanes, oc * kWinogradLanes, rows, oc0, t0, plan_.bias, r,
+                              plan_.min, plan_.max, y);
         }
       });
       if (plan_.has_activation)
@@ -80,8 +68,7 @@ class WinogradConvKernel : public NodeKernel {
  private:
   ConvPlan plan_;
   WinogradParams p_;
-  int64_t rows_ = 0;  // output channels per group
-  std::vector<PackedA> packed_;
+  std::vector<PackedA> packed_;  // U[xi], one per point of the transformed tile
 };
 
 }  // namespace

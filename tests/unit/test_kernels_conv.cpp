@@ -221,10 +221,8 @@ std::vector<float> run_depthwise(const DepthwiseCase& c, const DepthwiseData& d,
   return y;
 }
 
-TEST(DepthwiseKernels, MatchReferenceConvOverOddShapes) {
-  std::vector<DepthwiseCase> cases = depthwise_cases();
-  ASSERT_GT(cases.size(), 450u);  // the invalid ones (a 1x1 input, no padding, 5x5) dropped
-  uint32_t seed = 1;
+// Every case on every kernel path against the double-precision reference.
+void expect_every_path_matches_reference(const std::vector<DepthwiseCase>& cases, uint32_t seed) {
   for (const DepthwiseCase& c : cases) {
     DepthwiseData data(c, seed += 3);
     Expected want = data.expected(c);
@@ -234,6 +232,12 @@ TEST(DepthwiseKernels, MatchReferenceConvOverOddShapes) {
       EXPECT_EQ(m.count, 0) << path.name << ", " << c.describe() << ": " << m.first;
     }
   }
+}
+
+TEST(DepthwiseKernels, MatchReferenceConvOverOddShapes) {
+  std::vector<DepthwiseCase> cases = depthwise_cases();
+  ASSERT_GT(cases.size(), 450u);  // the invalid ones (a 1x1 input, no padding, 5x5) dropped
+  expect_every_path_matches_reference(cases, 1);
 }
 
 // Every row width up to three registers of outputs (8 lanes on AVX2, 4 on NEON) plus one: rows
@@ -253,18 +257,7 @@ std::vector<DepthwiseCase> row_width_cases() {
   return cases;
 }
 
-TEST(DepthwiseKernels, MatchReferenceConvAtEveryRowWidth) {
-  uint32_t seed = 700;
-  for (const DepthwiseCase& c : row_width_cases()) {
-    DepthwiseData data(c, seed += 3);
-    Expected want = data.expected(c);
-    for (const KernelPath& path : depthwise_paths()) {
-      UsePath use(path);
-      Mismatches m = compare(run_depthwise(c, data, 0, c.channels).data(), want, c.kernel * c.kernel + 1);
-      EXPECT_EQ(m.count, 0) << path.name << ", " << c.describe() << ": " << m.first;
-    }
-  }
-}
+TEST(DepthwiseKernels, MatchReferenceConvAtEveryRowWidth) { expect_every_path_matches_reference(row_width_cases(), 700); }
 
 // Rows around 4096 wide, where the AVX2 kernel's row of zeros (for the top and bottom padding)
 // ends and it hands wider rows to the portable kernel.

@@ -311,6 +311,27 @@ TEST_P(GemmKernels, ColumnRangeWritesOnlyItsColumns) {
     }
 }
 
+// Ranges of A's panels (the output-channel chunks of small convolutions): together they give
+// C bit for bit, each with its own rows of the bias and residual, and one range writes only its
+// rows.
+TEST_P(GemmKernels, PanelRangesMatchOneCallAndWriteOnlyTheirRows) {
+  GemmCase g(29, 40, 600);  // 5 panels, the last one 5 rows
+  PackedA packed = g.packed();
+  GemmEpilogue e = epilogue_for(g, kEpilogues[7]);
+  std::vector<float> whole = run_whole(g, packed, e);
+  std::vector<float> pieces = g.fresh_c();
+  for (auto [p0, p1] : {std::pair<int64_t, int64_t>{0, 2}, {2, 3}, {3, 5}})
+    gemm(packed, g.b.data(), g.ldb, g.n, pieces.data(), g.ldc, e, 0, g.n, p0, p1);
+  EXPECT_TRUE(bitwise_equal(whole, pieces));
+  std::vector<float> c = g.fresh_c();
+  gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, GemmEpilogue{}, 0, g.n, 2, 3);
+  for (int64_t i = 0; i <= g.m; ++i)
+    for (int64_t j = 0; j < g.ldc; ++j) {
+      bool inside = i >= 12 && i < 18 && j < g.n;
+      EXPECT_EQ(c[i * g.ldc + j] != kUntouched, inside) << "(" << i << ", " << j << ")";
+    }
+}
+
 // A shortcut added in place (residual is C) must read each residual element before the first
 // partial sum overwrites it, also when K takes several blocks.
 TEST_P(GemmKernels, ResidualMayBeC) {
@@ -376,6 +397,8 @@ TEST(GemmArguments, BadRangesAndStridesAreErrors) {
   EXPECT_THROW(gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 10, 9), Error);
   EXPECT_THROW(gemm(packed, g.b.data(), g.n - 1, g.n, c.data(), g.ldc, e, 0, g.n), Error);
   EXPECT_THROW(gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.n - 1, e, 0, g.n), Error);
+  EXPECT_THROW(gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 0, g.n, 0, packed.panel_count() + 1), Error);
+  EXPECT_THROW(gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 0, g.n, -1, 1), Error);
   EXPECT_THROW(pack_a(g.a.data(), g.m, g.k, g.k - 1), Error);
   EXPECT_THROW(pack_a(g.a.data(), -1, g.k, g.k), Error);
 }

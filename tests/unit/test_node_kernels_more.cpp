@@ -119,8 +119,8 @@ TEST(NodeKernels, FusedNonlinearActivations) {
   }
 }
 
-// A 7x7 map leaves one 64-pixel tile: the output channels are cut into chunks of 48 (here 48,
-// 48, 4), each with its own rows of the bias and the residual.
+// A 7x7 map leaves one 64-pixel tile: with several threads the output channels are cut into
+// chunks of 48 (here 48, 48, 4), each with its own rows of the bias and the residual.
 TEST(NodeKernels, ChannelChunksOnSmallMaps) {
   for (int64_t k : {1, 3}) {
     Attributes a = test::conv_attrs(k, 1, {k / 2, k / 2, k / 2, k / 2});
@@ -161,8 +161,8 @@ TEST(NodeKernels, MaxPoolWithNaNsAndEmptyWindows) {
 }
 
 // 3x3 stride-1 convolutions on maps of 14x14 and more with 64+ input channels run Winograd
-// F(4x4, 3x3): partial last tile blocks, maps that are not multiples of 4, output-channel groups
-// (few blocks) and one group (many), padding on either side, and the fused epilogue. The
+// F(4x4, 3x3): partial last tile blocks, maps that are not multiples of 4, output-channel chunks
+// (few blocks and several threads) and none, padding on either side, and the fused epilogue. The
 // transforms round more than a direct sum: 1e-4 of the output range.
 TEST(NodeKernels, WinogradConvolutions) {
   struct Case {
@@ -170,10 +170,10 @@ TEST(NodeKernels, WinogradConvolutions) {
     std::vector<int64_t> pads;
     bool fused;
   } cases[] = {
-      {64, 100, 14, 14, {1, 1, 1, 1}, false},  // one block, three channel groups (48, 48, 4)
+      {64, 100, 14, 14, {1, 1, 1, 1}, false},  // one block: with threads, channel chunks (48, 48, 4)
       {70, 20, 30, 17, {1, 1, 1, 1}, false},   // 40 tiles: a partial third block
       {64, 16, 16, 16, {0, 0, 0, 0}, false},   // no padding: 14x14 out
-      {65, 24, 41, 37, {1, 0, 1, 2}, true},    // 12 blocks: one group; residual, clamp, SiLU
+      {65, 24, 41, 37, {1, 0, 1, 2}, true},    // 12 blocks: no chunks; residual, clamp, SiLU
   };
   for (const Case& c : cases) {
     Attributes a = test::conv_attrs(3, 1, c.pads);
@@ -192,30 +192,35 @@ TEST(NodeKernels, WinogradConvolutions) {
   }
 }
 
-// A reshape inside the graph shares its input's storage; one that is a graph output is a copy
-// (the caller may write into what run() returns).
-TEST(NodeKernels, ReshapeSharesStorageInsideTheGraphOnly) {
+// A reshape shares its input's storage; one whose output is a graph output hands the caller a
+// copy (the caller may write into what run() returns), made before the arena reuses the bytes.
+TEST(NodeKernels, ReshapeSharesStorageButGraphOutputsOwnTheirs) {
   Graph g;
   int x = test::add_input(g, "x", {2, 3, 4});
-  int shape = g.add_constant("shape", ints({6, 4}));
-  int r = test::add_node(g, "Reshape", "reshape", {x, shape});
-  int y = test::add_node(g, "Relu", "relu", {r});
-  int z = test::add_node(g, "Flatten", "flatten", {x});
-  g.outputs = {y, z};
+  int a = test::add_node(g, "Relu", "a", {x});
+  int r = test::add_node(g, "Reshape", "r", {a, g.add_constant("shape", ints({6, 4}))});
+  // b, c and d come after r in the order, where a's bytes are free for the arena to reuse.
+  int b = test::add_node(g, "LeakyRelu", "b", {x});
+  int c = test::add_node(g, "LeakyRelu", "c", {b});
+  int d = test::add_node(g, "Flatten", "d", {c});
+  int e = test::add_node(g, "Relu", "e", {d});
+  g.outputs = {r, e, test::add_node(g, "Flatten", "f", {x})};
   Model m = Model::from_graph(std::move(g));
   Session s(m);
-  std::vector<Session::PlannedNode> plan = s.plan();
-  ASSERT_EQ(plan.size(), 3u);
-  EXPECT_EQ(plan[0].kernel, "relabel_shared");
-  EXPECT_EQ(plan[2].kernel, "reference");
-  Tensor in = random_tensor({2, 3, 4}, 3);
-  NamedTensors out = s.run({{"x", in}});
-  for (int64_t i = 0; i < in.numel(); ++i) {
-    EXPECT_EQ(out[0].second.data<float>()[i], std::max(0.f, in.data<float>()[i]));
-    EXPECT_EQ(out[1].second.data<float>()[i], in.data<float>()[i]);
+  for (const Session::PlannedNode& n : s.plan())
+    if (n.op == "Reshape" || n.op == "Flatten") EXPECT_EQ(n.kernel, "relabel_shared") << n.name;
+  for (uint32_t seed : {3u, 4u}) {
+    Tensor in = random_tensor({2, 3, 4}, seed);
+    NamedTensors out = s.run({{"x", in}});
+    ASSERT_EQ(out[0].second.shape(), (Shape{6, 4}));
+    for (int64_t i = 0; i < in.numel(); ++i) {
+      float v = in.data<float>()[i], leaky_twice = v < 0 ? 0.01f * (0.01f * v) : v;
+      EXPECT_EQ(out[0].second.data<float>()[i], std::max(0.f, v));
+      EXPECT_EQ(out[1].second.data<float>()[i], std::max(0.f, leaky_twice));
+      EXPECT_EQ(out[2].second.data<float>()[i], v);
+    }
+    EXPECT_NE(out[2].second.raw(), in.raw());  // the Flatten of an input is a copy
   }
-  EXPECT_EQ(out[0].second.shape(), (Shape{6, 4}));
-  EXPECT_NE(out[1].second.raw(), in.raw());
 }
 
 }  // namespace
