@@ -22,6 +22,11 @@ struct SessionOptions {
   int threads = 0;
   // Time every node (a clock read before and after each); read the totals with Session::profile().
   bool profile = false;
+  // Keep every value a run computes, readable with Session::traced_values(): for calibrating a
+  // quantizer and for comparing two models layer by layer. Convolutions are not fused with the
+  // Add and activations after them (those intermediate values stay visible) and no memory is
+  // reused, so a traced session is slower and larger.
+  bool trace = false;
 };
 
 class Session {
@@ -35,6 +40,10 @@ class Session {
   // dtype and shape; anything else throws kite::Error naming the input. Returns the model's
   // outputs in the order of Model::outputs().
   NamedTensors run(const NamedTensors& inputs);
+
+  // With SessionOptions::trace: every value computed by the last run() (inputs and outputs of
+  // every node, constants left out), by name, in the order the nodes ran.
+  NamedTensors traced_values() const;
 
   // What runs, node by node, after the inference rewrites: the node's name, its operator and the
   // kernel chosen for it ("reference" where no optimized kernel applies).

@@ -10,6 +10,7 @@
 #include "format/kite_file.h"
 #include "format/kite_generated.h"
 #include "format/kite_layout.h"
+#include "kernels/half_convert.h"
 #include "ops/op.h"
 
 namespace kite {
@@ -27,8 +28,10 @@ std::vector<int64_t> copy_int64s(const flatbuffers::Vector<int64_t>* v) {
 
 class KiteParser {
  public:
-  KiteParser(const uint8_t* data, uint64_t size, std::shared_ptr<const void> keep_alive)
-      : data_(data), size_(size), keep_alive_(std::move(keep_alive)) {}
+  // `file_mapped`: data_ is a read-only mapping of the file, whose pages can be dropped and read
+  // again from the file.
+  KiteParser(const uint8_t* data, uint64_t size, std::shared_ptr<const void> keep_alive, bool file_mapped)
+      : data_(data), size_(size), keep_alive_(std::move(keep_alive)), file_mapped_(file_mapped) {}
 
   Graph parse() {
     KITE_CHECK(size_ >= kKiteHeaderBytes && std::memcmp(data_, kKiteMagic, sizeof kKiteMagic) == 0,
@@ -48,14 +51,37 @@ class KiteParser {
   Tensor tensor(const fb::TensorData& t) const {
     KITE_CHECK(dtype_is_valid(t.dtype()), "corrupt .kite file (unknown dtype ", int(t.dtype()), ")");
     DType dtype = static_cast<DType>(t.dtype());
+    KITE_CHECK(t.storage() <= fb::Storage_MAX, "corrupt .kite file (unknown tensor storage ", int(t.storage()), ")");
+    const bool half = t.storage() == fb::Storage_Float16;
+    KITE_CHECK(!half || dtype == DType::f32, "corrupt .kite file (an fp16-stored tensor must be f32)");
     Shape shape = copy_int64s(t.shape());
     int64_t numel = shape_numel(shape);
     uint64_t blob_size = size_ - blob_start_;
-    KITE_CHECK(t.size() == static_cast<uint64_t>(numel) * dtype_size(dtype),
+    uint64_t element_bytes = half ? 2 : dtype_size(dtype);
+    // Bounded before multiplying, so that a huge shape cannot wrap the product around.
+    KITE_CHECK(static_cast<uint64_t>(numel) <= UINT64_MAX / element_bytes &&
+                   t.size() == static_cast<uint64_t>(numel) * element_bytes,
                "corrupt .kite file (tensor size does not match its shape)");
     KITE_CHECK(t.offset() % kKiteBlobAlignment == 0 && t.offset() <= blob_size && t.size() <= blob_size - t.offset(),
                "truncated or corrupt .kite file (tensor data out of range)");
-    return Tensor::view(dtype, std::move(shape), data_ + blob_start_ + t.offset(), keep_alive_);
+    const uint8_t* bytes = data_ + blob_start_ + t.offset();
+    if (!half) return Tensor::view(dtype, std::move(shape), bytes, keep_alive_);
+    // Widened once here: the graph and every kernel see f32, as from an fp32 file.
+    Tensor widened = Tensor::uninitialized(DType::f32, std::move(shape));
+    f16_to_f32(reinterpret_cast<const uint16_t*>(bytes), widened.data<float>(), numel);
+    release_pages(bytes, t.size());
+    return widened;
+  }
+
+  // The fp16 bytes are not read again once widened: dropping their pages keeps the process at the
+  // f32 weights alone, as with an fp32 file, rather than both. Only whole pages inside the range
+  // go; a dropped page would simply be read from the file again.
+  void release_pages(const uint8_t* p, uint64_t n) const {
+    if (!file_mapped_) return;
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = align_up(reinterpret_cast<uintptr_t>(p), page);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
   }
 
   std::vector<int> indices(const flatbuffers::Vector<int32_t>* v) const {
@@ -115,6 +141,7 @@ class KiteParser {
   const uint8_t* data_;
   uint64_t size_;
   std::shared_ptr<const void> keep_alive_;
+  bool file_mapped_;
   uint64_t blob_start_ = 0;
 };
 
@@ -150,13 +177,13 @@ bool is_kite_file(const std::string& path) {
 Graph read_kite_file(const std::string& path) {
   uint64_t size = 0;
   std::shared_ptr<const void> mapping = map_file(path, size);
-  return KiteParser(static_cast<const uint8_t*>(mapping.get()), size, mapping).parse();
+  return KiteParser(static_cast<const uint8_t*>(mapping.get()), size, mapping, /*file_mapped=*/true).parse();
 }
 
 Graph read_kite_bytes(const void* data, size_t size) {
   std::shared_ptr<void> copy = allocate_aligned(size);
   if (size) std::memcpy(copy.get(), data, size);
-  return KiteParser(static_cast<const uint8_t*>(copy.get()), size, copy).parse();
+  return KiteParser(static_cast<const uint8_t*>(copy.get()), size, copy, /*file_mapped=*/false).parse();
 }
 
 }  // namespace kite

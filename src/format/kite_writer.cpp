@@ -1,12 +1,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <fstream>
 
 #include "core/staged_files.h"
 #include "format/kite_file.h"
 #include "format/kite_generated.h"
 #include "format/kite_layout.h"
+#include "kernels/half_convert.h"
 
 namespace kite {
 namespace {
@@ -17,7 +19,7 @@ using flatbuffers::Offset;
 
 class KiteWriter {
  public:
-  explicit KiteWriter(const Graph& g) : g_(g) {}
+  KiteWriter(const Graph& g, const KiteWriteOptions& options) : g_(g), options_(options) {}
 
   void write(const std::string& path) {
     b_.Finish(build_model(), "KITE");
@@ -26,11 +28,19 @@ class KiteWriter {
 
  private:
   // Reserves a 64-aligned place in the blob for a tensor's bytes.
-  Offset<fb::TensorData> place(const Tensor& t) {
+  Offset<fb::TensorData> place(const Tensor& t, fb::Storage storage = fb::Storage_AsDType) {
+    const Tensor* stored = &t;
+    if (storage == fb::Storage_Float16) {
+      Tensor& half = narrowed_.emplace_back(Tensor::uninitialized(DType::f16, t.shape()));
+      f32_to_f16(t.data<float>(), half.data<uint16_t>(), t.numel());
+      stored = &half;
+    }
     uint64_t offset = blob_size_;
-    blob_.push_back(&t);
-    blob_size_ = align_up(blob_size_ + t.nbytes(), kKiteBlobAlignment);
-    return fb::CreateTensorData(b_, static_cast<uint8_t>(t.dtype()), b_.CreateVector(t.shape()), offset, t.nbytes());
+    blob_.push_back(stored);
+    blob_size_ = align_up(blob_size_ + stored->nbytes(), kKiteBlobAlignment);
+    // dtype stays the graph's (f32); storage says how the bytes hold it.
+    return fb::CreateTensorData(b_, static_cast<uint8_t>(t.dtype()), b_.CreateVector(t.shape()), offset,
+                                stored->nbytes(), storage);
   }
 
   Offset<fb::Attribute> build_attribute(const std::string& name, const Attribute& a) {
@@ -52,7 +62,11 @@ class KiteWriter {
   }
 
   Offset<fb::Value> build_value(const Value& v) {
-    Offset<fb::TensorData> constant = v.constant ? place(*v.constant) : 0;
+    Offset<fb::TensorData> constant = 0;
+    if (v.constant) {
+      bool half = options_.fp16_weights && kite_stores_as_fp16(*v.constant);
+      constant = place(*v.constant, half ? fb::Storage_Float16 : fb::Storage_AsDType);
+    }
     return fb::CreateValue(b_, b_.CreateString(v.name), static_cast<uint8_t>(v.dtype), b_.CreateVector(v.shape),
                            constant);
   }
@@ -87,13 +101,19 @@ class KiteWriter {
   }
 
   const Graph& g_;
+  const KiteWriteOptions& options_;
   FlatBufferBuilder b_{1 << 16};
   std::vector<const Tensor*> blob_;
+  std::deque<Tensor> narrowed_;  // fp16 copies of the weights stored as fp16 (a deque keeps them in place)
   uint64_t blob_size_ = 0;
 };
 
 }  // namespace
 
-void write_kite_file(const Graph& g, const std::string& path) { KiteWriter(g).write(path); }
+bool kite_stores_as_fp16(const Tensor& t) { return t.dtype() == DType::f32 && t.numel() > 16; }
+
+void write_kite_file(const Graph& g, const std::string& path, const KiteWriteOptions& options) {
+  KiteWriter(g, options).write(path);
+}
 
 }  // namespace kite

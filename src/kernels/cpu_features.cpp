@@ -22,6 +22,17 @@ bool detect_avx2_fma() {
 #endif
 }
 
+bool detect_f16c() {
+#if defined(KITE_KERNELS_X86)
+  // F16C is CPUID.1:ECX bit 29; its 256-bit forms need the OS to save ymm state, which libgcc
+  // checks (XGETBV) before it reports AVX.
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+#else
+  return false;
+#endif
+}
+
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
 // Bits of AT_HWCAP on arm64 Linux (and Android, which shares the kernel's ABI). Spelled out for C
 // libraries whose <sys/auxv.h> does not define them.
@@ -39,6 +50,11 @@ bool hwcap_has(unsigned long bit) { return (getauxval(AT_HWCAP) & bit) != 0; }
 
 bool cpu_has_avx2_fma() {
   static const bool has = detect_avx2_fma();
+  return has;
+}
+
+bool cpu_has_f16c() {
+  static const bool has = detect_f16c();
   return has;
 }
 

@@ -10,6 +10,9 @@ namespace kite {
 // True when the CPU executes AVX2 and FMA3 and the OS saves ymm registers across context
 // switches. Always false when kite was built for a CPU family other than x86-64.
 bool cpu_has_avx2_fma();
+// True when the CPU executes F16C (fp16 <-> f32 conversions, CPUID.1:ECX bit 29) and the OS saves
+// ymm registers. The F16C kernels are compiled with AVX2 too, so dispatchers ask for both.
+bool cpu_has_f16c();
 
 // True on every AArch64 build: Advanced SIMD (NEON, with fused multiply-add) is part of the
 // ARMv8-A 64-bit architecture, not an option. False when kite was built for any other CPU family.

@@ -18,14 +18,28 @@
 
 namespace kite {
 
+// Rounds to the nearest integer, ties to even, for |y| <= 2^22: adding 1.5 * 2^23 leaves no
+// fraction bits, so the float addition itself rounds (in the default rounding mode), and
+// subtracting it back is exact. The same value as std::nearbyint, but plain arithmetic a compiler
+// vectorizes, where nearbyint is a library call on baseline x86-64.
+inline float round_half_even(float y) {
+  constexpr float kShift = 12582912.f;  // 1.5 * 2^23
+  return (y + kShift) - kShift;
+}
+
+// Whether [lo, hi] (an integer range around 0) lies where round_half_even is exact.
+inline bool rounds_exactly(int64_t lo, int64_t hi) { return lo >= -(int64_t{1} << 22) && hi <= (int64_t{1} << 22); }
+
 // y = clamp(round(acc * scale) + zero_point, qmin, qmax), the clamp done before the rounding
 // (in float, where it cannot overflow an int). scale = input_scale * weight_scale / output_scale,
 // positive and finite; [qmin, qmax] is the output type's range ([0, 255] for uint8, [-128, 127]
 // for int8), narrowed by a fused ReLU ([zero_point, 255]) or ReLU6.
 inline int32_t requantize(int32_t acc, float scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
   float y = static_cast<float>(acc) * scale;
-  y = std::min(std::max(y, static_cast<float>(qmin - zero_point)), static_cast<float>(qmax - zero_point));
-  return static_cast<int32_t>(std::nearbyint(y)) + zero_point;
+  int64_t lo = int64_t{qmin} - zero_point, hi = int64_t{qmax} - zero_point;
+  y = std::min(std::max(y, static_cast<float>(lo)), static_cast<float>(hi));
+  float r = rounds_exactly(lo, hi) ? round_half_even(y) : std::nearbyint(y);
+  return static_cast<int32_t>(r) + zero_point;
 }
 
 // ONNX QuantizeLinear: clamp(round(x / scale) + zero_point, qmin, qmax), round half to even.
@@ -34,8 +48,10 @@ inline int32_t requantize(int32_t acc, float scale, int32_t zero_point, int32_t 
 inline int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
   float y = x / scale;
   if (y != y) y = 0.f;
-  y = std::min(std::max(y, static_cast<float>(qmin - zero_point)), static_cast<float>(qmax - zero_point));
-  return static_cast<int32_t>(std::nearbyint(y)) + zero_point;
+  int64_t lo = int64_t{qmin} - zero_point, hi = int64_t{qmax} - zero_point;
+  y = std::min(std::max(y, static_cast<float>(lo)), static_cast<float>(hi));
+  float r = rounds_exactly(lo, hi) ? round_half_even(y) : std::nearbyint(y);
+  return static_cast<int32_t>(r) + zero_point;
 }
 
 // ONNX DequantizeLinear: (q - zero_point) * scale; the subtraction is exact in int32.
@@ -47,6 +63,11 @@ inline float dequantize_value(int32_t q, float scale, int32_t zero_point) {
 // for per-channel weights): computed once, at load, the same way on every CPU.
 inline float product_requant_scale(float input_scale, float weight_scale, float output_scale) {
   return input_scale * weight_scale / output_scale;
+}
+
+// The scale an average over `count` quantized values requantizes its int32 sum with.
+inline float average_requant_scale(float input_scale, float output_scale, int64_t count) {
+  return input_scale / (output_scale * static_cast<float>(count));
 }
 
 // Adding two quantized tensors: y = (a - za) * sa / sy + (b - zb) * sb / sy, rounded. A float

@@ -50,6 +50,16 @@ OpDef op_lrn();
 OpDef op_gemm();
 OpDef op_mat_mul();
 OpDef op_resize();
+// ops: group C (quantized)
+OpDef op_quantize_linear();
+OpDef op_dequantize_linear();
+OpDef op_conv_integer();
+OpDef op_qlinear_conv();
+OpDef op_fused_qlinear_conv();
+OpDef op_matmul_integer();
+OpDef op_qlinear_matmul();
+OpDef op_fused_qlinear_add();
+OpDef op_qlinear_global_average_pool();
 
 namespace {
 
@@ -101,6 +111,16 @@ const std::map<std::string, OpDef>& op_table() {
              op_gemm(),
              op_mat_mul(),
              op_resize(),
+             // table: group C
+             op_quantize_linear(),
+             op_dequantize_linear(),
+             op_conv_integer(),
+             op_qlinear_conv(),
+             op_fused_qlinear_conv(),
+             op_matmul_integer(),
+             op_qlinear_matmul(),
+             op_fused_qlinear_add(),
+             op_qlinear_global_average_pool(),
          })
       t.emplace(def.name, def);
     return t;

@@ -135,7 +135,7 @@ bool fuse_nonlinear(Node& conv, const char* name) {
 }
 
 // One sweep over the nodes in order; returns whether anything changed.
-bool fuse_once(Graph& g) {
+bool fuse_once(Graph& g, bool batch_norm_only) {
   std::vector<int> producer = producer_of_values(g);
   std::vector<int> uses = use_counts(g);
   bool changed = false;
@@ -145,10 +145,12 @@ bool fuse_once(Graph& g) {
     if (n.op == "BatchNormalization" && n.outputs.size() == 1) {
       Node* conv = sole_conv_producer(g, producer, uses, n.inputs[0]);
       if (conv && fold_batch_norm(g, *conv, n)) {
-        make_fused(*conv);
+        if (!batch_norm_only) make_fused(*conv);
         absorb(*conv, n);
         changed = true;
       }
+    } else if (batch_norm_only) {
+      continue;
     } else if (n.op == "Add" && n.inputs.size() == 2) {
       for (int side = 0; side < 2; ++side) {
         Node* conv = sole_conv_producer(g, producer, uses, n.inputs[static_cast<size_t>(side)]);
@@ -198,10 +200,20 @@ bool fuse_once(Graph& g) {
 }  // namespace
 
 void fuse_conv_epilogues(Graph& g) {
-  while (fuse_once(g)) {
+  while (fuse_once(g, /*batch_norm_only=*/false)) {
   }
   // A fused residual may be computed after the convolution that now reads it.
   sort_topologically(g);
+  prune_unused(g);
+}
+
+}  // namespace kite
+
+namespace kite {
+
+void fold_batch_norms(Graph& g) {
+  while (fuse_once(g, /*batch_norm_only=*/true)) {
+  }
   prune_unused(g);
 }
 

@@ -28,4 +28,17 @@ void prepare_graph(Graph& g);
 // and ReLU / Clip into the convolution before them (as FusedConv). See fuse_conv.cpp.
 void fuse_conv_epilogues(Graph& g);
 
+// Only the BatchNormalization folding of fuse_conv_epilogues, the convolutions staying ONNX
+// Conv nodes: the form a quantizer works on (weights are quantized after folding).
+void fold_batch_norms(Graph& g);
+
+// For inference with int8 kernels: rewrites DequantizeLinear -> Conv (-> Relu / Clip) ->
+// QuantizeLinear, DequantizeLinear -> Add (-> Relu) -> QuantizeLinear and DequantizeLinear ->
+// GlobalAveragePool -> QuantizeLinear into kite's int8 operators (FusedQLinearConv,
+// FusedQLinearAdd, QLinearGlobalAveragePool); MaxPool, Concat, Reshape and Flatten between
+// DequantizeLinear and QuantizeLinear of the same scale and zero point run on the quantized
+// values directly. What remains of DequantizeLinear on constant weights is computed once. See
+// fuse_qdq.cpp.
+void fuse_qdq(Graph& g);
+
 }  // namespace kite

@@ -29,6 +29,24 @@ void apply_activation(const ConvPlan& p, float* y, int64_t count) {
   if (p.has_activation) activation_f32(p.activation, y, y, count);
 }
 
+Im2colParams im2col_params(const WindowGeometry& geo, int64_t channels, int64_t in_h, int64_t in_w) {
+  Im2colParams q;
+  q.channels = channels;
+  q.in_h = in_h;
+  q.in_w = in_w;
+  q.out_h = geo.output[0];
+  q.out_w = geo.output[1];
+  q.kernel_h = geo.kernel[0];
+  q.kernel_w = geo.kernel[1];
+  q.stride_h = geo.strides[0];
+  q.stride_w = geo.strides[1];
+  q.dilation_h = geo.dilations[0];
+  q.dilation_w = geo.dilations[1];
+  q.pad_top = geo.pad_begin[0];
+  q.pad_left = geo.pad_begin[1];
+  return q;
+}
+
 int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads) {
   constexpr int64_t kEnoughItems = 8, kChunkPanels = 8;
   return threads > 1 && pixel_items < kEnoughItems ? std::min(panels, kChunkPanels) : panels;
@@ -52,20 +70,7 @@ bool plan_conv(const Graph& g, const Node& n, ConvPlan& p) {
   p.groups = n.attrs.get_int("group", 1);
   WindowGeometry geo = window_geometry(n, {x->shape[2], x->shape[3]}, weight_kernel_shape(n, w->shape), false);
   if (geo.pad_begin[0] < 0 || geo.pad_begin[1] < 0) return false;
-  Im2colParams& q = p.window;
-  q.channels = p.in_channels / p.groups;
-  q.in_h = x->shape[2];
-  q.in_w = x->shape[3];
-  q.out_h = geo.output[0];
-  q.out_w = geo.output[1];
-  q.kernel_h = geo.kernel[0];
-  q.kernel_w = geo.kernel[1];
-  q.stride_h = geo.strides[0];
-  q.stride_w = geo.strides[1];
-  q.dilation_h = geo.dilations[0];
-  q.dilation_w = geo.dilations[1];
-  q.pad_top = geo.pad_begin[0];
-  q.pad_left = geo.pad_begin[1];
+  p.window = im2col_params(geo, p.in_channels / p.groups, x->shape[2], x->shape[3]);
   p.has_residual = value(3) != nullptr;
   p.bias = b ? b->constant->data<float>() : nullptr;
   if (n.op != "FusedConv") return true;  // a plain Conv's other attributes mean nothing here

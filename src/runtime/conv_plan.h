@@ -6,6 +6,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/im2col.h"
+#include "ops/window_geometry.h"
 #include "kite/tensor.h"
 #include "runtime/node_kernel.h"
 
@@ -20,6 +21,10 @@ struct ConvPlan {
   bool has_activation = false;
   ActivationParams activation;
 };
+
+// The im2col geometry of one group of one image: `channels` input channels per group, the
+// input's spatial size in_h x in_w, the rest from the node's window (ops/window_geometry.h).
+Im2colParams im2col_params(const WindowGeometry& geo, int64_t channels, int64_t in_h, int64_t in_w);
 
 // y[0, count) = the plan's activation (SiLU, HardSwish) of itself; nothing if it has none.
 void apply_activation(const ConvPlan& p, float* y, int64_t count);

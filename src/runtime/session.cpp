@@ -26,14 +26,19 @@ struct Session::Impl {
   std::vector<int> uses;          // per value: readers among nodes and graph outputs
   mutable ThreadPool pool;
   bool profile;
+  bool trace;
+  mutable std::vector<Tensor> traced;  // per value, from the last run (SessionOptions::trace)
   mutable std::vector<double> node_ms;  // per node, summed over runs (SessionOptions::profile)
   mutable int64_t runs = 0;
   std::vector<bool> is_output;      // per value: a graph output
   MemoryPlan memory;                // where the arena holds each intermediate value
   std::shared_ptr<void> arena;
 
-  Impl(const Model& m, const SessionOptions& options) : model(m), optimized(m.graph()), pool(options.threads), profile(options.profile) {
-    if (options.optimize) fuse_conv_epilogues(optimized);
+  Impl(const Model& m, const SessionOptions& options) : model(m), optimized(m.graph()), pool(options.threads), profile(options.profile), trace(options.trace) {
+    if (options.optimize) {
+      fuse_qdq(optimized);
+      if (!trace) fuse_conv_epilogues(optimized);
+    }
     const Graph& g = optimized;
     for (const Node& n : g.nodes) {
       ops.push_back(find_op(n.op));
@@ -48,6 +53,12 @@ struct Session::Impl {
   // go in the arena; graph outputs get storage of their own, which the caller keeps.
   void plan_arena() {
     const Graph& g = optimized;
+    is_output.assign(g.values.size(), false);
+    for (int v : g.outputs) is_output[static_cast<size_t>(v)] = true;
+    if (trace) {  // every value keeps storage of its own
+      memory.offset.assign(g.values.size(), -1);
+      return;
+    }
     std::vector<bool> in_arena(g.values.size(), false);
     std::vector<int> alias_of(g.values.size(), -1);
     for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -168,10 +179,11 @@ struct Session::Impl {
         slots[v] = fast[i] && fast[i]->aliases_input() && is_output[v] ? outputs[o].clone() : std::move(outputs[o]);
       }
       for (int v : n.inputs)
-        if (v >= 0 && --remaining[static_cast<size_t>(v)] == 0 && !g.values[static_cast<size_t>(v)].constant)
+        if (v >= 0 && --remaining[static_cast<size_t>(v)] == 0 && !g.values[static_cast<size_t>(v)].constant && !trace)
           slots[static_cast<size_t>(v)] = Tensor();
     }
     ++runs;
+    if (trace) traced = slots;
     NamedTensors result;
     for (int v : g.outputs) result.emplace_back(g.values[static_cast<size_t>(v)].name, slots[static_cast<size_t>(v)]);
     return result;
@@ -191,6 +203,23 @@ std::vector<Session::PlannedNode> Session::plan() const {
     const Node& n = impl_->optimized.nodes[i];
     out.push_back({n.name, n.op, impl_->fast[i] ? impl_->fast[i]->name() : "reference"});
   }
+  return out;
+}
+
+NamedTensors Session::traced_values() const {
+  KITE_CHECK(impl_->trace, "traced_values() needs a session made with SessionOptions::trace");
+  const Graph& g = impl_->optimized;
+  NamedTensors out;
+  std::vector<bool> listed(g.values.size(), false);
+  auto add = [&](int v) {
+    size_t i = static_cast<size_t>(v);
+    if (v < 0 || listed[i] || g.values[i].constant || i >= impl_->traced.size() || impl_->traced[i].empty()) return;
+    listed[i] = true;
+    out.emplace_back(g.values[i].name, impl_->traced[i]);
+  };
+  for (int v : g.inputs) add(v);
+  for (const Node& n : g.nodes)
+    for (int v : n.outputs) add(v);
   return out;
 }
 

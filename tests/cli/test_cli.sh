@@ -68,6 +68,10 @@ check "run --profile: the slowest nodes" 0 "slowest nodes:" -- "$kite" run "$fx/
 check "bench" 0 "tiny.onnx .* [0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$" -- "$kite" bench "$fx/tiny.onnx" --loops 3 --warmup 1
 check "bench --json" 0 '"median_ms":[0-9.]+.*"peak_bytes":[0-9]+' -- "$kite" bench "$fx/tiny.onnx" --loops 2 --json --threads 1
 check "bench of a missing model" 1 "does not exist" -- "$kite" bench nothing.onnx
+check "bench --precision fp16 --json" 0 '"precision":"fp16"' -- "$kite" bench "$fx/tiny.onnx" --loops 2 --json --precision fp16
+check "bench --precision fp16, table" 0 "tiny.onnx \(fp16\) .* [0-9.]+$" -- "$kite" bench "$fx/tiny.onnx" --loops 2 --precision fp16
+check "bench --precision int8 quantizes, and says how" 0 "random inputs" -- "$kite" bench "$fx/tiny.onnx" --loops 2 --precision int8
+check "bench unknown precision" 2 "must be fp32, fp16 or int8, got 'fp8'" -- "$kite" bench "$fx/tiny.onnx" --precision fp8
 check "top-k prints k rows" 0 "^ 3 " -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --top 3
 check "top-k ranks NaN scores last" 0 "^ 1 +2 +15" -- "$kite" run "$fx/two_inputs.onnx" --input "a=$fx/a_nan.npy" --input "b=$fx/b.npy" --top 1
 check "--labels needs --top" 2 "" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --labels "$fx/labels.txt"
@@ -115,6 +119,19 @@ check "info .kite" 0 "" -- bash -c "'$kite' info tiny.kite --json > info_kite.js
 expect ".kite and .onnx info identical" cmp -s info.json info_kite.json
 check "truncated .kite" 1 "truncated|corrupt" -- bash -c "head -c 300 tiny.kite > cut.kite; '$kite' info cut.kite"
 
+# --- fp16: convert --fp16 stores the weights as fp16; run --precision fp16 rounds them the same way
+check "convert --fp16" 0 "wrote tiny16.kite: .* with fp32 weights; 2 weight tensors as fp16" -- "$kite" convert "$fx/tiny.onnx" -o tiny16.kite --fp16
+check "run an fp16 .kite" 0 "" -- "$kite" run tiny16.kite --input "$fx/image.npy" --output-dir out_kite16
+check "run --precision fp16" 0 "" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --output-dir out_fp16 --precision fp16
+expect "an fp16 .kite and --precision fp16 give identical outputs" npy_equal out_kite16/scores.npy out_fp16/scores.npy
+check "run an fp16 .kite --precision fp16 (already fp16)" 0 "" -- "$kite" run tiny16.kite --input "$fx/image.npy" --output-dir out_kite16b --precision fp16
+expect "rounding fp16 weights again changes nothing" npy_equal out_kite16/scores.npy out_kite16b/scores.npy
+expect "fp16 outputs close to fp32's, not equal (the weights were rounded)" /usr/bin/python3 -c "
+import numpy as np; a, b = np.load('out_fp16/scores.npy'), np.load('out1/scores.npy')
+assert np.allclose(a, b, rtol=1e-2, atol=1e-2) and not (a == b).all(), (a, b)"
+check "run --precision int8" 0 "random inputs" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --precision int8
+check "run unknown precision" 2 "must be fp32, fp16 or int8, got 'bogus'" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --precision bogus
+
 # --- eval: the trained Fashion-MNIST models (models/fashion_mnist) on Debian's dataset-fashion-mnist
 fm_models="$here/../../models/fashion_mnist"
 fm_data=/usr/share/datasets/fashion-mnist
@@ -126,6 +143,14 @@ kite, meta = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 print(f\"    {sys.argv[2].split('/')[-1]}: kite {kite['top1']:.4f}, PyTorch {meta['pytorch_top1']:.4f}\")
 sys.exit(0 if kite['samples'] == 10000 and abs(kite['top1'] - meta['pytorch_top1']) <= 0.001 else 1)" "$1" "$2"
 }
+# top1_within_a_tenth A.json B.json: two kite results within 0.001 (10 images) of each other.
+top1_within_a_tenth() {
+  /usr/bin/python3 -c "
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print(f\"    {sys.argv[1]}: {a['top1']:.4f} against {b['top1']:.4f}\")
+sys.exit(0 if a['samples'] == b['samples'] and abs(a['top1'] - b['top1']) <= 0.001 else 1)" "$1" "$2"
+}
 for model in mobilenet_v2_fm resnet_fm; do
   if [ -n "${KITE_EMULATOR:-}" ]; then
     # Emulated, 10,000 images take too long: check that evaluation runs, not the accuracy.
@@ -136,6 +161,9 @@ for model in mobilenet_v2_fm resnet_fm; do
   check "eval $model --json" 0 "" -- bash -c "'$kite' eval '$fm_models/$model.onnx' --dataset 'fashion-mnist:$fm_data' --json > eval_$model.json"
   expect "eval $model: the documented JSON keys" grep -qE '^\{"top1": 0\.[0-9]+, "samples": 10000' "eval_$model.json"
   expect "eval $model: top-1 matches PyTorch's" top1_matches_pytorch "eval_$model.json" "$fm_models/$model.json"
+  check "eval $model --precision fp16" 0 "" -- bash -c "'$kite' eval '$fm_models/$model.onnx' --dataset 'fashion-mnist:$fm_data' --precision fp16 --json > eval16_$model.json"
+  expect "eval $model: fp16 says so" grep -qE '"samples": 10000, "precision": "fp16"\}$' "eval16_$model.json"
+  expect "eval $model: fp16 top-1 within 0.1 points of fp32" top1_within_a_tenth "eval16_$model.json" "eval_$model.json"
 done
 check "eval prints one human line" 0 "^top-1 [0-9]+\.[0-9]{2}% over 20 images \(fp32\)$" -- \
   "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "fashion-mnist:$fm_data" --limit 20 --threads 1
@@ -147,10 +175,34 @@ check "eval .kite with --mean and --std" 0 "" -- bash -c "'$kite' eval fm.kite -
 check "eval .onnx, same images" 0 "" -- bash -c "'$kite' eval '$fm_models/mobilenet_v2_fm.onnx' --dataset 'fashion-mnist:$fm_data' --limit 100 --json > eval_onnx.json"
 expect "eval .kite and .onnx agree" cmp -s eval_kite.json eval_onnx.json
 expect "eval with both flags needs no metadata" test ! -s eval_kite.err
-check "eval --precision int8 refused" 2 "no int8 execution yet" -- \
-  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "fashion-mnist:$fm_data" --precision int8
-check "eval --precision fp16 refused" 2 "no fp16 execution yet" -- \
-  "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "fashion-mnist:$fm_data" --precision fp16
+# int8: quantized on real images (Fashion-MNIST's training set), then evaluated on the test set.
+check "quantize the ResNet (minmax)" 0 "wrote fm_int8.kite" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_int8.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 64 --export-onnx fm_int8.onnx
+expect "quantize copies the metadata" test -s fm_int8.json
+expect "the int8 .kite is much smaller" test "$(stat -c %s fm_int8.kite)" -lt "$(( $(stat -c %s "$fm_models/resnet_fm.onnx") * 4 / 10 ))"
+check "quantize refuses to overwrite" 1 "exists" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_int8.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 8
+check "quantize with kl" 0 "kl calibration" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_kl.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 16 --method kl
+check "quantize with percentile" 0 "percentile calibration" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_pc.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 16 --method percentile --percentile 99.9
+check "quantize an unknown method" 2 "" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_x.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --method median
+check "quantize --exclude an unknown node" 1 "no node named 'nope'" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_x.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 4 --exclude nope
+check "quantize a missing calibration source" 1 "does not exist" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_x.kite \
+  --calib nowhere.idx
+check "eval the int8 model" 0 "" -- bash -c "'$kite' eval fm_int8.kite --dataset 'fashion-mnist:$fm_data' --limit 500 --json > eval_int8.json"
+check "eval the fp32 model, same images" 0 "" -- bash -c "'$kite' eval '$fm_models/resnet_fm.onnx' --dataset 'fashion-mnist:$fm_data' --limit 500 --json > eval_fp32.json"
+expect "int8 top-1 within 2 points of fp32 on 500 images" /usr/bin/python3 -c "
+import json; a = json.load(open('eval_int8.json'))['top1']; b = json.load(open('eval_fp32.json'))['top1']
+assert a >= b - 0.02, (a, b)"
+check "the exported QDQ ONNX loads and runs in kite" 0 "" -- bash -c "'$kite' eval fm_int8.onnx --dataset 'fashion-mnist:$fm_data' --limit 100 --mean 0.2860 --std 0.3530 --json"
+check "convert the MobileNet to an fp16 .kite" 0 "" -- "$kite" convert "$fm_models/mobilenet_v2_fm.onnx" -o fm16.kite --fp16
+expect "the fp16 .kite is much smaller" test "$(stat -c %s fm16.kite)" -lt "$(( $(stat -c %s fm.kite) * 6 / 10 ))"
+check "eval an fp16 .kite" 0 "" -- bash -c "'$kite' eval fm16.kite --dataset 'fashion-mnist:$fm_data' --limit 100 --mean 0.2860 --std 0.3530 --precision fp16 --json > eval_kite16.json"
+check "eval .onnx --precision fp16, same images" 0 "" -- bash -c "'$kite' eval '$fm_models/mobilenet_v2_fm.onnx' --dataset 'fashion-mnist:$fm_data' --limit 100 --precision fp16 --json > eval_onnx16.json"
+expect "eval fp16 .kite and .onnx --precision fp16 agree" cmp -s eval_kite16.json eval_onnx16.json
 check "eval unknown precision" 2 "must be fp32, fp16 or int8" -- \
   "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "fashion-mnist:$fm_data" --precision bf16
 check "eval unknown dataset" 2 "must be fashion-mnist:DIR" -- "$kite" eval "$fm_models/mobilenet_v2_fm.onnx" --dataset "mnist:$fm_data"

@@ -20,6 +20,7 @@ struct OneNode {
   // f32 outputs: |fast - reference| <= tolerance * (1 + max|reference|). The default covers the
   // reassociation of the GEMM and FMA's single rounding for the K (<= 600) used in these tests.
   float tolerance = 1e-5f;
+  DType input_dtype = DType::f32;  // f32 (normal random values) or u8 (uniform bytes)
 };
 
 // The graph x -> node -> outputs, with spec.constants as the node's other inputs.

@@ -1,8 +1,10 @@
-// kite bench [MODEL ...] [--threads N] [--loops N] [--warmup N] [--json]
+// kite bench [MODEL ...] [--threads N] [--loops N] [--warmup N] [--precision fp32|fp16|int8] [--json]
 // Latency of one inference (batch as the model says), min / median / max over --loops runs after
 // --warmup runs, and the peak memory of the process that ran it. Each model runs in a child
 // process of its own, loaded from a .kite file, so its peak RSS is its own: weights, arena and
-// code, as a user's process would hold them.
+// code, as a user's process would hold them. At fp16 that file stores the weights as fp16 (what
+// `kite convert --fp16` ships); the child applies --precision after loading it.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,9 +18,12 @@
 
 #include "commands.h"
 #include "core/peak_memory.h"
+#include "format/kite_file.h"
 #include "kite/session.h"
 #include "kite/zoo.h"
 #include "model_source.h"
+#include "precision.h"
+#include "usage_error.h"
 
 namespace kite::cli {
 namespace {
@@ -31,6 +36,7 @@ const std::vector<std::string> kDefaultModels = {"zoo:mobilenet_v1", "zoo:mobile
 struct BenchOptions {
   std::vector<std::string> models;
   std::string measure_file;  // internal: measure this .kite file and print one JSON line
+  std::string precision = "fp32";
   int threads = 0;
   int loops = 20;
   int warmup = 3;
@@ -56,7 +62,7 @@ Tensor bench_input(const TensorInfo& info) {
 }
 
 BenchResult measure(const std::string& kite_file, const BenchOptions& o) {
-  Model model = Model::load_kite(kite_file);
+  Model model = apply_precision(Model::load_kite(kite_file), o.precision);
   SessionOptions so;
   so.threads = o.threads;
   Session session(model, so);
@@ -93,7 +99,7 @@ std::string self_command() {
 BenchResult measure_in_child(const std::string& kite_file, const BenchOptions& o) {
   std::string command = self_command() + " bench --measure-file '" + kite_file + "' --threads " +
                         std::to_string(o.threads) + " --loops " + std::to_string(o.loops) + " --warmup " +
-                        std::to_string(o.warmup) + " 2>&1";
+                        std::to_string(o.warmup) + " --precision '" + o.precision + "' 2>&1";
   std::cout.flush();
   FILE* pipe = popen(command.c_str(), "r");
   KITE_CHECK(pipe, "bench: cannot start the measuring process");
@@ -101,8 +107,21 @@ BenchResult measure_in_child(const std::string& kite_file, const BenchOptions& o
   char buf[4096];
   for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) text.append(buf, n);
   int status = pclose(pipe);
-  KITE_CHECK(status == 0 && !text.empty() && text[0] == '{', "bench: the measuring process failed: ", text);
-  nlohmann::json j = nlohmann::json::parse(text);
+  // The child's usage error (a precision kite cannot run yet) is this command's.
+  if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+    const std::string prefix = "kite: error: ";
+    std::string message = text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw UsageError(message);
+  }
+  // The result is the last line; lines before it are the child's notes (on stderr), passed on.
+  size_t last = text.find_last_of('{');
+  last = last == std::string::npos ? 0 : text.rfind('\n', last);
+  last = last == std::string::npos ? 0 : last + 1;
+  std::string result = text.substr(last), notes = text.substr(0, last);
+  KITE_CHECK(status == 0 && !result.empty() && result[0] == '{', "bench: the measuring process failed: ", text);
+  if (!notes.empty()) std::cerr << notes;
+  nlohmann::json j = nlohmann::json::parse(result);
   return {j["min"], j["median"], j["max"], j["peak"]};
 }
 
@@ -127,7 +146,11 @@ void bench(const BenchOptions& o) {
       params += s.params;
       macs += s.macs;
     }
-    model.save_kite(temp.string());
+    KiteWriteOptions write_options;
+    write_options.fp16_weights = o.precision == "fp16";
+    // Quantized here, once, so that the measuring process's peak memory is the int8 model's.
+    if (o.precision == "int8") model = apply_precision(model, o.precision);
+    write_kite_file(model.graph(), temp.string(), write_options);
     BenchResult r;
     try {
       r = measure_in_child(temp.string(), o);
@@ -137,14 +160,15 @@ void bench(const BenchOptions& o) {
     }
     std::filesystem::remove(temp);
     if (o.json) {
-      std::cout << nlohmann::json{{"model", spec},         {"threads", threads},     {"precision", "fp32"},
+      std::cout << nlohmann::json{{"model", spec},         {"threads", threads},     {"precision", o.precision},
                                   {"loops", o.loops},      {"min_ms", r.min_ms},     {"median_ms", r.median_ms},
                                   {"max_ms", r.max_ms},    {"peak_bytes", r.peak_bytes}, {"params", params},
                                   {"macs", macs}}
                        .dump()
                 << std::endl;
     } else {
-      std::printf("%-40s %7.2fM %8.0fM %9.2f %9.2f %9.2f %10.1f\n", spec.c_str(), params / 1e6, macs / 1e6, r.min_ms,
+      std::string name = o.precision == "fp32" ? spec : spec + " (" + o.precision + ")";
+      std::printf("%-40s %7.2fM %8.0fM %9.2f %9.2f %9.2f %10.1f\n", name.c_str(), params / 1e6, macs / 1e6, r.min_ms,
                   r.median_ms, r.max_ms, static_cast<double>(r.peak_bytes) / (1 << 20));
       std::fflush(stdout);
     }
@@ -160,6 +184,8 @@ Command add_bench_command(CLI::App& app) {
   sub->add_option("-t,--threads", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);
   sub->add_option("--loops", o->loops, "Timed runs (default 20)")->check(CLI::PositiveNumber);
   sub->add_option("--warmup", o->warmup, "Untimed runs first (default 3)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights stored and rounded as fp16) or int8")
+      ->check(CLI::Validator(check_precision, "fp32|fp16|int8", "precision"));
   sub->add_flag("--json", o->json, "One JSON object per model and line");
   sub->add_option("--measure-file", o->measure_file)->group("");  // internal, see measure_in_child
   return [o] { bench(*o); };

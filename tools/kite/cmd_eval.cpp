@@ -1,4 +1,4 @@
-// kite eval MODEL --dataset fashion-mnist:DIR [--precision fp32] [--limit N] [--threads N]
+// kite eval MODEL --dataset fashion-mnist:DIR [--precision fp32|fp16|int8] [--limit N] [--threads N]
 //                 [--mean M --std S] [--json]
 // Top-1 accuracy of an image classifier over a labelled test set: Fashion-MNIST's 10,000 test
 // images (IDX files, gzipped or plain). Each image is scaled to [0, 1] and normalized as
@@ -17,7 +17,9 @@
 #include "io/idx.h"
 #include "kite/session.h"
 #include "kite/zoo.h"
+#include "model_metadata.h"
 #include "model_source.h"
+#include "precision.h"
 
 namespace kite::cli {
 namespace {
@@ -43,9 +45,6 @@ struct EvalOptions {
   bool json = false;
 };
 
-struct Normalization {
-  float mean = kDefaultMean, std = kDefaultStd;
-};
 
 struct LabelledImages {
   Tensor images;  // u8 [N, 28, 28]
@@ -79,34 +78,13 @@ LabelledImages load_test_set(const fs::path& dir) {
   return set;
 }
 
-// The metadata file next to a model file: "models/net.onnx" -> "models/net.json".
-fs::path metadata_path(const std::string& model_argument) {
-  if (is_zoo_spec(model_argument)) return {};
-  return fs::path(model_argument).replace_extension(".json");
-}
-
-float metadata_number(const nlohmann::json& input, const char* key, const fs::path& path) {
-  KITE_CHECK(input.contains(key) && input[key].is_number(), path.string(), ": \"input\" has no number \"", key, "\"");
-  return input[key].get<float>();
-}
-
-Normalization read_metadata_normalization(const fs::path& path) {
-  std::ifstream in(path);
-  KITE_CHECK(in, "cannot open '", path.string(), "'");
-  nlohmann::json doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  KITE_CHECK(!doc.is_discarded(), path.string(), ": not valid JSON");
-  KITE_CHECK(doc.is_object() && doc.contains("input") && doc["input"].is_object(), path.string(),
-             ": no \"input\" object with the normalization \"mean\" and \"std\"");
-  return {metadata_number(doc["input"], "mean", path), metadata_number(doc["input"], "std", path)};
-}
-
 // --mean and --std, else the model's metadata file, else the defaults.
 Normalization resolve_normalization(const EvalOptions& o) {
-  Normalization n;
+  Normalization n{kDefaultMean, kDefaultStd};
   if (!o.mean_given || !o.std_given) {
     fs::path metadata = metadata_path(o.model);
-    if (!metadata.empty() && fs::exists(metadata)) {
-      n = read_metadata_normalization(metadata);
+    if (std::optional<Normalization> given = read_model_normalization(o.model)) {
+      n = *given;
     } else {
       // Said on stderr: a wrong normalization costs accuracy silently.
       std::fprintf(stderr, "kite: no metadata file%s%s; by default normalizing with mean %.4f and std %.4f (--mean, --std)\n",
@@ -184,36 +162,29 @@ Accuracy evaluate(const Model& model, int64_t batch, const LabelledImages& set, 
   return acc;
 }
 
-void print_result(const Accuracy& acc, const EvalOptions& o) {
+void print_result(const Accuracy& acc, const EvalOptions& o, const std::string& precision) {
   double top1 = static_cast<double>(acc.correct) / static_cast<double>(acc.samples);
   if (o.json) {
     // The key order and spacing of the documented form: {"top1": 0.9123, "samples": 10000, ...}.
     std::printf("{\"top1\": %s, \"samples\": %lld, \"precision\": %s}\n", nlohmann::json(top1).dump().c_str(),
-                static_cast<long long>(acc.samples), nlohmann::json(o.precision).dump().c_str());
+                static_cast<long long>(acc.samples), nlohmann::json(precision).dump().c_str());
   } else {
-    std::printf("top-1 %.2f%% over %lld images (%s)\n", 100 * top1, static_cast<long long>(acc.samples), o.precision.c_str());
+    std::printf("top-1 %.2f%% over %lld images (%s)\n", 100 * top1, static_cast<long long>(acc.samples), precision.c_str());
   }
 }
 
 void run_eval(const EvalOptions& o) {
   Normalization n = resolve_normalization(o);
-  Model model = load_model_argument(o.model);
+  Model model = apply_precision(load_model_argument(o.model), o.precision);
   int64_t batch = check_model_fits(model);
   std::string dir = o.dataset.substr(sizeof kDatasetPrefix - 1);
   LabelledImages set = load_test_set(dir);
   int64_t samples = set.labels.numel();
   if (o.limit > 0) samples = std::min(samples, o.limit);
   KITE_CHECK(samples > 0, "the test set in '", dir, "' has no images");
-  print_result(evaluate(model, batch, set, samples, n, o.threads), o);
-}
-
-// A usage error (exit 2) for what kite cannot evaluate yet, rather than an fp32 result labelled
-// otherwise.
-std::string check_precision(const std::string& precision) {
-  if (precision == "fp32") return "";
-  if (precision == "fp16" || precision == "int8")
-    return "kite has no " + precision + " execution yet; only --precision fp32 can be evaluated";
-  return "must be fp32, fp16 or int8, got '" + precision + "'";
+  // A quantized model file runs in int8 whatever --precision says: the result says so.
+  std::string precision = o.precision == "fp32" && holds_int8(model) ? "int8" : o.precision;
+  print_result(evaluate(model, batch, set, samples, n, o.threads), o, precision);
 }
 
 std::string check_dataset(const std::string& spec) {
@@ -231,8 +202,8 @@ Command add_eval_command(CLI::App& app) {
   sub->add_option("--dataset", o->dataset, "fashion-mnist:DIR, DIR holding the t10k IDX files (gzipped or not)")
       ->required()
       ->check(CLI::Validator(check_dataset, "fashion-mnist:DIR", "dataset"));
-  sub->add_option("--precision", o->precision, "fp32 (fp16 and int8 are not implemented yet)")
-      ->check(CLI::Validator(check_precision, "fp32", "precision"));
+  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights rounded to fp16) or int8")
+      ->check(CLI::Validator(check_precision, "fp32|fp16|int8", "precision"));
   sub->add_option("--limit", o->limit, "Evaluate the first N images only")->check(CLI::PositiveNumber);
   sub->add_option("-t,--threads", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);
   CLI::Option* mean = sub->add_option(

@@ -1,4 +1,5 @@
 // kite run MODEL --input FILE [--input NAME=FILE ...] [--output-dir DIR] [--top K [--labels FILE]]
+//          [--precision fp32|fp16|int8]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include "io/npy.h"
 #include "kite/session.h"
 #include "model_source.h"
+#include "precision.h"
 #include "profile_report.h"
 
 namespace kite::cli {
@@ -27,6 +29,7 @@ struct RunOptions {
   std::string output_dir;
   int top = 0;
   std::string labels;
+  std::string precision = "fp32";
   std::vector<float> mean = {0.485f, 0.456f, 0.406f};
   std::vector<float> std = {0.229f, 0.224f, 0.225f};
   bool force = false;
@@ -161,7 +164,7 @@ void print_stats(Session& session, const NamedTensors& inputs, double load_ms, d
 void run(const RunOptions& o) {
   namespace fs = std::filesystem;
   auto load_start = Clock::now();
-  Model model = load_model_argument(o.model);
+  Model model = apply_precision(load_model_argument(o.model), o.precision);
   double load_ms = ms_since(load_start);
   std::vector<std::string> labels = o.labels.empty() ? std::vector<std::string>{} : read_labels(o.labels);
   NamedTensors inputs = load_inputs(model, o);
@@ -216,6 +219,8 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--mean", o->mean, "Per-channel mean for image inputs (after scaling to [0,1])")->expected(3);
   sub->add_option("--std", o->std, "Per-channel standard deviation for image inputs")->expected(3);
   sub->add_flag("-f,--force", o->force, "Overwrite existing output files");
+  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights rounded to fp16) or int8")
+      ->check(CLI::Validator(check_precision, "fp32|fp16|int8", "precision"));
   sub->add_option("-t,--threads", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);
   sub->add_flag("--stats", o->stats,
                 "Print load time, first-run and steady-state latency (10 more runs) and peak memory to stderr");

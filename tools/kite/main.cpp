@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "kite/error.h"
+#include "usage_error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"kite: a CNN inference engine for mobile and edge CPUs"};
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   add(kite::cli::add_zoo_command);
   add(kite::cli::add_bench_command);
   add(kite::cli::add_eval_command);
+  add(kite::cli::add_quantize_command);
 
   try {
     app.parse(argc, argv);
@@ -31,6 +33,9 @@ int main(int argc, char** argv) {
   try {
     for (auto& [sub, command] : commands)
       if (sub->parsed()) command();
+  } catch (const kite::cli::UsageError& e) {
+    std::cerr << "kite: error: " << e.what() << "\n";
+    return 2;
   } catch (const kite::Error& e) {
     std::cerr << "kite: error: " << e.what() << "\n";
     return 1;

@@ -1,0 +1,100 @@
+// NEON uint8 max pooling for the two common windows, 3x3 and 2x2 with stride 2; everything else
+// goes to the portable kernel.
+//
+// Per output row, the window's rows that lie inside the input are reduced with UMAX into one row
+// of column maxima, written into a buffer between zeros standing for the left and right padding.
+// Zero is the lowest uint8 value, so a zero tap changes no maximum (and a window of padding alone
+// gives 0, as the contract says). Then, for 16 outputs, LD2 at the columns 2j.. splits 32 columns
+// into each output's first tap (even columns) and second tap (odd columns); LD2 two columns further
+// gives the third tap as its even half. A row's last 16 outputs are shifted left to end at the
+// row's end, overlapping their neighbours (the same bytes again).
+#include <arm_neon.h>
+
+#include <cstdint>
+
+#include "kernels/q8_pool_kernels.h"
+
+namespace kite {
+namespace {
+
+constexpr int kTile = 16;  // outputs per step
+// Column-maximum rows up to this length (with the padding) stay on the stack; wider ones go to
+// the portable kernel.
+constexpr int64_t kBufferCapacity = 4096;
+
+int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+// out[u] = max over rows[0..count) of rows[r][u] for u in [0, n), 0 when count is 0.
+void column_maxima(const uint8_t* const* rows, int count, int64_t n, uint8_t* out) {
+  if (n < 16) {
+    for (int64_t u = 0; u < n; ++u) {
+      uint8_t m = 0;
+      for (int r = 0; r < count; ++r) m = rows[r][u] > m ? rows[r][u] : m;
+      out[u] = m;
+    }
+    return;
+  }
+  for (int64_t u = 0; u < n; u += 16) {
+    u = min64(u, n - 16);  // the last load overlaps its neighbour instead of reading past the row
+    uint8x16_t m = vdupq_n_u8(0);
+    for (int r = 0; r < count; ++r) m = vmaxq_u8(m, vld1q_u8(rows[r] + u));
+    vst1q_u8(out + u, m);
+  }
+}
+
+// 16 outputs of stride 2 from the column maxima starting at the first one's first tap.
+template <int K>
+uint8x16_t pool_tile(const uint8_t* columns) {
+  const uint8x16x2_t taps = vld2q_u8(columns);
+  uint8x16_t m = vmaxq_u8(taps.val[0], taps.val[1]);
+  if constexpr (K == 3) m = vmaxq_u8(m, vld2q_u8(columns + 2).val[0]);
+  return m;
+}
+
+template <int K>
+void pool_channels(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end) {
+  // Tile t reads columns [2t, 2t + 34); the last tile starts at out_w - 16 (or 0).
+  const int64_t length = 2 * max64(p.out_w, kTile) + 2;
+  alignas(16) uint8_t buffer[kBufferCapacity];
+  // Padding columns are zero once and for all; each row rewrites the input's columns in between.
+  const int64_t inside_begin = min64(p.pad_left, length);  // buffer columns fed by the input
+  const int64_t inside_end = min64(p.pad_left + p.in_w, length);
+  const int64_t inside = max64(inside_end - inside_begin, 0);
+  for (int64_t u = 0; u < inside_begin; ++u) buffer[u] = 0;
+  for (int64_t u = inside_begin + inside; u < length; ++u) buffer[u] = 0;
+  for (int64_t c = c_begin; c < c_end; ++c) {
+    const uint8_t* xc = x + c * p.in_h * p.in_w;
+    for (int64_t oy = 0; oy < p.out_h; ++oy) {
+      const int64_t top = oy * 2 - p.pad_top;
+      const uint8_t* rows[K];
+      int count = 0;
+      for (int ky = 0; ky < K; ++ky)
+        if (top + ky >= 0 && top + ky < p.in_h) rows[count++] = xc + (top + ky) * p.in_w;
+      column_maxima(rows, count, inside, buffer + inside_begin);
+      uint8_t* out = y + (c * p.out_h + oy) * p.out_w;
+      if (p.out_w < kTile) {
+        uint8_t lanes[kTile];
+        vst1q_u8(lanes, pool_tile<K>(buffer));
+        for (int64_t o = 0; o < p.out_w; ++o) out[o] = lanes[o];
+        continue;
+      }
+      for (int64_t o = 0; o < p.out_w; o += kTile) {
+        o = min64(o, p.out_w - kTile);
+        vst1q_u8(out + o, pool_tile<K>(buffer + 2 * o));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void u8_maxpool_neon(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end) {
+  const bool square_stride_2 = p.kernel_h == p.kernel_w && p.stride_h == 2 && p.stride_w == 2;
+  const bool fits = 2 * (p.out_w > kTile ? p.out_w : kTile) + 2 <= kBufferCapacity;
+  if (square_stride_2 && fits && p.kernel_w == 3) return pool_channels<3>(p, x, y, c_begin, c_end);
+  if (square_stride_2 && fits && p.kernel_w == 2) return pool_channels<2>(p, x, y, c_begin, c_end);
+  u8_maxpool_generic(p, x, y, c_begin, c_end);
+}
+
+}  // namespace kite

@@ -1,0 +1,40 @@
+// Portable uint8 max pooling, any window, stride and padding. Separable: per output row, the
+// maximum over the window's rows that lie inside the input, column by column, then per output
+// the maximum over the window's columns inside the input. Both passes are loops over consecutive
+// elements (for each tap, the outputs that see it inside the input) that compilers vectorize.
+// Starting from 0, the lowest uint8 value, changes no maximum and gives 0 to a window that holds
+// only padding.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/output_range.h"
+#include "kernels/q8_pool_kernels.h"
+
+namespace kite {
+
+void u8_maxpool_generic(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end) {
+  std::vector<uint8_t> columns(static_cast<size_t>(p.in_w));  // one output row's column maxima
+  for (int64_t c = c_begin; c < c_end; ++c) {
+    const uint8_t* xc = x + c * p.in_h * p.in_w;
+    for (int64_t oy = 0; oy < p.out_h; ++oy) {
+      const int64_t top = oy * p.stride_h - p.pad_top;
+      const int64_t row_begin = std::max<int64_t>(top, 0), row_end = std::min(top + p.kernel_h, p.in_h);
+      std::fill(columns.begin(), columns.end(), uint8_t{0});
+      for (int64_t iy = row_begin; iy < row_end; ++iy) {
+        const uint8_t* row = xc + iy * p.in_w;
+        for (int64_t u = 0; u < p.in_w; ++u) columns[u] = std::max(columns[u], row[u]);
+      }
+      uint8_t* out = y + (c * p.out_h + oy) * p.out_w;
+      std::fill(out, out + p.out_w, uint8_t{0});
+      // Columns kx >= in_w + pad_left lie past the input for every output.
+      const int64_t kx_end = std::min(p.kernel_w, p.in_w + p.pad_left);
+      for (int64_t kx = 0; kx < kx_end; ++kx) {
+        const OutputRange inside = outputs_inside(p.in_w, p.out_w, p.stride_w, kx - p.pad_left);
+        const int64_t shift = kx - p.pad_left;  // output o's tap kx is columns[o * stride_w + shift]
+        for (int64_t o = inside.begin; o < inside.end; ++o) out[o] = std::max(out[o], columns[o * p.stride_w + shift]);
+      }
+    }
+  }
+}
+
+}  // namespace kite

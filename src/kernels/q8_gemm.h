@@ -1,0 +1,106 @@
+// int8 matrix product for quantized convolution (1x1 as GEMM, im2col + GEMM) and fully connected
+// layers: int8 weights (A, M x K) times uint8 activations (B, K x N), requantized to uint8 or
+// scaled to float per row:
+//
+//   acc[i, j] = row_bias[i] + sum over k of A[i, k] * (B[k, j] - b_zero_point)       (exact)
+//   gemm_q8:          C[i, j] = requantize(acc[i, j], row_scale[i], c_zero_point, qmin, qmax)
+//   gemm_q8_f32_out:  C[i, j] = float(acc[i, j]) * row_scale[i]                     (no clamp)
+//
+// with requantize() as kernels/requantize.h defines it (float multiply, clamp, round to nearest
+// even). The sum is integer arithmetic, so every implementation (AVX2 on x86-64 CPUs that have
+// it, NEON on AArch64, portable C++ otherwise; see kernels/cpu_features.h) gives the same bytes,
+// whatever the column range, the panel range or the cache blocking: unlike the fp32 product
+// (kernels/gemm.h) there is no order of summation to fix.
+//
+// Range: A may hold any int8 value (-128 included); B and the zero points are uint8 values. The
+// sums are taken modulo 2^32, so acc is exact whenever its true value fits an int32; K is at
+// most 65535 (checked by pack_q8_a), which keeps the product term alone inside an int32
+// (128 * 255 * 65535 < 2^31), and the bias is the caller's to keep in range.
+//
+// Storage: A is packed once (at model load) widened to int16, two bytes per weight, in pairs of
+// k: the microkernels multiply pairs of int16 into int32 lanes (AVX2 vpmaddwd, NEON smlal), which
+// cannot saturate, unlike a u8 x s8 product summed in int16. B is repacked per call, its zero
+// point subtracted, into a per-thread scratch buffer. A column range one column wide (a fully
+// connected layer at batch 1) runs a matrix-vector kernel instead of a tile 16 columns wide.
+//
+// Speed (one Zen3 core, measured): about 1.7 to 2 times the multiply-adds per second of the fp32
+// gemm() on convolution-sized products; kernels/x86/q8_gemm_avx2.cpp says why not more.
+//
+// Recipes (NCHW, one image, one group; x the input, w the weights quantized symmetrically: their
+// zero point is 0, as a nonzero one would add a term per column that row_bias cannot hold):
+//  - 1x1 convolution, stride 1, no padding: M = OC, K = IC, N = H*W. A = w [OC, IC]; B = x
+//    [IC, H*W] (ldb = H*W); C = y [OC, H*W]; row_bias = the int32 bias; row_scale[oc] =
+//    product_requant_scale(x_scale, w_scale[oc], y_scale); b_zero_point = x's zero point,
+//    c_zero_point = y's; a fused ReLU is qmin = y's zero point, a ReLU6 also narrows qmax.
+//  - any other convolution: A = w [OC, IC*KH*KW]; B = the matrix im2col_u8 (kernels/
+//    q8_im2col.h) writes with pad_value = x's zero point, so that padded taps add exactly 0.
+//  - fully connected, batch 1: A = W [out, in]; B = x as an in x 1 column (ldb = 1, n = 1);
+//    C = y (ldc = 1). gemm_q8_f32_out for a classifier head whose output leaves int8
+//    (row_scale = x_scale * w_scale[o]).
+#pragma once
+#include <cstdint>
+#include <memory>
+
+namespace kite {
+
+// How each int32 sum becomes an output element.
+struct Q8GemmEpilogue {
+  const int32_t* row_bias = nullptr;   // M values, one per row of C; null: no bias
+  const float* row_scale = nullptr;    // M values, positive and finite; required
+  int32_t b_zero_point = 0;            // B's zero point, in [0, 255]
+  int32_t c_zero_point = 0;            // C's zero point, in [0, 255] (gemm_q8 only)
+  int32_t qmin = 0, qmax = 255;        // C's range, 0 <= qmin <= qmax <= 255 (gemm_q8 only)
+};
+
+// A repacked for the microkernels: rows in panels of kPanelRows (the last one zero-padded), each
+// panel a sequence of k pairs (the last one zero-padded when K is odd); per pair, each row's
+// (A[i, 2p], A[i, 2p + 1]) as two int16. 64-byte aligned, and followed by a few zero bytes that
+// the matrix-vector kernels may read in whole vectors. Immutable once built; copies share the
+// storage.
+class PackedQ8A {
+ public:
+  static constexpr int64_t kPanelRows = 6;
+
+  PackedQ8A() = default;
+  int64_t rows() const { return m_; }
+  int64_t depth() const { return k_; }
+  int64_t pair_count() const { return (k_ + 1) / 2; }
+  int64_t panel_count() const { return (m_ + kPanelRows - 1) / kPanelRows; }
+  // Panel p holds rows [p * kPanelRows, p * kPanelRows + kPanelRows): element (pair q, row r,
+  // half h) at panel(p)[(q * kPanelRows + r) * 2 + h].
+  const int16_t* panel(int64_t p) const { return data_.get() + p * kPanelRows * 2 * pair_count(); }
+
+ private:
+  friend PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda);
+  PackedQ8A(int64_t m, int64_t k);  // zero-filled storage for the padding
+
+  std::shared_ptr<int16_t> data_;
+  int64_t m_ = 0;
+  int64_t k_ = 0;
+};
+
+// A is row-major M x K: A[i, k] = a[i * lda + k] (convolution weights [OC, IC*KH*KW]). K at most
+// 65535 (see Range above); kite::Error otherwise.
+PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda);
+
+// C[i, j] for i in the rows of A's panels [panel_begin, panel_end) (all of them by default), j in
+// [n_begin, n_end); B[k, j] = b[k * ldb + j], C[i, j] = c[i * ldc + j] (i counted from A's first
+// row, also for row_bias and row_scale). n is B's and C's full width. Elements outside the ranges
+// and the padding past each row of C are neither read nor written; an element's value does not
+// depend on the ranges. Thread-safe: each thread packs B into its own scratch buffer (kept
+// between calls; about 0.4 MiB, more where K is above 12288).
+void gemm_q8(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, uint8_t* c, int64_t ldc,
+             const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0,
+             int64_t panel_end = -1);
+
+// The same product with float output, C[i, j] = float(acc[i, j]) * row_scale[i]; e.c_zero_point,
+// qmin and qmax are not used.
+void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
+                     const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0,
+                     int64_t panel_end = -1);
+
+// The microkernel the products use now ("q8_gemm_avx2", "q8_gemm_neon" or "q8_gemm_generic"),
+// so that tests and benchmarks can say which one they measured.
+const char* gemm_q8_kernel_name();
+
+}  // namespace kite

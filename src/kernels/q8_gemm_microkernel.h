@@ -1,0 +1,74 @@
+// The contract between the int8 GEMM driver (q8_gemm.cpp: blocking, B packing, dispatch) and its
+// microkernels (one per ISA, each in its own file). Internal to src/kernels.
+#pragma once
+#include <cstdint>
+
+namespace kite {
+
+// The register tile: 6 rows of A (one PackedQ8A panel, kernels/q8_gemm.h) times 16 columns of B
+// (one packed B panel), as for the fp32 GEMM. On AVX2 that is 12 ymm accumulators of int32 (2 per
+// row); on NEON 24 of the 32 q registers.
+constexpr int kQ8TileRows = 6;
+constexpr int kQ8TileColumns = 16;
+
+// A packed B panel: for each pair of k, 16 columns of (B[2p, j] - zb, B[2p + 1, j] - zb) as two
+// int16: b[(p * 16 + j) * 2 + h]. Past an odd K the second half repeats the first (A's padding
+// multiplies it by zero); the columns past N are zero.
+constexpr int64_t kQ8PanelPairStride = kQ8TileColumns * 2;  // int16 per pair of k
+
+// One tile of C, all of K at once (the sums never leave the registers until they are final).
+// A microkernel computes the whole 6 x 16 tile (padding rows and columns are zeros) and stores
+// only the `rows` x `columns` that exist.
+struct Q8Tile {
+  const int16_t* a;  // packed A panel
+  const int16_t* b;  // packed B panel, 64-byte aligned
+  int64_t pairs;     // pairs of k; may be 0 (K = 0: acc = row_bias)
+  void* c;           // C at the tile's top-left element: uint8_t, or float when float_output
+  int64_t ldc;
+  int rows;          // 1 .. 6
+  int columns;       // 1 .. 16
+  bool float_output;
+  const int32_t* row_bias;  // at the tile's first row, or null
+  const float* row_scale;   // at the tile's first row
+  int32_t c_zero_point, qmin, qmax;
+};
+
+using Q8TileKernel = void (*)(const Q8Tile& tile);
+
+// Packs one pair of B's rows, both present, into `panels` whole panels of 16 columns: columns
+// [16 q, 16 q + 16) of row0 and row1 become dst[q * panel_stride + 2 j + h] (h = 0 for row0), with
+// the zero point subtracted. The driver packs the columns past the last whole panel and the row
+// past an odd K itself.
+using Q8PackPairKernel = void (*)(const uint8_t* row0, const uint8_t* row1, int64_t panels, int64_t panel_stride,
+                                  int32_t zero_point, int16_t* dst);
+
+// A product with a single column (a fully connected layer at batch 1) would fill 1 of a tile's 16
+// columns, so it runs a kernel of its own: x holds B's column expanded to A's panel layout,
+// x[(p * 6 + r) * 2 + h] = B[2p + h] - zb for every row r (0 past an odd K), and the kernel returns
+// the 6 dot products sums[r] = sum over p, h of a[(p * 6 + r) * 2 + h] * x[(p * 6 + r) * 2 + h]
+// (modulo 2^32, without the bias). Both are read in whole groups of kQ8ColumnGroupPairs pairs: x is
+// zero-padded to a whole group, and A's storage has kQ8PackedASlackBytes after its last panel.
+constexpr int64_t kQ8ColumnGroupPairs = 4;
+constexpr int64_t kQ8PackedASlackBytes = 128;
+static_assert(kQ8ColumnGroupPairs * kQ8TileRows * 2 * 2 <= kQ8PackedASlackBytes, "a group may start at A's end");
+
+using Q8ColumnKernel = void (*)(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums);
+
+// Portable C++, any CPU (kernels/generic/q8_gemm_generic.cpp).
+void q8_gemm_6x16_generic(const Q8Tile& tile);
+void q8_pack_b_pair_generic(const uint8_t* row0, const uint8_t* row1, int64_t panels, int64_t panel_stride,
+                            int32_t zero_point, int16_t* dst);
+void q8_gemm_column_generic(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums);
+// AVX2 intrinsics (kernels/x86/q8_gemm_avx2.cpp); only compiled for x86-64 and only called when
+// cpu_has_avx2_fma().
+void q8_gemm_6x16_avx2(const Q8Tile& tile);
+void q8_pack_b_pair_avx2(const uint8_t* row0, const uint8_t* row1, int64_t panels, int64_t panel_stride,
+                         int32_t zero_point, int16_t* dst);
+void q8_gemm_column_avx2(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums);
+// NEON intrinsics (kernels/arm/q8_gemm_neon.cpp); only compiled for AArch64.
+void q8_gemm_6x16_neon(const Q8Tile& tile);
+void q8_pack_b_pair_neon(const uint8_t* row0, const uint8_t* row1, int64_t panels, int64_t panel_stride,
+                         int32_t zero_point, int16_t* dst);
+void q8_gemm_column_neon(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums);
+
+}  // namespace kite

@@ -1,0 +1,42 @@
+// Repacking int8 A into the int8 microkernels' panel order, once per weight matrix.
+#include "core/aligned_alloc.h"
+#include "kernels/q8_gemm.h"
+#include "kernels/q8_gemm_microkernel.h"
+#include "kite/error.h"
+
+namespace kite {
+
+static_assert(PackedQ8A::kPanelRows == kQ8TileRows, "a PackedQ8A panel feeds one register tile");
+
+namespace {
+// 128 * 255 * 65535 < 2^31: the sum of products of any K terms fits an int32.
+constexpr int64_t kMaxDepth = 65535;
+}  // namespace
+
+PackedQ8A::PackedQ8A(int64_t m, int64_t k) : m_(m), k_(k) {
+  KITE_CHECK(m >= 0 && k >= 0, "pack_q8_a: negative size ", m, " x ", k);
+  KITE_CHECK(k <= kMaxDepth, "pack_q8_a: K = ", k, " is more than ", kMaxDepth,
+             ", where an int32 sum of int8 x uint8 products could overflow");
+  int64_t panel_values = kPanelRows * 2 * pair_count();
+  // Checked before multiplying, so that a corrupt shape cannot wrap around to a small buffer.
+  KITE_CHECK(panel_values == 0 || panel_count() <= INT64_MAX / 2 / panel_values, "pack_q8_a: ", m, " x ", k,
+             " is too large");
+  // Zero-filled: the padding, and the slack the single-column kernels may read past the end.
+  size_t bytes = static_cast<size_t>(panel_count() * panel_values) * sizeof(int16_t) + kQ8PackedASlackBytes;
+  data_ = std::static_pointer_cast<int16_t>(allocate_aligned(bytes));
+}
+
+PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
+  KITE_CHECK(m <= 1 || lda >= k, "pack_q8_a: leading dimension ", lda, " is less than K = ", k);
+  PackedQ8A packed(m, k);
+  for (int64_t i = 0; i < m; ++i) {
+    int16_t* panel = packed.data_.get() + (i / PackedQ8A::kPanelRows) * PackedQ8A::kPanelRows * 2 * packed.pair_count();
+    int64_t r = i % PackedQ8A::kPanelRows;
+    const int8_t* row = a + i * lda;
+    // Element k of the row is half k % 2 of pair k / 2.
+    for (int64_t kk = 0; kk < k; ++kk) panel[((kk / 2) * PackedQ8A::kPanelRows + r) * 2 + kk % 2] = row[kk];
+  }
+  return packed;
+}
+
+}  // namespace kite

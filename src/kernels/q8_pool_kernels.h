@@ -1,0 +1,29 @@
+// The implementations behind global_average_pool_q8 and max_pool_u8 (kernels/q8_pooling.cpp picks
+// them), one per ISA, each in its own file. Same contracts, with the parameters already checked.
+// Internal to src/kernels.
+#pragma once
+#include <cstdint>
+
+#include "kernels/q8_pooling.h"
+
+namespace kite {
+
+using Q8AveragePoolFn = void (*)(const uint8_t* x, uint8_t* y, int64_t channels, int64_t plane,
+                                 const Q8GlobalAveragePoolParams& p);
+using U8MaxPoolFn = void (*)(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
+
+void q8_avgpool_generic(const uint8_t* x, uint8_t* y, int64_t channels, int64_t plane,
+                        const Q8GlobalAveragePoolParams& p);
+// Only compiled for x86-64 and only called when cpu_has_avx2_fma().
+void q8_avgpool_avx2(const uint8_t* x, uint8_t* y, int64_t channels, int64_t plane, const Q8GlobalAveragePoolParams& p);
+// Only compiled for AArch64.
+void q8_avgpool_neon(const uint8_t* x, uint8_t* y, int64_t channels, int64_t plane, const Q8GlobalAveragePoolParams& p);
+
+void u8_maxpool_generic(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
+// 3x3 and 2x2 windows of stride 2 (rows up to a few thousand wide); both hand anything else to
+// u8_maxpool_generic. Only compiled for x86-64 and only called when cpu_has_avx2_fma(), and only
+// compiled for AArch64.
+void u8_maxpool_avx2(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
+void u8_maxpool_neon(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
+
+}  // namespace kite

@@ -1,0 +1,227 @@
+// The AVX2 int8 microkernel: a 6 x 16 tile of int32 sums in 12 ymm accumulators. Per pair of k it
+// loads two vectors of the packed B panel (8 columns x 2 int16 each) and broadcasts each row's
+// pair of A (two int16 read as one 32-bit value); vpmaddwd multiplies the pairs and adds them
+// into int32 lanes, exactly (|a| <= 128, |b - zb| <= 255), and vpaddd accumulates. u8 x s8
+// vpmaddubsw would do twice the work per instruction, but it saturates at int16 (2 x 255 x 127 >
+// 32767), which would make the result depend on the data's magnitude.
+//
+// Speed on Zen3: vpmaddwd issues on two of the four vector pipes and every one needs a vpaddd
+// too, so a loop of them peaks near 1.5 vpmaddwd a cycle (24 multiply-adds, against 16 for fp32
+// FMA), whatever the tile's shape (4x16 to 6x16 measured alike, and broadcasting A costs no more
+// than loading it). Six rows, as in the fp32 GEMM, read each packed B panel fewer times per
+// multiply-add than four.
+//
+// The requantization is requantize() (kernels/requantize.h) lane by lane: cvtdq2ps, mulps,
+// maxps/minps against (qmin - zp, qmax - zp), cvtps2dq (round to nearest even in the default
+// MXCSR mode, as nearbyint), + zp; the values are then in [0, 255], so packing them with signed
+// and then unsigned saturation changes nothing.
+//
+// Compiled with -mavx2 -mfma, like every file in src/kernels/x86. It includes no standard header
+// and calls no inline function defined elsewhere: an inline function instantiated here would be
+// compiled with AVX2, and the linker could keep that copy for callers on CPUs without it.
+#include <immintrin.h>
+
+#include "kernels/q8_gemm_microkernel.h"
+
+// Every loop over the tile's rows and vectors is unrolled before GCC decides where the
+// accumulators live, so that they stay in registers.
+#define KITE_UNROLL_TILE _Pragma("GCC unroll 8")
+
+namespace kite {
+namespace {
+
+constexpr int kRows = kQ8TileRows;
+constexpr int kLanes = 8;
+
+// A row's pair of int16 weights, read as the one 32-bit value vpbroadcastd copies to every lane.
+typedef int32_t __attribute__((may_alias)) aliased_int32;
+
+template <int kVectors>
+void accumulate(const int16_t* a, const int16_t* b, int64_t pairs, __m256i (&acc)[kRows][kVectors]) {
+  const aliased_int32* a_pairs = reinterpret_cast<const aliased_int32*>(a);
+  for (int64_t p = 0; p < pairs; ++p) {
+    __m256i b_p[kVectors];
+    KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q)
+      b_p[q] = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + q * 2 * kLanes));
+    KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+      const __m256i a_rp = _mm256_set1_epi32(a_pairs[r]);
+      KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q)
+        acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(a_rp, b_p[q]));
+    }
+    a_pairs += kRows;
+    b += kQ8PanelPairStride;
+  }
+}
+
+// The first `count` (1 .. 16) bytes of v, without touching the bytes past them.
+void store_bytes(uint8_t* p, __m128i v, int count) {
+  if (count == 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+    return;
+  }
+  if (count & 8) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
+    v = _mm_srli_si128(v, 8);
+    p += 8;
+  }
+  int low = _mm_cvtsi128_si32(v);
+  if (count & 4) {
+    _mm_storeu_si32(p, v);
+    low = _mm_cvtsi128_si32(_mm_srli_si128(v, 4));
+    p += 4;
+  }
+  if (count & 2) {
+    p[0] = static_cast<uint8_t>(low);
+    p[1] = static_cast<uint8_t>(low >> 8);
+    low >>= 16;
+    p += 2;
+  }
+  if (count & 1) p[0] = static_cast<uint8_t>(low);
+}
+
+// The first `count` (1 .. 8) floats of v. Stores are split into 4-, 2- and 1-float pieces rather
+// than masked: Zen3 executes vmaskmovps stores slowly.
+void store_floats(float* p, __m256 v, int count) {
+  if (count == kLanes) {
+    _mm256_storeu_ps(p, v);
+    return;
+  }
+  __m128 part = _mm256_castps256_ps128(v);
+  if (count & 4) {
+    _mm_storeu_ps(p, part);
+    part = _mm256_extractf128_ps(v, 1);
+    p += 4;
+  }
+  if (count & 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), part);
+    part = _mm_movehl_ps(part, part);
+    p += 2;
+  }
+  if (count & 1) _mm_store_ss(p, part);
+}
+
+// requantize() on 8 lanes; the results are in [qmin, qmax], inside [0, 255].
+struct Requantizer {
+  __m256 lo, hi;
+  __m256i zero_point;
+
+  __m256i apply(__m256i acc, __m256 scale) const {
+    __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), scale);
+    y = _mm256_min_ps(_mm256_max_ps(y, lo), hi);
+    return _mm256_add_epi32(_mm256_cvtps_epi32(y), zero_point);
+  }
+};
+
+// 8 int32 lanes in [0, 255] to 8 bytes (the low half of the result).
+__m128i narrow_to_bytes(__m256i v) {
+  __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  return _mm_packus_epi16(words, words);
+}
+
+// 2 x 8 int32 lanes in [0, 255] to 16 bytes, in column order.
+__m128i narrow_to_bytes(__m256i v0, __m256i v1) {
+  __m128i words0 = _mm_packs_epi32(_mm256_castsi256_si128(v0), _mm256_extracti128_si256(v0, 1));
+  __m128i words1 = _mm_packs_epi32(_mm256_castsi256_si128(v1), _mm256_extracti128_si256(v1, 1));
+  return _mm_packus_epi16(words0, words1);
+}
+
+// The tile's fields are read into locals first: a store to C could alias them as far as the
+// compiler knows, and it would reload them after every store.
+template <int kVectors>
+void store_u8(const Q8Tile& t, const __m256i (&acc)[kRows][kVectors]) {
+  uint8_t* const c = static_cast<uint8_t*>(t.c);
+  const int64_t ldc = t.ldc;
+  const int rows = t.rows, columns = t.columns;
+  const float* const row_scale = t.row_scale;
+  const Requantizer rq{_mm256_set1_ps(static_cast<float>(t.qmin - t.c_zero_point)),
+                       _mm256_set1_ps(static_cast<float>(t.qmax - t.c_zero_point)),
+                       _mm256_set1_epi32(t.c_zero_point)};
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    if (r >= rows) break;
+    const __m256 scale = _mm256_set1_ps(row_scale[r]);
+    __m128i bytes;
+    if (kVectors == 2) bytes = narrow_to_bytes(rq.apply(acc[r][0], scale), rq.apply(acc[r][kVectors - 1], scale));
+    else bytes = narrow_to_bytes(rq.apply(acc[r][0], scale));
+    store_bytes(c + r * ldc, bytes, columns);
+  }
+}
+
+template <int kVectors>
+void store_f32(const Q8Tile& t, const __m256i (&acc)[kRows][kVectors]) {
+  float* const c = static_cast<float*>(t.c);
+  const int64_t ldc = t.ldc;
+  const int rows = t.rows, columns = t.columns;
+  const float* const row_scale = t.row_scale;
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    if (r >= rows) break;
+    const __m256 scale = _mm256_set1_ps(row_scale[r]);
+    KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) {
+      int count = columns - q * kLanes;
+      if (count <= 0) break;
+      store_floats(c + r * ldc + q * kLanes, _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][q]), scale),
+                   count < kLanes ? count : kLanes);
+    }
+  }
+}
+
+// Rows past the tile's end start at zero and are never stored.
+template <int kVectors>
+void tile_avx2(const Q8Tile& t) {
+  __m256i acc[kRows][kVectors];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    __m256i start = r < t.rows && t.row_bias ? _mm256_set1_epi32(t.row_bias[r]) : _mm256_setzero_si256();
+    KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) acc[r][q] = start;
+  }
+  accumulate(t.a, t.b, t.pairs, acc);
+  if (t.float_output) store_f32(t, acc);
+  else store_u8(t, acc);
+}
+
+}  // namespace
+
+// Tiles of up to 8 columns (the right edge of C, or a single column) run one vector per row.
+void q8_gemm_6x16_avx2(const Q8Tile& t) {
+  if (t.columns > kLanes) tile_avx2<2>(t);
+  else tile_avx2<1>(t);
+}
+
+// Interleaves the two rows byte by byte (16 columns at a time), widens the bytes to int16 and
+// subtracts the zero point: two 32-byte stores per panel, one cache line.
+void q8_pack_b_pair_avx2(const uint8_t* row0, const uint8_t* row1, int64_t panels, int64_t panel_stride,
+                         int32_t zero_point, int16_t* dst) {
+  const __m256i zp = _mm256_set1_epi16(static_cast<int16_t>(zero_point));
+  for (int64_t q = 0; q < panels; ++q, dst += panel_stride) {
+    const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row0 + q * kQ8TileColumns));
+    const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row1 + q * kQ8TileColumns));
+    const __m256i low = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(x0, x1)), zp);
+    const __m256i high = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(x0, x1)), zp);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(dst), low);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(dst + 2 * kLanes), high);
+  }
+}
+
+// A group of 4 pairs is 24 int32 lanes (pair-of-k products summed by vpmaddwd), three vectors;
+// lane l of a group belongs to row l % 6, so each of the three accumulators holds fixed rows and
+// the six sums are folded out of them once, at the end.
+void q8_gemm_column_avx2(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums) {
+  constexpr int kGroupVectors = 3;
+  __m256i acc[kGroupVectors] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+  const int64_t groups = (pairs + kQ8ColumnGroupPairs - 1) / kQ8ColumnGroupPairs;
+  for (int64_t g = 0; g < groups; ++g, a += 3 * 2 * kLanes, x += 3 * 2 * kLanes) {
+    KITE_UNROLL_TILE for (int v = 0; v < kGroupVectors; ++v) {
+      const __m256i a_v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + v * 2 * kLanes));
+      const __m256i x_v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + v * 2 * kLanes));
+      acc[v] = _mm256_add_epi32(acc[v], _mm256_madd_epi16(a_v, x_v));
+    }
+  }
+  int32_t lanes[kGroupVectors * kLanes];
+  KITE_UNROLL_TILE for (int v = 0; v < kGroupVectors; ++v)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes + v * kLanes), acc[v]);
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    uint32_t sum = 0;
+    KITE_UNROLL_TILE for (int l = r; l < kGroupVectors * kLanes; l += kRows) sum += static_cast<uint32_t>(lanes[l]);
+    sums[r] = static_cast<int32_t>(sum);
+  }
+}
+
+}  // namespace kite

@@ -1,0 +1,604 @@
+// The int8 GEMM kernels (src/kernels/q8_gemm.h), each ISA path on its own: the SIMD microkernel of
+// this build's CPU family (AVX2 on x86-64, skipped on a CPU without it; NEON on AArch64) and the
+// portable one (forced on any CPU). The products are integers, so every result must equal, byte
+// for byte, a naive reference written here: int64 sums, then requantize() from
+// kernels/requantize.h (or the float scaling). Shapes hit every tile edge (M around 6, N around 4,
+// 8 and 16, odd K), leading dimensions are wider than the matrices, and column and panel ranges
+// are split in odd places. Also im2col_u8 (kernels/q8_im2col.h) against a naive im2col.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/im2col.h"
+#include "kernels/q8_gemm.h"
+#include "kernels/q8_im2col.h"
+#include "kernels/requantize.h"
+#include "kite/error.h"
+
+namespace kite {
+namespace {
+
+// Fills C before a run, so that elements a product must not write can be checked afterwards.
+constexpr uint8_t kUntouchedByte = 0xA5;
+constexpr float kUntouchedFloat = -777.0f;
+
+// One product's operands, stored with leading dimensions wider than the matrices so that a kernel
+// that confuses a width with a stride reads the wrong numbers.
+struct Q8Case {
+  int64_t m, n, k;
+  int64_t lda, ldb, ldc;
+  std::vector<int8_t> a;
+  std::vector<uint8_t> b;
+  std::vector<int32_t> row_bias;
+  std::vector<float> row_scale;
+  int32_t b_zero_point = 128, c_zero_point = 128, qmin = 0, qmax = 255;
+  bool with_bias = true;
+
+  Q8Case(int64_t m_, int64_t n_, int64_t k_)
+      : m(m_), n(n_), k(k_), lda(k_ + 3), ldb(n_ + 5), ldc(n_ + 7), a(m_ * lda), b(k_ * ldb), row_bias(m_),
+        row_scale(m_) {
+    std::mt19937 rng(static_cast<uint32_t>(m * 1000003 + n * 1009 + k));
+    std::uniform_int_distribution<int> weight(-127, 127), activation(0, 255), bias(-20000, 20000);
+    for (int8_t& x : a) x = static_cast<int8_t>(weight(rng));
+    for (uint8_t& x : b) x = static_cast<uint8_t>(activation(rng));
+    for (int32_t& x : row_bias) x = bias(rng);
+    // Sums of K products of about 127 x 128 spread like sqrt(K) times that: scales around
+    // 60 / that spread give outputs that use the whole range and are clamped at both ends.
+    double spread = 127.0 * 128.0 * std::sqrt(static_cast<double>(std::max<int64_t>(k, 1)));
+    std::uniform_real_distribution<double> factor(0.5, 2.0);
+    for (float& s : row_scale) s = static_cast<float>(60.0 / spread * factor(rng));
+  }
+
+  PackedQ8A packed() const { return pack_q8_a(a.data(), m, k, lda); }
+  Q8GemmEpilogue epilogue() const {
+    Q8GemmEpilogue e;
+    e.row_bias = with_bias ? row_bias.data() : nullptr;
+    e.row_scale = row_scale.data();
+    e.b_zero_point = b_zero_point;
+    e.c_zero_point = c_zero_point;
+    e.qmin = qmin;
+    e.qmax = qmax;
+    return e;
+  }
+  // C with one spare row below.
+  std::vector<uint8_t> fresh_c() const { return std::vector<uint8_t>((m + 1) * ldc, kUntouchedByte); }
+  std::vector<float> fresh_c_f32() const { return std::vector<float>((m + 1) * ldc, kUntouchedFloat); }
+
+  // The contract's sum, in int64 (which cannot overflow here), as the int32 it must fit.
+  int32_t exact_sum(int64_t i, int64_t j) const {
+    int64_t acc = with_bias ? row_bias[i] : 0;
+    for (int64_t kk = 0; kk < k; ++kk)
+      acc += static_cast<int64_t>(a[i * lda + kk]) * (static_cast<int64_t>(b[kk * ldb + j]) - b_zero_point);
+    EXPECT_TRUE(acc >= INT32_MIN && acc <= INT32_MAX) << "the test's own sum leaves int32";
+    return static_cast<int32_t>(acc);
+  }
+  uint8_t expected_u8(int64_t i, int64_t j) const {
+    return static_cast<uint8_t>(requantize(exact_sum(i, j), row_scale[i], c_zero_point, qmin, qmax));
+  }
+  float expected_f32(int64_t i, int64_t j) const { return static_cast<float>(exact_sum(i, j)) * row_scale[i]; }
+};
+
+std::string describe(const Q8Case& g) {
+  return "M=" + std::to_string(g.m) + " N=" + std::to_string(g.n) + " K=" + std::to_string(g.k) +
+         " zb=" + std::to_string(g.b_zero_point) + " zc=" + std::to_string(g.c_zero_point) + " q=[" +
+         std::to_string(g.qmin) + ", " + std::to_string(g.qmax) + "]" + (g.with_bias ? "" : " no bias");
+}
+
+// gemm_q8 over [0, n) cut at `cuts` (sorted, inside (0, n)), one call per piece.
+std::vector<uint8_t> run_split(const Q8Case& g, const PackedQ8A& packed, const std::vector<int64_t>& cuts) {
+  std::vector<uint8_t> c = g.fresh_c();
+  Q8GemmEpilogue e = g.epilogue();
+  int64_t begin = 0;
+  for (size_t piece = 0; piece <= cuts.size(); ++piece) {
+    int64_t end = piece < cuts.size() ? cuts[piece] : g.n;
+    gemm_q8(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, begin, end);
+    begin = end;
+  }
+  return c;
+}
+
+std::vector<uint8_t> run_whole(const Q8Case& g, const PackedQ8A& packed) { return run_split(g, packed, {}); }
+
+std::vector<float> run_f32(const Q8Case& g, const PackedQ8A& packed) {
+  std::vector<float> c = g.fresh_c_f32();
+  gemm_q8_f32_out(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, g.epilogue(), 0, g.n);
+  return c;
+}
+
+// C equals the reference everywhere inside, and the padding past each row and the spare row
+// below were left alone. Reports the first wrong element only, to keep a failure readable.
+void expect_matches_reference(const Q8Case& g, const std::vector<uint8_t>& c) {
+  for (int64_t i = 0; i <= g.m; ++i)
+    for (int64_t j = 0; j < g.ldc; ++j) {
+      int got = c[i * g.ldc + j];
+      if (i == g.m || j >= g.n) {
+        ASSERT_EQ(got, kUntouchedByte) << "wrote outside C at (" << i << ", " << j << ")";
+        continue;
+      }
+      ASSERT_EQ(got, g.expected_u8(i, j)) << "C(" << i << ", " << j << "), sum " << g.exact_sum(i, j);
+    }
+}
+
+void expect_matches_reference(const Q8Case& g, const std::vector<float>& c) {
+  for (int64_t i = 0; i <= g.m; ++i)
+    for (int64_t j = 0; j < g.ldc; ++j) {
+      float got = c[i * g.ldc + j];
+      if (i == g.m || j >= g.n) {
+        ASSERT_EQ(got, kUntouchedFloat) << "wrote outside C at (" << i << ", " << j << ")";
+        continue;
+      }
+      ASSERT_EQ(got, g.expected_f32(i, j)) << "C(" << i << ", " << j << "), sum " << g.exact_sum(i, j);
+    }
+}
+
+struct KernelPath {
+  const char* isa;     // the test name's suffix
+  const char* kernel;  // what gemm_q8_kernel_name() must say while the path is in use
+  bool generic;        // forced with force_generic_kernels
+  bool (*cpu_has)();   // whether this CPU runs it
+};
+
+bool always() { return true; }
+
+void PrintTo(const KernelPath& path, std::ostream* os) { *os << path.kernel; }
+
+// The SIMD path compiled for this CPU family, then the portable one.
+std::vector<KernelPath> kernel_paths() {
+  std::vector<KernelPath> paths;
+#if defined(__x86_64__)
+  paths.push_back({"avx2", "q8_gemm_avx2", false, cpu_has_avx2_fma});
+#elif defined(__aarch64__)
+  paths.push_back({"neon", "q8_gemm_neon", false, cpu_has_neon});
+#endif
+  paths.push_back({"generic", "q8_gemm_generic", true, always});
+  return paths;
+}
+
+// Each test runs once per path. The fixture checks that the path really is the one in use, so
+// that a broken dispatch cannot make both runs test the same kernel.
+class Q8GemmKernels : public ::testing::TestWithParam<KernelPath> {
+ protected:
+  void SetUp() override {
+    const KernelPath& path = GetParam();
+    if (!path.cpu_has()) GTEST_SKIP() << "this CPU cannot run " << path.kernel;
+    force_generic_kernels(path.generic);
+    ASSERT_STREQ(gemm_q8_kernel_name(), path.kernel);
+  }
+  void TearDown() override { force_generic_kernels(false); }
+};
+
+// Rows around the 6-row panel, columns around the 8-lane (AVX2) and 4-lane (NEON) vectors and the
+// 16-column tile, K odd and even (the last pair of k half padding).
+const int64_t kRowCounts[] = {1, 4, 5, 6, 7, 13, 70};
+const int64_t kColumnCounts[] = {1, 3, 7, 8, 9, 12, 16, 17, 31, 70};
+const int64_t kDepths[] = {1, 2, 3, 16, 33, 69};
+
+TEST_P(Q8GemmKernels, OddShapesMatchReference) {
+  for (int64_t m : kRowCounts)
+    for (int64_t n : kColumnCounts)
+      for (int64_t k : kDepths) {
+        Q8Case g(m, n, k);
+        SCOPED_TRACE(describe(g));
+        expect_matches_reference(g, run_whole(g, g.packed()));
+        if (HasFatalFailure()) return;
+      }
+}
+
+// Every width of a tile and of its vectors, at every height, with a short odd K.
+TEST_P(Q8GemmKernels, EveryTileWidthAndHeight) {
+  for (int64_t m = 1; m <= 13; ++m)
+    for (int64_t n = 1; n <= 33; ++n) {
+      Q8Case g(m, n, 5);
+      SCOPED_TRACE(describe(g));
+      expect_matches_reference(g, run_whole(g, g.packed()));
+      if (HasFatalFailure()) return;
+    }
+}
+
+TEST_P(Q8GemmKernels, ZeroPoints) {
+  for (int32_t zb : {0, 1, 128, 255})
+    for (int32_t zc : {0, 1, 128, 255}) {
+      Q8Case g(7, 37, 45);
+      g.b_zero_point = zb;
+      g.c_zero_point = zc;
+      SCOPED_TRACE(describe(g));
+      expect_matches_reference(g, run_whole(g, g.packed()));
+      if (HasFatalFailure()) return;
+    }
+}
+
+// A fused ReLU (qmin = zc) and ReLU6-style ranges narrower than the output type.
+TEST_P(Q8GemmKernels, NarrowedOutputRange) {
+  const int32_t ranges[][3] = {{128, 128, 255}, {0, 0, 40}, {10, 10, 200}, {100, 90, 110}, {255, 0, 255}, {7, 7, 7}};
+  for (const auto& range : ranges) {
+    Q8Case g(9, 40, 77);
+    g.c_zero_point = range[0];
+    g.qmin = range[1];
+    g.qmax = range[2];
+    SCOPED_TRACE(describe(g));
+    expect_matches_reference(g, run_whole(g, g.packed()));
+    expect_matches_reference(g, run_f32(g, g.packed()));
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Scale 1/2 on small sums: about half the products land exactly between two integers, where
+// requantize() rounds to even (cvtps2dq, FCVTNS), not away from zero.
+TEST_P(Q8GemmKernels, TiesRoundToEven) {
+  Q8Case g(9, 50, 3);
+  std::mt19937 rng(3);
+  for (int8_t& x : g.a) x = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+  for (int32_t& x : g.row_bias) x = static_cast<int32_t>(rng() % 101) - 50;
+  std::fill(g.row_scale.begin(), g.row_scale.end(), 0.5f);
+  int ties = 0;
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j) ties += g.exact_sum(i, j) % 2 != 0;
+  ASSERT_GT(ties, 100);
+  expect_matches_reference(g, run_whole(g, g.packed()));
+}
+
+TEST_P(Q8GemmKernels, NullBias) {
+  for (int64_t k : {1, 30, 257}) {
+    Q8Case g(6, 19, k);
+    g.with_bias = false;
+    SCOPED_TRACE(describe(g));
+    expect_matches_reference(g, run_whole(g, g.packed()));
+    expect_matches_reference(g, run_f32(g, g.packed()));
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST_P(Q8GemmKernels, FloatOutputMatchesReference) {
+  for (int64_t m : {1, 4, 7})
+    for (int64_t n : {1, 8, 13, 16, 35})
+      for (int64_t k : {1, 6, 99}) {
+        Q8Case g(m, n, k);
+        SCOPED_TRACE(describe(g));
+        expect_matches_reference(g, run_f32(g, g.packed()));
+        if (HasFatalFailure()) return;
+      }
+}
+
+// The largest products there are, all of one sign, over K = 4000: a pair summed in int16 would
+// saturate at once, and the sums (about 1.3e8) need all of int32's width. -128, the one int8
+// value without a positive twin, is taken too.
+TEST_P(Q8GemmKernels, ExtremeValuesDoNotSaturate) {
+  struct Extreme {
+    int8_t a;
+    uint8_t b;
+    int32_t zb;
+  };
+  for (Extreme x : {Extreme{127, 255, 0}, Extreme{-127, 255, 0}, Extreme{-127, 0, 255}, Extreme{127, 0, 255},
+                    Extreme{-128, 255, 0}, Extreme{-128, 0, 255}}) {
+    Q8Case g(5, 20, 4000);
+    std::fill(g.a.begin(), g.a.end(), x.a);
+    std::fill(g.b.begin(), g.b.end(), x.b);
+    g.b_zero_point = x.zb;
+    g.with_bias = false;
+    std::fill(g.row_scale.begin(), g.row_scale.end(), 1.0f);
+    SCOPED_TRACE(describe(g));
+    std::vector<float> sums = run_f32(g, g.packed());
+    expect_matches_reference(g, sums);
+    int64_t want = static_cast<int64_t>(x.a) * (x.b - x.zb) * g.k;
+    EXPECT_EQ(sums[0], static_cast<float>(want));
+    // Scaled down into the uint8 range: still exact.
+    std::fill(g.row_scale.begin(), g.row_scale.end(), 100.0f / 130000000.0f);
+    expect_matches_reference(g, run_whole(g, g.packed()));
+    if (HasFatalFailure()) return;
+  }
+  // Alternating extremes: large partial sums of both signs that cancel.
+  Q8Case g(6, 33, 4001);
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t kk = 0; kk < g.k; ++kk) g.a[i * g.lda + kk] = static_cast<int8_t>((kk + i) % 3 ? 127 : -127);
+  for (int64_t kk = 0; kk < g.k; ++kk)
+    for (int64_t j = 0; j < g.n; ++j) g.b[kk * g.ldb + j] = (kk + j) % 2 ? 255 : 0;
+  g.b_zero_point = 0;
+  expect_matches_reference(g, run_f32(g, g.packed()));
+  expect_matches_reference(g, run_whole(g, g.packed()));
+}
+
+// Cuts that fall inside tiles and vectors, on tile edges, and one column from either end.
+std::vector<std::vector<int64_t>> odd_splits(int64_t n) {
+  std::vector<std::vector<int64_t>> splits;
+  for (std::vector<int64_t> cuts : std::vector<std::vector<int64_t>>{
+           {1}, {n - 1}, {5}, {16}, {7, 23}, {3, 17, 40}, {n / 3, n / 2}, {13, 29, 31, 64, 95}}) {
+    cuts.erase(std::remove_if(cuts.begin(), cuts.end(), [n](int64_t cut) { return cut <= 0 || cut >= n; }), cuts.end());
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    if (!cuts.empty()) splits.push_back(cuts);
+  }
+  return splits;
+}
+
+TEST_P(Q8GemmKernels, ColumnSplitsAreIdentical) {
+  for (int64_t m : {1, 5, 13})
+    for (int64_t n : {2, 17, 33, 100})
+      for (int64_t k : {1, 64, 301}) {
+        Q8Case g(m, n, k);
+        PackedQ8A packed = g.packed();
+        std::vector<uint8_t> whole = run_whole(g, packed);
+        for (const std::vector<int64_t>& cuts : odd_splits(n))
+          ASSERT_EQ(whole, run_split(g, packed, cuts)) << describe(g) << ", " << cuts.size() << " cuts from "
+                                                      << cuts.front();
+      }
+}
+
+// Several blocks of columns (their width depends on K), and a K deep enough that one block is a
+// single panel of 16 columns and the scratch buffer grows past its usual size.
+TEST_P(Q8GemmKernels, WideAndDeepProductsAcrossBlocks) {
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{13, 1000, 1100}, {5, 300, 2305}, {3, 40, 20001}}) {
+    Q8Case g(m, n, k);
+    SCOPED_TRACE(describe(g));
+    PackedQ8A packed = g.packed();
+    std::vector<uint8_t> whole = run_whole(g, packed);
+    expect_matches_reference(g, whole);
+    for (const std::vector<int64_t>& cuts : std::vector<std::vector<int64_t>>{{15}, {191}, {193}, {1, 777}})
+      if (cuts.back() < n) {
+        EXPECT_EQ(whole, run_split(g, packed, cuts)) << "cut at " << cuts.front();
+      }
+  }
+}
+
+// Ranges of A's panels (output-channel chunks): together they give C, each with its own rows of
+// the bias and the scale, and one range writes only its rows.
+TEST_P(Q8GemmKernels, PanelRangesMatchOneCallAndWriteOnlyTheirRows) {
+  constexpr int64_t rows = PackedQ8A::kPanelRows;
+  Q8Case g(4 * rows + 2, 40, 300);  // 5 panels, the last one 2 rows
+  PackedQ8A packed = g.packed();
+  ASSERT_EQ(packed.panel_count(), 5);
+  Q8GemmEpilogue e = g.epilogue();
+  std::vector<uint8_t> whole = run_whole(g, packed);
+  std::vector<uint8_t> pieces = g.fresh_c();
+  for (auto [p0, p1] : {std::pair<int64_t, int64_t>{0, 2}, {2, 3}, {3, 5}})
+    gemm_q8(packed, g.b.data(), g.ldb, g.n, pieces.data(), g.ldc, e, 0, g.n, p0, p1);
+  EXPECT_EQ(whole, pieces);
+
+  std::vector<float> whole_f32 = run_f32(g, packed);
+  std::vector<float> pieces_f32 = g.fresh_c_f32();
+  for (auto [p0, p1] : {std::pair<int64_t, int64_t>{0, 1}, {1, 4}, {4, 5}})
+    gemm_q8_f32_out(packed, g.b.data(), g.ldb, g.n, pieces_f32.data(), g.ldc, e, 0, g.n, p0, p1);
+  EXPECT_EQ(whole_f32, pieces_f32);
+
+  std::vector<uint8_t> c = g.fresh_c();
+  gemm_q8(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 3, 29, 2, 3);
+  for (int64_t i = 0; i <= g.m; ++i)
+    for (int64_t j = 0; j < g.ldc; ++j) {
+      bool inside = i >= 2 * rows && i < 3 * rows && j >= 3 && j < 29;
+      uint8_t want = inside ? g.expected_u8(i, j) : kUntouchedByte;
+      EXPECT_EQ(c[i * g.ldc + j], want) << "(" << i << ", " << j << ")";
+    }
+}
+
+// Threads running column ranges at once, each packing B into its own scratch buffer.
+TEST_P(Q8GemmKernels, ConcurrentColumnRangesMatchOneCall) {
+  Q8Case g(29, 700, 600);
+  PackedQ8A packed = g.packed();
+  Q8GemmEpilogue e = g.epilogue();
+  std::vector<uint8_t> whole = run_whole(g, packed);
+  std::vector<uint8_t> shared = g.fresh_c();
+  const int64_t cuts[] = {0, 100, 333, 517, g.n};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      gemm_q8(packed, g.b.data(), g.ldb, g.n, shared.data(), g.ldc, e, cuts[t], cuts[t + 1]);
+    });
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(whole, shared);
+}
+
+// A fully connected layer at batch 1: B is one column (ldb = ldc = 1), which takes a kernel of its
+// own. Rows around the panel, K around its groups of 4 pairs, K = 0, and the extreme values.
+TEST_P(Q8GemmKernels, SingleColumnFullyConnected) {
+  for (auto [m, k] : {std::pair<int64_t, int64_t>{10, 1280}, {37, 63}, {1, 1}, {6, 7}, {7, 8}, {13, 9}, {5, 0},
+                      {70, 33}}) {
+    Q8Case g(m, 1, k);
+    g.ldb = 1;
+    g.ldc = 1;
+    g.b.resize(k);
+    SCOPED_TRACE(describe(g));
+    expect_matches_reference(g, run_whole(g, g.packed()));
+    expect_matches_reference(g, run_f32(g, g.packed()));
+    if (HasFatalFailure()) return;
+  }
+  Q8Case g(7, 1, 4001);
+  g.ldb = g.ldc = 1;
+  g.b.assign(g.k, 255);
+  std::fill(g.a.begin(), g.a.end(), static_cast<int8_t>(-128));
+  g.b_zero_point = 0;
+  std::fill(g.row_scale.begin(), g.row_scale.end(), 1.0f);
+  expect_matches_reference(g, run_f32(g, g.packed()));
+}
+
+// K = 0: the sum is empty and C is the requantized bias alone.
+TEST_P(Q8GemmKernels, EmptyDepthGivesTheBias) {
+  Q8Case g(7, 17, 0);
+  std::fill(g.row_scale.begin(), g.row_scale.end(), 0.01f);
+  expect_matches_reference(g, run_whole(g, g.packed()));
+  expect_matches_reference(g, run_f32(g, g.packed()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, Q8GemmKernels, ::testing::ValuesIn(kernel_paths()),
+                         [](const ::testing::TestParamInfo<KernelPath>& info) { return std::string(info.param.isa); });
+
+// The portable and the SIMD kernel on the same random products: the same bytes.
+TEST(Q8GemmPaths, GenericAndFastPathGiveTheSameBytes) {
+  Q8Case g(23, 150, 333);
+  g.c_zero_point = 3;
+  PackedQ8A packed = g.packed();
+  force_generic_kernels(true);
+  std::vector<uint8_t> generic = run_whole(g, packed);
+  std::vector<float> generic_f32 = run_f32(g, packed);
+  force_generic_kernels(false);
+  EXPECT_EQ(generic, run_whole(g, packed)) << gemm_q8_kernel_name();
+  EXPECT_EQ(generic_f32, run_f32(g, packed)) << gemm_q8_kernel_name();
+}
+
+TEST(Q8GemmArguments, BadRangesStridesAndParametersAreErrors) {
+  Q8Case g(5, 20, 8);
+  PackedQ8A packed = g.packed();
+  std::vector<uint8_t> c = g.fresh_c();
+  Q8GemmEpilogue e = g.epilogue();
+  auto run = [&](const Q8GemmEpilogue& epilogue, int64_t n_begin, int64_t n_end, int64_t ldb, int64_t ldc,
+                 int64_t panel_end = -1) {
+    gemm_q8(packed, g.b.data(), ldb, g.n, c.data(), ldc, epilogue, n_begin, n_end, 0, panel_end);
+  };
+  EXPECT_THROW(run(e, 0, g.n + 1, g.ldb, g.ldc), Error);
+  EXPECT_THROW(run(e, 10, 9, g.ldb, g.ldc), Error);
+  EXPECT_THROW(run(e, 0, g.n, g.n - 1, g.ldc), Error);
+  EXPECT_THROW(run(e, 0, g.n, g.ldb, g.n - 1), Error);
+  EXPECT_THROW(run(e, 0, g.n, g.ldb, g.ldc, packed.panel_count() + 1), Error);
+  for (auto change : std::vector<void (*)(Q8GemmEpilogue&)>{
+           [](Q8GemmEpilogue& x) { x.row_scale = nullptr; }, [](Q8GemmEpilogue& x) { x.b_zero_point = 256; },
+           [](Q8GemmEpilogue& x) { x.b_zero_point = -1; }, [](Q8GemmEpilogue& x) { x.c_zero_point = 300; },
+           [](Q8GemmEpilogue& x) { x.qmin = 10, x.qmax = 9; }, [](Q8GemmEpilogue& x) { x.qmax = 256; },
+           [](Q8GemmEpilogue& x) { x.qmin = -1; }}) {
+    Q8GemmEpilogue bad = e;
+    change(bad);
+    EXPECT_THROW(run(bad, 0, g.n, g.ldb, g.ldc), Error);
+  }
+  EXPECT_NO_THROW(run(e, 0, g.n, g.ldb, g.ldc));
+  std::vector<int8_t> deep(65536);
+  EXPECT_THROW(pack_q8_a(deep.data(), 1, 65536, 65536), Error);
+  EXPECT_NO_THROW(pack_q8_a(deep.data(), 1, 65535, 65536));
+  EXPECT_THROW(pack_q8_a(g.a.data(), 3, 8, 7), Error);
+}
+
+// --- im2col_u8 ---
+
+// The definition, element by element (kernels/im2col.h), with pad where the tap is outside.
+std::vector<uint8_t> naive_im2col(const Im2colParams& p, const std::vector<uint8_t>& x, uint8_t pad) {
+  std::vector<uint8_t> m(p.rows() * p.columns());
+  for (int64_t c = 0; c < p.channels; ++c)
+    for (int64_t ky = 0; ky < p.kernel_h; ++ky)
+      for (int64_t kx = 0; kx < p.kernel_w; ++kx)
+        for (int64_t oy = 0; oy < p.out_h; ++oy)
+          for (int64_t ox = 0; ox < p.out_w; ++ox) {
+            int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+            int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+            bool inside = iy >= 0 && iy < p.in_h && ix >= 0 && ix < p.in_w;
+            m[((c * p.kernel_h + ky) * p.kernel_w + kx) * p.columns() + oy * p.out_w + ox] =
+                inside ? x[(c * p.in_h + iy) * p.in_w + ix] : pad;
+          }
+  return m;
+}
+
+// The output size ONNX's explicit padding gives (bottom and right padding equal to top and left).
+Im2colParams conv_params(int64_t channels, int64_t in_h, int64_t in_w, int64_t kernel, int64_t stride,
+                         int64_t dilation, int64_t pad) {
+  Im2colParams p;
+  p.channels = channels;
+  p.in_h = in_h;
+  p.in_w = in_w;
+  p.kernel_h = kernel;
+  p.kernel_w = kernel == 7 ? 1 : kernel;  // 7 stands for a 7x1 kernel
+  p.stride_h = p.stride_w = stride;
+  p.dilation_h = p.dilation_w = dilation;
+  p.pad_top = p.pad_left = pad;
+  p.out_h = (in_h + 2 * pad - dilation * (p.kernel_h - 1) - 1) / stride + 1;
+  p.out_w = (in_w + 2 * pad - dilation * (p.kernel_w - 1) - 1) / stride + 1;
+  return p;
+}
+
+std::vector<uint8_t> random_bytes(size_t count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::vector<uint8_t> v(count);
+  for (uint8_t& x : v) x = static_cast<uint8_t>(byte(rng));
+  return v;
+}
+
+TEST(Q8Im2col, MatchesNaiveWithPadValueAndSplits) {
+  int cases = 0;
+  for (int64_t kernel : {1, 3, 5, 7})
+    for (int64_t stride : {1, 2, 3})
+      for (int64_t dilation : {1, 2})
+        for (int64_t pad : {0, 1, 3})
+          for (auto [h, w] : {std::pair<int64_t, int64_t>{5, 7}, {13, 11}, {1, 40}}) {
+            Im2colParams p = conv_params(3, h, w, kernel, stride, dilation, pad);
+            if (p.out_h <= 0 || p.out_w <= 0) continue;
+            ++cases;
+            std::vector<uint8_t> x = random_bytes(p.channels * h * w, static_cast<uint32_t>(cases));
+            const uint8_t pad_value = static_cast<uint8_t>(cases * 37 % 256);
+            std::vector<uint8_t> want = naive_im2col(p, x, pad_value);
+            std::string what = "kernel " + std::to_string(kernel) + " stride " + std::to_string(stride) +
+                               " dilation " + std::to_string(dilation) + " pad " + std::to_string(pad) + " input " +
+                               std::to_string(h) + "x" + std::to_string(w);
+            // The whole matrix in one call, then in pieces into a matrix with wider rows.
+            std::vector<uint8_t> whole(want.size(), 0);
+            im2col_u8(p, x.data(), pad_value, 0, p.columns(), whole.data(), p.columns());
+            ASSERT_EQ(whole, want) << what;
+            const int64_t stride_out = p.columns() + 3;
+            std::vector<uint8_t> pieces(p.rows() * stride_out, kUntouchedByte);
+            int64_t cuts[] = {0, p.columns() / 3, p.columns() / 3 + 1, p.columns()};
+            for (int piece = 0; piece < 3; ++piece)
+              im2col_u8(p, x.data(), pad_value, cuts[piece], cuts[piece + 1], pieces.data() + cuts[piece], stride_out);
+            for (int64_t r = 0; r < p.rows(); ++r) {
+              ASSERT_TRUE(std::equal(want.begin() + r * p.columns(), want.begin() + (r + 1) * p.columns(),
+                                     pieces.begin() + r * stride_out))
+                  << what << ", row " << r;
+              for (int64_t j = p.columns(); j < stride_out; ++j) ASSERT_EQ(pieces[r * stride_out + j], kUntouchedByte);
+            }
+            // A thread's own panel: columns [first, last) at row stride last - first.
+            int64_t first = p.columns() / 4, last = p.columns() - p.columns() / 5;
+            std::vector<uint8_t> panel(p.rows() * (last - first));
+            im2col_u8(p, x.data(), pad_value, first, last, panel.data(), last - first);
+            for (int64_t r = 0; r < p.rows(); ++r)
+              ASSERT_TRUE(std::equal(want.begin() + r * p.columns() + first, want.begin() + r * p.columns() + last,
+                                     panel.begin() + r * (last - first)))
+                  << what << ", panel row " << r;
+          }
+  EXPECT_GT(cases, 150);
+}
+
+// im2col_u8 lays the matrix out as im2col_f32 does (with 0 as the pad value).
+TEST(Q8Im2col, SameLayoutAsFloatIm2col) {
+  Im2colParams p = conv_params(4, 9, 10, 3, 2, 1, 1);
+  std::vector<uint8_t> x = random_bytes(p.channels * p.in_h * p.in_w, 5);
+  std::vector<float> xf(x.begin(), x.end());
+  std::vector<uint8_t> m(p.rows() * p.columns());
+  std::vector<float> mf(m.size());
+  im2col_u8(p, x.data(), 0, 0, p.columns(), m.data(), p.columns());
+  im2col_f32(p, xf.data(), 0, p.columns(), mf.data(), p.columns());
+  for (size_t i = 0; i < m.size(); ++i) ASSERT_EQ(static_cast<float>(m[i]), mf[i]) << i;
+}
+
+// The recipe in q8_gemm.h: im2col_u8 with the input's zero point as the pad value, then gemm_q8,
+// equals a convolution that skips the padded taps (a real-valued input padded with zeros).
+TEST(Q8Im2col, PaddedConvolutionThroughGemm) {
+  Im2colParams p = conv_params(5, 11, 9, 3, 2, 1, 1);
+  const int64_t oc = 6;
+  const uint8_t x_zero = 131;
+  std::vector<uint8_t> x = random_bytes(p.channels * p.in_h * p.in_w, 11);
+  Q8Case w(oc, p.columns(), p.rows());  // its A and epilogue; B is the im2col matrix
+  w.b_zero_point = x_zero;
+  std::vector<uint8_t> columns(p.rows() * p.columns());
+  im2col_u8(p, x.data(), x_zero, 0, p.columns(), columns.data(), p.columns());
+  std::vector<uint8_t> y(oc * p.columns());
+  gemm_q8(w.packed(), columns.data(), p.columns(), p.columns(), y.data(), p.columns(), w.epilogue(), 0, p.columns());
+  for (int64_t o = 0; o < oc; ++o)
+    for (int64_t oy = 0; oy < p.out_h; ++oy)
+      for (int64_t ox = 0; ox < p.out_w; ++ox) {
+        int64_t acc = w.row_bias[o];
+        for (int64_t c = 0; c < p.channels; ++c)
+          for (int64_t ky = 0; ky < 3; ++ky)
+            for (int64_t kx = 0; kx < 3; ++kx) {
+              int64_t iy = oy * p.stride_h - p.pad_top + ky, ix = ox * p.stride_w - p.pad_left + kx;
+              if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) continue;
+              acc += w.a[o * w.lda + (c * 3 + ky) * 3 + kx] * (x[(c * p.in_h + iy) * p.in_w + ix] - x_zero);
+            }
+        uint8_t want = static_cast<uint8_t>(
+            requantize(static_cast<int32_t>(acc), w.row_scale[o], w.c_zero_point, w.qmin, w.qmax));
+        ASSERT_EQ(y[o * p.columns() + oy * p.out_w + ox], want) << "oc " << o << " (" << oy << ", " << ox << ")";
+      }
+}
+
+}  // namespace
+}  // namespace kite

@@ -1,0 +1,136 @@
+// kite's int8 node kernels (runtime/q8_conv_kernels.cpp, runtime/q8_kernels.cpp) against the
+// reference kernels of their operators: byte for byte, over odd shapes, strides, padding, groups,
+// dilation and fused clamps, with the portable kernels forced too, and for 1, 2 and 4 threads.
+#include <gtest/gtest.h>
+
+#include "node_kernel_check.h"
+
+namespace kite::test {
+namespace {
+
+Tensor scalar_f32(float v) { return Tensor::from_floats({}, {v}); }
+
+Tensor scalar_u8(uint8_t v) {
+  Tensor t(DType::u8, {});
+  t.data<uint8_t>()[0] = v;
+  return t;
+}
+
+// Deterministic int8 weights in [-127, 127].
+Tensor weights_s8(Shape shape, uint32_t seed) {
+  Tensor t(DType::s8, shape);
+  uint32_t state = seed;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    state = state * 1664525u + 1013904223u;
+    t.data<int8_t>()[i] = static_cast<int8_t>(static_cast<int32_t>(state >> 24) % 255 - 127);
+  }
+  return t;
+}
+
+struct QConvCase {
+  int64_t channels, out_channels, size, kernel, stride, pad, group, dilation;
+  bool bias;
+  int64_t qmin, qmax;
+};
+
+OneNode qconv_node(const QConvCase& c) {
+  OneNode spec;
+  spec.op = "FusedQLinearConv";
+  spec.input_dtype = DType::u8;
+  spec.input = {1, c.channels, c.size, c.size + 3};
+  spec.attrs = conv_attrs(c.kernel, c.stride, {c.pad, c.pad, c.pad, c.pad}, c.group, c.dilation);
+  spec.attrs.set_int("activation_qmin", c.qmin);
+  spec.attrs.set_int("activation_qmax", c.qmax);
+  std::vector<float> w_scale;
+  for (int64_t m = 0; m < c.out_channels; ++m) w_scale.push_back(0.002f + 0.0003f * static_cast<float>(m % 7));
+  Tensor bias(DType::s32, {c.out_channels});
+  for (int64_t m = 0; m < c.out_channels; ++m) bias.data<int32_t>()[m] = static_cast<int32_t>(m * 977 % 4001) - 2000;
+  spec.constants = {scalar_f32(0.05f), scalar_u8(131),
+                    weights_s8({c.out_channels, c.channels / c.group, c.kernel, c.kernel}, 11),
+                    Tensor::from_floats({c.out_channels}, w_scale), Tensor(DType::s8, {c.out_channels}),
+                    scalar_f32(0.1f), scalar_u8(17)};
+  if (c.bias) spec.constants.push_back(bias);
+  return spec;
+}
+
+TEST(Q8NodeKernels, ConvolutionsMatchTheReferenceExactly) {
+  const QConvCase cases[] = {
+      // depthwise 3x3 / 5x5, stride 1 / 2
+      {13, 13, 11, 3, 1, 1, 13, 1, true, 0, 255},
+      {16, 16, 12, 3, 2, 1, 16, 1, true, 17, 255},
+      {9, 9, 14, 5, 1, 2, 9, 1, false, 17, 77},
+      {8, 8, 15, 5, 2, 2, 8, 1, true, 0, 255},
+      // 1x1 (GEMM on the input as it is), odd channel counts
+      {19, 23, 9, 1, 1, 0, 1, 1, true, 17, 255},
+      {7, 5, 1, 1, 1, 0, 1, 1, true, 0, 255},
+      // im2col: 3x3, strided, padded, grouped, dilated; a 7x7 first layer
+      {5, 11, 10, 3, 1, 1, 1, 1, true, 0, 255},
+      {6, 14, 13, 3, 2, 1, 2, 1, true, 17, 200},
+      {4, 6, 12, 3, 1, 2, 1, 2, false, 0, 255},
+      {3, 10, 17, 7, 2, 3, 1, 1, true, 17, 255},
+      {12, 12, 9, 3, 2, 0, 12, 1, true, 0, 255},  // depthwise without padding
+  };
+  for (const QConvCase& c : cases)
+    expect_matches_reference(qconv_node(c), "FusedQLinearConv " + std::to_string(c.channels) + "->" +
+                                                std::to_string(c.out_channels) + " k" + std::to_string(c.kernel) + " s" +
+                                                std::to_string(c.stride) + " g" + std::to_string(c.group));
+}
+
+TEST(Q8NodeKernels, QLinearConvFromAFileMatchesTheReference) {
+  OneNode spec = qconv_node({6, 10, 9, 3, 1, 1, 1, 1, true, 0, 255});
+  spec.op = "QLinearConv";
+  spec.attrs.erase("activation_qmin");
+  spec.attrs.erase("activation_qmax");
+  expect_matches_reference(spec, "QLinearConv");
+}
+
+TEST(Q8NodeKernels, AddAveragePoolAndMaxPoolMatchTheReferenceExactly) {
+  for (Shape shape : {Shape{1, 3, 5, 7}, Shape{2, 16, 9, 9}, Shape{1, 1, 1, 4099}}) {
+    OneNode add;
+    add.op = "FusedQLinearAdd";
+    add.input_dtype = DType::u8;
+    add.input = shape;
+    add.attrs.set_int("activation_qmin", 20);
+    add.attrs.set_int("activation_qmax", 255);
+    Tensor other(DType::u8, shape);
+    for (int64_t i = 0; i < other.numel(); ++i) other.data<uint8_t>()[i] = static_cast<uint8_t>(i * 37 % 256);
+    add.constants = {scalar_f32(0.03f), scalar_u8(120), other, scalar_f32(0.07f), scalar_u8(3), scalar_f32(0.08f),
+                     scalar_u8(20)};
+    expect_matches_reference(add, "FusedQLinearAdd " + shape_to_string(shape));
+
+    OneNode average;
+    average.op = "QLinearGlobalAveragePool";
+    average.input_dtype = DType::u8;
+    average.input = shape;
+    average.constants = {scalar_f32(0.03f), scalar_u8(120), scalar_f32(0.01f), scalar_u8(128)};
+    expect_matches_reference(average, "QLinearGlobalAveragePool " + shape_to_string(shape));
+  }
+  for (auto [k, s, p] : {std::tuple{3, 2, 1}, std::tuple{2, 2, 0}, std::tuple{3, 1, 1}}) {
+    OneNode pool;
+    pool.op = "MaxPool";
+    pool.input_dtype = DType::u8;
+    pool.input = {1, 5, 13, 14};
+    pool.attrs.set_ints("kernel_shape", {k, k});
+    pool.attrs.set_ints("strides", {s, s});
+    pool.attrs.set_ints("pads", {p, p, p, p});
+    expect_matches_reference(pool, "uint8 MaxPool k" + std::to_string(k) + " s" + std::to_string(s));
+  }
+}
+
+TEST(Q8NodeKernels, QuantizeAndDequantizeMatchTheReferenceExactly) {
+  OneNode q;
+  q.op = "QuantizeLinear";
+  q.input = {1, 3, 17, 19};
+  q.constants = {scalar_f32(0.013f), scalar_u8(100)};
+  expect_matches_reference(q, "QuantizeLinear");
+  OneNode d;
+  d.op = "DequantizeLinear";
+  d.input_dtype = DType::u8;
+  d.input = {1, 3, 17, 19};
+  d.constants = {scalar_f32(0.013f), scalar_u8(100)};
+  d.tolerance = 0.f;
+  expect_matches_reference(d, "DequantizeLinear");
+}
+
+}  // namespace
+}  // namespace kite::test

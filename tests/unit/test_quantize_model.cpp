@@ -1,0 +1,135 @@
+// Post-training quantization (src/quant): calibration ranges, the QDQ graph it writes, and the
+// int8 session made from it (passes/fuse_qdq.cpp) on a trained network from models/.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "graph/graph.h"
+#include "kernels/requantize.h"
+#include "kite/onnx.h"
+#include "quant/quantize_model.h"
+
+namespace kite {
+namespace {
+
+const std::string kModels = std::string(KITE_TEST_DATA_DIR) + "/../../models/fashion_mnist/";
+
+std::vector<NamedTensors> random_samples(const Model& m, int count, uint32_t seed) {
+  std::mt19937 random(seed);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  std::vector<NamedTensors> samples;
+  for (int i = 0; i < count; ++i) {
+    Tensor t(DType::f32, m.inputs()[0].shape);
+    for (int64_t k = 0; k < t.numel(); ++k) t.data<float>()[k] = normal(random);
+    samples.push_back({{m.inputs()[0].name, t}});
+  }
+  return samples;
+}
+
+Tensor run(const Model& m, const NamedTensors& in, bool optimize = true, int threads = 1) {
+  SessionOptions o;
+  o.optimize = optimize;
+  o.threads = threads;
+  return Session(m, o).run(in)[0].second;
+}
+
+double cosine(const Tensor& a, const Tensor& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    ab += double(a.data<float>()[i]) * b.data<float>()[i];
+    aa += double(a.data<float>()[i]) * a.data<float>()[i];
+    bb += double(b.data<float>()[i]) * b.data<float>()[i];
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+TEST(QuantizeModel, EveryConvolutionRunsInInt8AndTheOutputStaysClose) {
+  for (const char* name : {"resnet_fm.onnx", "mobilenet_v2_fm.onnx"}) {
+    Model fp32 = import_onnx(kModels + name);
+    Model int8 = quantize_model(fp32, random_samples(fp32, 8, 1), QuantizeOptions{});
+    int convs = 0;
+    for (const Session::PlannedNode& n : Session(int8).plan()) {
+      EXPECT_NE(n.op, "Conv") << name << ": " << n.name << " was left in fp32";
+      EXPECT_NE(n.op, "FusedConv") << name << ": " << n.name << " was left in fp32";
+      if (n.op == "FusedQLinearConv") {
+        ++convs;
+        EXPECT_NE(n.kernel, "reference") << name << ": " << n.name;
+      }
+    }
+    EXPECT_EQ(convs, static_cast<int>(quantizable_nodes(fp32).size())) << name;
+    NamedTensors input = random_samples(fp32, 1, 99)[0];
+    Tensor want = run(fp32, input), got = run(int8, input);
+    EXPECT_GT(cosine(want, got), 0.99) << name;
+    // The int8 kernels' output is the same for any thread count.
+    Tensor two = run(int8, input, true, 2);
+    EXPECT_EQ(std::memcmp(got.raw(), two.raw(), got.nbytes()), 0) << name;
+    // The QDQ graph run in float by the reference kernels (what ONNX Runtime's QDQ semantics
+    // are) agrees with the int8 kernels to within rounding.
+    Tensor qdq = run(int8, input, false);
+    EXPECT_GT(cosine(qdq, got), 0.999) << name;
+  }
+}
+
+TEST(QuantizeModel, ExcludedNodesStayFloatAndWeightsStayInt8InTheFile) {
+  Model fp32 = import_onnx(kModels + "resnet_fm.onnx");
+  std::vector<std::string> names = quantizable_nodes(fp32);
+  ASSERT_FALSE(names.empty());
+  QuantizeOptions o;
+  o.exclude = {names[0]};
+  Model int8 = quantize_model(fp32, random_samples(fp32, 4, 2), o);
+  bool found = false;
+  for (const Session::PlannedNode& n : Session(int8).plan())
+    if (n.name == names[0]) found = n.op == "FusedConv" || n.op == "Conv";
+  EXPECT_TRUE(found) << names[0] << " should run in fp32";
+  int64_t s8_weights = 0;
+  for (const Value& v : int8.graph().values)
+    if (v.constant && v.constant->dtype() == DType::s8) s8_weights += v.constant->numel();
+  EXPECT_GT(s8_weights, 50000);  // the ResNet's ~96k parameters, minus the excluded layer
+  o.exclude = {"no such node"};
+  EXPECT_THROW(quantize_model(fp32, random_samples(fp32, 1, 3), o), Error);
+  EXPECT_THROW(quantize_model(fp32, {}, QuantizeOptions{}), Error);
+}
+
+TEST(Calibration, RangesOfEachMethod) {
+  std::mt19937 random(5);
+  std::uniform_real_distribution<float> uniform(0.f, 1.f);
+  std::vector<float> x(200000);
+  for (float& v : x) v = uniform(random);
+  x[0] = 50.f;  // one outlier
+  TensorStatistics s;
+  s.observe_extremes(x.data(), static_cast<int64_t>(x.size()));
+  s.observe_histogram(x.data(), static_cast<int64_t>(x.size()));
+  Range minmax = s.range(CalibrationMethod::kMinMax, 0);
+  EXPECT_EQ(minmax.hi, 50.f);
+  EXPECT_GE(minmax.lo, 0.f);
+  Range p = s.range(CalibrationMethod::kPercentile, 99.9);
+  EXPECT_GT(p.hi, 0.95f);
+  EXPECT_LT(p.hi, 1.1f);  // the outlier is clipped
+  Range kl = s.range(CalibrationMethod::kKL, 0);
+  EXPECT_GT(kl.hi, 0.5f);
+  EXPECT_LT(kl.hi, 50.f);
+  EXPECT_THROW(parse_calibration_method("median"), Error);
+}
+
+TEST(Requantize, RoundingIsToNearestEvenAndAddIsWithinOneStep) {
+  std::mt19937 random(9);
+  std::uniform_real_distribution<float> wide(-300.f, 300.f);
+  for (int i = 0; i < 100000; ++i) {
+    float y = i < 1000 ? static_cast<float>(i - 500) * 0.5f : wide(random);  // ties included
+    EXPECT_EQ(round_half_even(y), std::nearbyint(y)) << y;
+  }
+  std::uniform_real_distribution<float> scale(0.001f, 0.2f);
+  for (int i = 0; i < 2000; ++i) {
+    float sa = scale(random), sb = scale(random), sy = scale(random);
+    AddRequant r = make_add_requant(sa, sb, sy);
+    int32_t qa = static_cast<int32_t>(random() % 256), qb = static_cast<int32_t>(random() % 256);
+    double exact = ((qa - 128) * double(sa) + (qb - 3) * double(sb)) / sy + 10;
+    int32_t got = requantize_add(qa, 128, qb, 3, r, 10, -100000, 100000);
+    EXPECT_LE(std::fabs(got - exact), 0.5 + 1e-3) << sa << " " << sb << " " << sy;
+  }
+}
+
+}  // namespace
+}  // namespace kite

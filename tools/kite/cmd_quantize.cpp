@@ -1,0 +1,105 @@
+// kite quantize MODEL -o OUT.kite --calib SOURCE [--method minmax|kl|percentile] [--percentile P]
+//               [--samples N] [--exclude NODE,...] [--export-onnx OUT.onnx]
+// Post-training int8 quantization (src/quant/quantize_model.h), calibrated on SOURCE: an IDX
+// image file, a .npy batch or a folder of images (calibration_source.h). The model's metadata
+// file (normalization) is copied next to the output, so that kite eval reads the same inputs.
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+#include "calibration_source.h"
+#include "commands.h"
+#include "kite/onnx.h"
+#include "model_metadata.h"
+#include "model_source.h"
+#include "quant/quantize_model.h"
+
+namespace kite::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct QuantizeArgs {
+  std::string model, output, calib, method = "minmax", export_onnx;
+  double percentile = 99.99;
+  int64_t samples = 256;
+  std::vector<std::string> exclude;
+  float mean = 0.2860f, std = 0.3530f;  // Fashion-MNIST's training statistics, for IDX sources
+  bool mean_given = false, std_given = false;
+  int threads = 0;
+  bool force = false;
+};
+
+// A bar on a terminal, a line per tenth otherwise (logs stay readable).
+std::function<void(int64_t, int64_t)> progress_printer() {
+  bool terminal = isatty(fileno(stderr));
+  return [terminal](int64_t done, int64_t total) {
+    if (terminal) {
+      int width = 30, filled = static_cast<int>(width * done / total);
+      std::fprintf(stderr, "\rcalibrating [%s%s] %lld/%lld", std::string(static_cast<size_t>(filled), '#').c_str(),
+                   std::string(static_cast<size_t>(width - filled), ' ').c_str(), static_cast<long long>(done),
+                   static_cast<long long>(total));
+      if (done == total) std::fprintf(stderr, "\n");
+    } else if (done == total || (done * 10 / total) != ((done - 1) * 10 / total)) {
+      std::fprintf(stderr, "calibrating: %lld/%lld runs\n", static_cast<long long>(done), static_cast<long long>(total));
+    }
+  };
+}
+
+void run_quantize(const QuantizeArgs& a) {
+  check_output_path(a.output, a.model, a.force);
+  if (!a.export_onnx.empty()) check_output_path(a.export_onnx, a.model, a.force);
+  fs::path metadata_out = fs::path(a.output).replace_extension(".json");
+  std::optional<Normalization> normalization = read_model_normalization(a.model);
+  if (normalization) check_output_path(metadata_out.string(), a.model, a.force);
+  Model fp32 = load_model_argument(a.model);
+  float mean = a.mean_given ? a.mean : normalization ? normalization->mean : a.mean;
+  float std = a.std_given ? a.std : normalization ? normalization->std : a.std;
+  std::vector<NamedTensors> samples = load_calibration_samples(fp32, a.calib, a.samples, mean, std);
+  QuantizeOptions o;
+  o.method = parse_calibration_method(a.method);
+  o.percentile = a.percentile;
+  o.exclude = a.exclude;
+  o.threads = a.threads;
+  o.progress = progress_printer();
+  Model int8 = quantize_model(fp32, samples, o);
+  int8.save_kite(a.output);
+  std::printf("wrote %s (%s calibration, %zu samples)\n", a.output.c_str(), a.method.c_str(), samples.size());
+  if (!a.export_onnx.empty()) {
+    export_onnx(int8, a.export_onnx);
+    std::printf("wrote %s (QDQ ONNX)\n", a.export_onnx.c_str());
+  }
+  if (normalization) {
+    fs::copy_file(metadata_path(a.model), metadata_out, fs::copy_options::overwrite_existing);
+    std::printf("wrote %s (the model's metadata)\n", metadata_out.string().c_str());
+  }
+}
+
+}  // namespace
+
+Command add_quantize_command(CLI::App& app) {
+  auto a = std::make_shared<QuantizeArgs>();
+  CLI::App* sub = app.add_subcommand("quantize", "Quantize a model to int8 after training (calibrated on sample inputs)");
+  sub->add_option("model", a->model, "fp32 model (.onnx, .kite or zoo:NAME?knob=value)")->required();
+  sub->add_option("-o,--output", a->output, "Output .kite file")->required();
+  sub->add_option("--calib", a->calib, "Calibration inputs: an IDX image file, a .npy batch [N, ...] or a folder of images")
+      ->required();
+  sub->add_option("--method", a->method, "Activation ranges: minmax (default), kl or percentile")
+      ->check(CLI::IsMember({"minmax", "kl", "percentile"}));
+  sub->add_option("--percentile", a->percentile, "For --method percentile: the percentile kept (default 99.99)")
+      ->check(CLI::Range(50.0, 100.0));
+  sub->add_option("--samples", a->samples, "Calibration samples used at most (default 256)")->check(CLI::PositiveNumber);
+  sub->add_option("--exclude", a->exclude, "Nodes left in fp32 (comma-separated names)")->delimiter(',');
+  sub->add_option("--export-onnx", a->export_onnx, "Also write the quantized model as a QDQ ONNX file");
+  CLI::Option* mean = sub->add_option("--mean", a->mean, "IDX sources: normalization mean (default: the model's metadata)");
+  CLI::Option* std = sub->add_option("--std", a->std, "IDX sources: normalization std (default: the model's metadata)");
+  sub->add_option("-t,--threads", a->threads, "Threads for the calibration runs")->check(CLI::NonNegativeNumber);
+  sub->add_flag("-f,--force", a->force, "Overwrite output files that exist");
+  return [a, mean, std] {
+    a->mean_given = mean->count() > 0;
+    a->std_given = std->count() > 0;
+    run_quantize(*a);
+  };
+}
+
+}  // namespace kite::cli
