@@ -164,7 +164,7 @@ void tile_neon(const Q8Tile& t) {
 
 }  // namespace
 
-// Narrow tiles (the right edge of C, or a single column: a fully connected layer) run only the
+// Narrow tiles (the right edge of C, or a product that narrow) run only the
 // vectors they need.
 void q8_gemm_6x16_neon(const Q8Tile& t) {
   if (t.columns > 2 * kLanes) tile_neon<4>(t);

@@ -179,7 +179,7 @@ void tile_avx2(const Q8Tile& t) {
 
 }  // namespace
 
-// Tiles of up to 8 columns (the right edge of C, or a single column) run one vector per row.
+// Tiles of up to 8 columns (the right edge of C, or a product that narrow) run one vector per row.
 void q8_gemm_6x16_avx2(const Q8Tile& t) {
   if (t.columns > kLanes) tile_avx2<2>(t);
   else tile_avx2<1>(t);
@@ -207,7 +207,7 @@ void q8_gemm_column_avx2(const int16_t* a, const int16_t* x, int64_t pairs, int3
   constexpr int kGroupVectors = 3;
   __m256i acc[kGroupVectors] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
   const int64_t groups = (pairs + kQ8ColumnGroupPairs - 1) / kQ8ColumnGroupPairs;
-  for (int64_t g = 0; g < groups; ++g, a += 3 * 2 * kLanes, x += 3 * 2 * kLanes) {
+  for (int64_t g = 0; g < groups; ++g, a += kGroupVectors * 2 * kLanes, x += kGroupVectors * 2 * kLanes) {
     KITE_UNROLL_TILE for (int v = 0; v < kGroupVectors; ++v) {
       const __m256i a_v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + v * 2 * kLanes));
       const __m256i x_v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + v * 2 * kLanes));
