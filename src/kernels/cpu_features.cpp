@@ -2,6 +2,10 @@
 
 #include <atomic>
 
+#if defined(KITE_KERNELS_X86)
+#include <cpuid.h>
+#endif
+
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
 #include <sys/auxv.h>
 #endif
@@ -24,10 +28,13 @@ bool detect_avx2_fma() {
 
 bool detect_f16c() {
 #if defined(KITE_KERNELS_X86)
-  // F16C is CPUID.1:ECX bit 29; its 256-bit forms need the OS to save ymm state, which libgcc
-  // checks (XGETBV) before it reports AVX.
+  // F16C is CPUID.1:ECX bit 29 (read directly: clang's __builtin_cpu_supports does not know
+  // "f16c"); its 256-bit forms need the OS to save ymm state, which the runtime library checks
+  // (XGETBV) before it reports AVX.
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
   __builtin_cpu_init();
-  return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  return (ecx & (1u << 29)) != 0 && __builtin_cpu_supports("avx");
 #else
   return false;
 #endif

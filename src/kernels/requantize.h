@@ -89,8 +89,12 @@ inline AddRequant make_add_requant(float a_scale, float b_scale, float output_sc
   // (a - za) spans 9 bits, so two products of 9 + 21 bits stay inside an int32.
   int shift = std::min(std::max(20 - exponent, -30), 60);
   AddRequant r;
-  r.a_multiplier = static_cast<int32_t>(std::lround(std::ldexp(ra, shift)));
-  r.b_multiplier = static_cast<int32_t>(std::lround(std::ldexp(rb, shift)));
+  // Clamped before the conversion: a ratio beyond 2^50 (which the callers refuse) stays defined.
+  auto multiplier = [shift](double ratio) {
+    return static_cast<int32_t>(std::lround(std::min(std::ldexp(ratio, shift), 2147483647.0)));
+  };
+  r.a_multiplier = multiplier(ra);
+  r.b_multiplier = multiplier(rb);
   r.scale = static_cast<float>(std::ldexp(1.0, -shift));
   return r;
 }

@@ -5,6 +5,8 @@
 //    range narrowed to [activation_qmin, activation_qmax] for a ReLU after the residual Add.
 //  - QLinearGlobalAveragePool: X [N, C, H, W], x_scale, x_zero_point, y_scale, y_zero_point:
 //    Y [N, C, 1, 1] = requantize(sum of (x - x_zero), x_scale / (y_scale * H * W), y_zero).
+#include <cstdlib>
+
 #include "kernels/requantize.h"
 #include "ops/op_util.h"
 #include "ops/quant_args.h"
@@ -47,6 +49,10 @@ void reference_add(const Node& node, const std::vector<const Tensor*>& inputs, s
   QuantParams bq = read_quant_params(*inputs[4], optional_input(inputs, 5), b.dtype());
   QuantParams cq = read_quant_params(*inputs[6], optional_input(inputs, 7), DType::u8);
   AddRequant r = make_add_requant(aq.scale[0], bq.scale[0], cq.scale[0]);
+  // Multipliers past 2^22 could overflow the integer sum: scales 2^40 and more apart.
+  constexpr int32_t kLimit = 1 << 22;
+  KITE_CHECK(std::abs(r.a_multiplier) <= kLimit && std::abs(r.b_multiplier) <= kLimit, "the scales of A (", aq.scale[0],
+             "), B (", bq.scale[0], ") and C (", cq.scale[0], ") are too far apart to add exactly");
   auto [lo, hi] = fused_output_range(node, cq.dtype);
   for (int64_t i = 0; i < a.numel(); ++i)
     store(outputs[0], i,

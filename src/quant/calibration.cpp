@@ -53,7 +53,9 @@ void TensorStatistics::observe_histogram(const float* x, int64_t count) {
   for (int64_t i = 0; i < count; ++i) {
     if (!std::isfinite(x[i])) continue;
     signed_histogram_[static_cast<size_t>(bin_of(x[i], min_, signed_width))] += 1;
-    magnitude_histogram_[static_cast<size_t>(bin_of(std::fabs(x[i]), 0.f, magnitude_width))] += 1;
+    // Exact zeros (half of a ReLU's output) are exact at any threshold: left out, they would
+    // make every threshold that merges them with their neighbours look worse than it is.
+    if (x[i] != 0.f) magnitude_histogram_[static_cast<size_t>(bin_of(std::fabs(x[i]), 0.f, magnitude_width))] += 1;
   }
 }
 

@@ -150,13 +150,21 @@ std::map<int, Range> calibrate(const Model& model, const Plan& plan, Groups& gro
   return ranges;
 }
 
-Node make_node(const std::string& name, const char* op, std::vector<int> inputs, int output) {
+// QuantizeLinear and DequantizeLinear with per-axis parameters need opset 13; nodes of a graph
+// share one opset (ONNX files import one), so the new ones take the model's where it is later.
+int qdq_opset(const Graph& g) {
+  int opset = 13;
+  for (const Node& n : g.nodes) opset = std::max(opset, n.opset);
+  return opset;
+}
+
+Node make_node(const std::string& name, const char* op, std::vector<int> inputs, int output, int opset) {
   Node n;
   n.name = name;
   n.op = op;
   n.inputs = std::move(inputs);
   n.outputs = {output};
-  n.opset = 13;
+  n.opset = opset;
   return n;
 }
 
@@ -205,6 +213,7 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
   std::map<int, Range> ranges = calibrate(model, plan, groups, samples, o);
 
   Graph q = g;
+  const int opset = qdq_opset(g);
   std::map<int, ActivationParams> params;  // per quantized value
   for (size_t v = 0; v < g.values.size(); ++v) {
     if (!plan.quantized[v]) continue;
@@ -228,8 +237,8 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
     for (Node& n : q.nodes)
       for (int& in : n.inputs)
         if (in == static_cast<int>(v)) in = deq;
-    q.nodes.push_back(make_node(name + "/QuantizeLinear", "QuantizeLinear", {static_cast<int>(v), scale, zp}, quantized));
-    q.nodes.push_back(make_node(name + "/DequantizeLinear", "DequantizeLinear", {quantized, scale, zp}, deq));
+    q.nodes.push_back(make_node(name + "/QuantizeLinear", "QuantizeLinear", {static_cast<int>(v), scale, zp}, quantized, opset));
+    q.nodes.push_back(make_node(name + "/DequantizeLinear", "DequantizeLinear", {quantized, scale, zp}, deq, opset));
   }
   std::vector<Node> weight_nodes;  // appended after the loop, which holds references into q.nodes
   for (int c : plan.convs) {
@@ -247,7 +256,7 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
     Value wd;
     wd.name = conv.name + "/weight_dequantized";
     int wd_v = q.add_value(wd);
-    Node dw = make_node(conv.name + "/weight/DequantizeLinear", "DequantizeLinear", {wq_v, ws_v, wz_v}, wd_v);
+    Node dw = make_node(conv.name + "/weight/DequantizeLinear", "DequantizeLinear", {wq_v, ws_v, wz_v}, wd_v, opset);
     dw.attrs.set_int("axis", 0);
     int bias = conv.inputs.size() > 2 ? conv.inputs[2] : -1;
     conv.inputs[1] = wd_v;
@@ -268,7 +277,7 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
       Value bd;
       bd.name = conv.name + "/bias_dequantized";
       int bd_v = q.add_value(bd);
-      Node db = make_node(conv.name + "/bias/DequantizeLinear", "DequantizeLinear", {bq_v, bs_v, bz_v}, bd_v);
+      Node db = make_node(conv.name + "/bias/DequantizeLinear", "DequantizeLinear", {bq_v, bs_v, bz_v}, bd_v, opset);
       db.attrs.set_int("axis", 0);
       weight_nodes.push_back(db);
       conv.inputs[2] = bd_v;

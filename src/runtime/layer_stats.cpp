@@ -17,9 +17,9 @@ const Value& value_at(const Graph& g, int v) { return g.values[static_cast<size_
 
 int64_t count_macs(const Graph& g, const Node& n) {
   const Shape& out = value_at(g, n.outputs[0]).shape;
-  if (n.op == "Conv") {
+  if (n.op == "Conv" || n.op == "QLinearConv" || n.op == "ConvInteger") {
     // Each output element reads (C_in / group) * kernel-volume inputs.
-    const Shape& w = value_at(g, n.inputs[1]).shape;
+    const Shape& w = value_at(g, n.inputs[n.op == "QLinearConv" ? 3 : 1]).shape;
     return shape_numel(out) * prod(w, 1, w.size());
   }
   if (n.op == "ConvTranspose") {
@@ -42,14 +42,22 @@ int64_t count_macs(const Graph& g, const Node& n) {
 
 // Which inputs of a node are learned parameters, counted as PyTorch counts them.
 std::vector<int> parameter_inputs(const Graph& g, const Node& n, const std::vector<int>& producer) {
+  // A constant input, or the quantized constant a DequantizeLinear expands into it (QDQ models).
   auto constant_inputs = [&](std::initializer_list<size_t> positions) {
     std::vector<int> out;
-    for (size_t i : positions)
-      if (i < n.inputs.size() && n.inputs[i] >= 0 && value_at(g, n.inputs[i]).constant) out.push_back(n.inputs[i]);
+    for (size_t i : positions) {
+      if (i >= n.inputs.size() || n.inputs[i] < 0) continue;
+      int v = n.inputs[i], p = producer[static_cast<size_t>(v)];
+      if (!value_at(g, v).constant && p >= 0 && g.nodes[static_cast<size_t>(p)].op == "DequantizeLinear")
+        v = g.nodes[static_cast<size_t>(p)].inputs[0];
+      if (value_at(g, v).constant) out.push_back(v);
+    }
     return out;
   };
   if (n.op == "Conv" || n.op == "ConvTranspose" || n.op == "Gemm") return constant_inputs({1, 2});
   if (n.op == "MatMul") return constant_inputs({0, 1});
+  if (n.op == "QLinearConv") return constant_inputs({3, 8});
+  if (n.op == "QLinearMatMul") return constant_inputs({0, 3});
   if (n.op == "BatchNormalization") return constant_inputs({1, 2});  // not the running statistics
   if (n.op == "PRelu") return constant_inputs({1});
   if (n.op == "Add") {

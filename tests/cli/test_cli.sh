@@ -197,6 +197,16 @@ check "eval the fp32 model, same images" 0 "" -- bash -c "'$kite' eval '$fm_mode
 expect "int8 top-1 within 2 points of fp32 on 500 images" /usr/bin/python3 -c "
 import json; a = json.load(open('eval_int8.json'))['top1']; b = json.load(open('eval_fp32.json'))['top1']
 assert a >= b - 0.02, (a, b)"
+check "compare fp32 with int8, worst first" 0 "tensors compared" -- "$kite" compare "$fm_models/resnet_fm.onnx" fm_int8.kite \
+  --input "$fm_data/t10k-images-idx3-ubyte.gz" --top 3
+check "compare --json" 0 '"sqnr_db"' -- "$kite" compare "$fm_models/resnet_fm.onnx" fm_int8.kite --json --top 1
+check "compare a model with itself: identical" 0 '"cosine":1.0' -- "$kite" compare "$fm_models/resnet_fm.onnx" "$fm_models/resnet_fm.onnx" --json --top 1
+check "compare a missing model" 1 "does not exist" -- "$kite" compare "$fm_models/resnet_fm.onnx" nowhere.kite
+check "quantize --max-drop keeps layers in fp32 until the drop fits" 0 "kept .* in fp32" -- "$kite" quantize \
+  "$fm_models/mobilenet_v2_fm.onnx" -o fm_mixed.kite --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 32 \
+  --max-drop 0 --eval "fashion-mnist:$fm_data" --eval-limit 200
+check "quantize --max-drop needs --eval" 2 "" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_x.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --max-drop 1
 check "the exported QDQ ONNX loads and runs in kite" 0 "" -- bash -c "'$kite' eval fm_int8.onnx --dataset 'fashion-mnist:$fm_data' --limit 100 --mean 0.2860 --std 0.3530 --json"
 check "convert the MobileNet to an fp16 .kite" 0 "" -- "$kite" convert "$fm_models/mobilenet_v2_fm.onnx" -o fm16.kite --fp16
 expect "the fp16 .kite is much smaller" test "$(stat -c %s fm16.kite)" -lt "$(( $(stat -c %s fm.kite) * 6 / 10 ))"

@@ -9,6 +9,7 @@
 #include "graph/graph.h"
 #include "kernels/requantize.h"
 #include "kite/onnx.h"
+#include "quant/compare_models.h"
 #include "quant/quantize_model.h"
 
 namespace kite {
@@ -90,6 +91,27 @@ TEST(QuantizeModel, ExcludedNodesStayFloatAndWeightsStayInt8InTheFile) {
   o.exclude = {"no such node"};
   EXPECT_THROW(quantize_model(fp32, random_samples(fp32, 1, 3), o), Error);
   EXPECT_THROW(quantize_model(fp32, {}, QuantizeOptions{}), Error);
+}
+
+TEST(CompareModels, MatchesQuantizedTensorsAndRanksTheWorstFirst) {
+  Model fp32 = import_onnx(kModels + "resnet_fm.onnx");
+  NamedTensors input = random_samples(fp32, 1, 4)[0];
+  std::vector<TensorError> same = compare_models(fp32, fp32, input, 1);
+  ASSERT_FALSE(same.empty());
+  for (const TensorError& e : same) {
+    EXPECT_EQ(e.max_abs, 0.0) << e.name;
+    EXPECT_TRUE(std::isinf(e.sqnr_db)) << e.name;
+  }
+  Model int8 = quantize_model(fp32, random_samples(fp32, 8, 1), QuantizeOptions{});
+  std::vector<TensorError> errors = compare_models(fp32, int8, input, 1);
+  // Every quantized tensor (the convolutions' and Adds' outputs, ...) and the logits.
+  EXPECT_GE(errors.size(), quantizable_nodes(fp32).size());
+  for (size_t i = 1; i < errors.size(); ++i) EXPECT_LE(errors[i - 1].sqnr_db, errors[i].sqnr_db);
+  for (const TensorError& e : errors) {
+    EXPECT_GT(e.cosine, 0.95) << e.name;
+    EXPECT_GT(e.max_abs, 0.0) << e.name;
+    EXPECT_FALSE(e.producer.empty()) << e.name;
+  }
 }
 
 TEST(Calibration, RangesOfEachMethod) {

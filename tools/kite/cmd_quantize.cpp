@@ -1,13 +1,20 @@
 // kite quantize MODEL -o OUT.kite --calib SOURCE [--method minmax|kl|percentile] [--percentile P]
-//               [--samples N] [--exclude NODE,...] [--export-onnx OUT.onnx]
+//               [--samples N] [--exclude NODE,...] [--max-drop X --eval DATASET] [--export-onnx OUT.onnx]
 // Post-training int8 quantization (src/quant/quantize_model.h), calibrated on SOURCE: an IDX
 // image file, a .npy batch or a folder of images (calibration_source.h). The model's metadata
 // file (normalization) is copied next to the output, so that kite eval reads the same inputs.
+// --max-drop X --eval fashion-mnist:DIR: mixed precision. While the int8 model's top-1 is more
+// than X points below the fp32 model's, the next most damaged layer (by kite compare's ranking on
+// the first calibration sample: lowest SQNR first) is kept in fp32 and the model quantized again.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <unistd.h>
 
 #include "calibration_source.h"
+#include "fashion_mnist.h"
+#include "graph/graph.h"
+#include "quant/compare_models.h"
 #include "commands.h"
 #include "kite/onnx.h"
 #include "model_metadata.h"
@@ -28,6 +35,9 @@ struct QuantizeArgs {
   bool mean_given = false, std_given = false;
   int threads = 0;
   bool force = false;
+  double max_drop = -1;  // points; negative: no accuracy target
+  std::string eval;
+  int64_t eval_limit = 0;  // test images --max-drop evaluates; 0: all
 };
 
 // A bar on a terminal, a line per tenth otherwise (logs stay readable).
@@ -46,6 +56,52 @@ std::function<void(int64_t, int64_t)> progress_printer() {
   };
 }
 
+// The node a mixed-precision step keeps in fp32 for a damaged tensor: its producer, or, for the
+// ReLU / Clip of a convolution, that convolution (whose output the activation's range quantizes).
+std::string layer_of(const Graph& g, const std::string& producer) {
+  for (const Node& n : g.nodes) {
+    if (n.name != producer) continue;
+    if ((n.op == "Relu" || n.op == "Clip") && !n.inputs.empty())
+      for (const Node& p : g.nodes)
+        if (!p.outputs.empty() && p.outputs[0] == n.inputs[0]) return p.name;
+    return n.name;
+  }
+  return producer;
+}
+
+Model quantize_within_drop(const Model& fp32, const std::vector<NamedTensors>& samples, QuantizeOptions o,
+                           const QuantizeArgs& a, const Normalization& n) {
+  LabelledImages set = load_test_set(dataset_folder(a.eval));
+  int64_t count = a.eval_limit > 0 ? std::min(a.eval_limit, set.labels.numel()) : set.labels.numel();
+  double base = evaluate(fp32, set, count, n, a.threads).top1();
+  Model int8 = quantize_model(fp32, samples, o);
+  double top1 = evaluate(int8, set, count, n, a.threads).top1();
+  std::printf("fp32 top-1 %.2f%%, int8 %.2f%% (%zu layers in fp32)\n", 100 * base, 100 * top1, o.exclude.size());
+  std::vector<std::string> ranked;
+  for (const TensorError& e : compare_models(fp32, int8, samples[0], a.threads)) {
+    std::string layer = layer_of(fp32.graph(), e.producer);
+    if (std::find(ranked.begin(), ranked.end(), layer) == ranked.end() &&
+        std::find(o.exclude.begin(), o.exclude.end(), layer) == o.exclude.end())
+      ranked.push_back(layer);
+  }
+  o.progress = nullptr;  // one line per step instead
+  int64_t convs = static_cast<int64_t>(quantizable_nodes(fp32).size()), kept_convs = 0;
+  for (const std::string& layer : ranked) {
+    if (100 * (base - top1) <= a.max_drop) break;
+    std::vector<std::string> all = quantizable_nodes(fp32);
+    bool is_conv = std::find(all.begin(), all.end(), layer) != all.end();
+    if (is_conv && kept_convs + 1 == convs) break;  // the last int8 convolution: nothing would be left
+    kept_convs += is_conv;
+    o.exclude.push_back(layer);
+    int8 = quantize_model(fp32, samples, o);
+    top1 = evaluate(int8, set, count, n, a.threads).top1();
+    std::printf("kept %s in fp32: int8 %.2f%% (%zu layers in fp32)\n", layer.c_str(), 100 * top1, o.exclude.size());
+  }
+  KITE_CHECK(100 * (base - top1) <= a.max_drop, "the top-1 drop is ", 100 * (base - top1), " points with every ",
+             "ranked layer in fp32, above --max-drop ", a.max_drop);
+  return int8;
+}
+
 void run_quantize(const QuantizeArgs& a) {
   check_output_path(a.output, a.model, a.force);
   if (!a.export_onnx.empty()) check_output_path(a.export_onnx, a.model, a.force);
@@ -62,7 +118,8 @@ void run_quantize(const QuantizeArgs& a) {
   o.exclude = a.exclude;
   o.threads = a.threads;
   o.progress = progress_printer();
-  Model int8 = quantize_model(fp32, samples, o);
+  Model int8 = a.max_drop >= 0 ? quantize_within_drop(fp32, samples, o, a, Normalization{mean, std})
+                               : quantize_model(fp32, samples, o);
   int8.save_kite(a.output);
   std::printf("wrote %s (%s calibration, %zu samples)\n", a.output.c_str(), a.method.c_str(), samples.size());
   if (!a.export_onnx.empty()) {
@@ -90,6 +147,16 @@ Command add_quantize_command(CLI::App& app) {
       ->check(CLI::Range(50.0, 100.0));
   sub->add_option("--samples", a->samples, "Calibration samples used at most (default 256)")->check(CLI::PositiveNumber);
   sub->add_option("--exclude", a->exclude, "Nodes left in fp32 (comma-separated names)")->delimiter(',');
+  CLI::Option* drop = sub->add_option("--max-drop", a->max_drop,
+                                      "Keep the most damaged layers in fp32 until the top-1 drop on --eval is at most X points")
+                          ->check(CLI::NonNegativeNumber);
+  CLI::Option* eval = sub->add_option("--eval", a->eval, "fashion-mnist:DIR, the test set --max-drop is measured on")
+                          ->check(CLI::Validator(check_dataset, "fashion-mnist:DIR", "dataset"));
+  sub->add_option("--eval-limit", a->eval_limit, "--max-drop: evaluate the first N test images only")
+      ->check(CLI::PositiveNumber)
+      ->needs(eval);
+  drop->needs(eval);
+  eval->needs(drop);
   sub->add_option("--export-onnx", a->export_onnx, "Also write the quantized model as a QDQ ONNX file");
   CLI::Option* mean = sub->add_option("--mean", a->mean, "IDX sources: normalization mean (default: the model's metadata)");
   CLI::Option* std = sub->add_option("--std", a->std, "IDX sources: normalization std (default: the model's metadata)");

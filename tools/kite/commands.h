@@ -15,5 +15,6 @@ Command add_zoo_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
+Command add_compare_command(CLI::App& app);
 
 }  // namespace kite::cli

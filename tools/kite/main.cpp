@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add(kite::cli::add_bench_command);
   add(kite::cli::add_eval_command);
   add(kite::cli::add_quantize_command);
+  add(kite::cli::add_compare_command);
 
   try {
     app.parse(argc, argv);
