@@ -12,7 +12,8 @@ faster). Peak memory: each engine's process peak RSS; ONNX Runtime's runs in Nod
 RSS before the model loads is shown apart. Prints a Markdown report.
 
 With --int8: the zoo's mobilenet_v1, mobilenet_v2, resnet (depth 50) and googlenet, each exported
-to ONNX, quantized by kite (calibrated on 8 random inputs; good for speed, not accuracy) and
+to ONNX, quantized by kite with 7-bit weights (--weight-bits 7; calibrated on 8 random inputs:
+good for speed, not accuracy) and
 exported as a QDQ ONNX file; kite fp32, kite int8 (that QDQ file) and ONNX Runtime on the same QDQ
 file run alternately. The table shows kite int8 / kite fp32 and kite int8 / ONNX Runtime int8.
 """
@@ -112,7 +113,7 @@ def prepare_int8(models_dir, kite, name):
         # The four zoo models take [1, 3, 224, 224] at their default knobs.
         numpy.save(calib, numpy.random.RandomState(0).standard_normal([8, 3, 224, 224]).astype(numpy.float32))
         subprocess.run([kite, "quantize", fp32, "-o", qdq[:-5] + ".kite", "--calib", calib, "--samples", "8",
-                        "--export-onnx", qdq, "--force"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        "--weight-bits", "7", "--export-onnx", qdq, "--force"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return fp32, qdq
 
 

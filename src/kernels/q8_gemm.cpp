@@ -8,6 +8,11 @@
 //
 // A single column (a fully connected layer at batch 1) takes a kernel of its own, which does not
 // compute 15 padding columns of a tile for nothing.
+//
+// A with 7-bit weights (PackedQ8A::has_quads()) takes the u8 x s8 path on AVX2: B is packed raw, as
+// uint8 in quads of k (half the bytes of the wide path's int16 pairs), and each tile starts from
+// bias - b_zero_point * rowsum(A), which the kernel's sums complete to the same int32 (modulo
+// 2^32, as everywhere here) as the wide path's.
 #include "kernels/q8_gemm.h"
 
 #include <algorithm>
@@ -35,12 +40,17 @@ struct Kernels {
   Q8PackPairKernel pack_pair;
   Q8ColumnKernel column;
   const char* name;
+  // The 7-bit path, where this ISA has one (null otherwise).
+  void (*quad_tile)(const Q8QuadTile&) = nullptr;
+  void (*pack_quad)(const uint8_t* const rows[4], int64_t, int64_t, uint8_t*) = nullptr;
+  const char* quad_name = nullptr;
 };
 
 Kernels select_kernels() {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx2_fma())
-    return {q8_gemm_6x16_avx2, q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2"};
+    return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
+            q8_gemm_6x16_u8s8_avx2, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx2"};
 #endif
 #if defined(KITE_KERNELS_ARM)
   if (!generic_kernels_forced() && cpu_has_neon())
@@ -51,12 +61,14 @@ Kernels select_kernels() {
 
 int64_t panel_bytes(int64_t pairs) { return pairs * kQ8PanelPairStride * static_cast<int64_t>(sizeof(int16_t)); }
 
-// How many 16-column panels one block packs for this K.
-int64_t panels_per_block(int64_t pairs) {
-  int64_t bytes = panel_bytes(pairs);
+// How many 16-column panels of `bytes` each one block packs.
+int64_t panels_per_block_of(int64_t bytes) {
   int64_t panels = bytes == 0 ? kMaxBlockPanels : kPackedBBytes / bytes;
   return std::clamp<int64_t>(panels, 1, kMaxBlockPanels);
 }
+
+// How many 16-column panels one block packs for this K.
+int64_t panels_per_block(int64_t pairs) { return panels_per_block_of(panel_bytes(pairs)); }
 
 // One buffer per thread, allocated on its first product and kept (grown where a deep K needs more
 // than the budget for one panel): the thread pool's workers each pack their own column range.
@@ -92,6 +104,28 @@ void pack_b_panels(Q8PackPairKernel pack_pair, const uint8_t* b, int64_t ldb, in
       out[2 * j] = static_cast<int16_t>(row0[j0 + j] - zero_point);
       out[2 * j + 1] = static_cast<int16_t>(row1[j0 + j] - zero_point);
     }
+  }
+}
+
+// B[0:depth, 0:columns] into the 7-bit path's panels (kernels/q8_gemm_microkernel.h): per quad of
+// k, 16 columns x 4 uint8, raw. The rows past K repeat B's last row (A's padding multiplies them by
+// zero); the columns past the last whole panel are done here, and zero-padded.
+void pack_b_quad_panels(const Kernels& kernels, const uint8_t* b, int64_t ldb, int64_t depth, int64_t columns,
+                        uint8_t* panels) {
+  const int64_t quads = (depth + 3) / 4;
+  const int64_t panel_stride = quads * kQ8QuadPanelBytes;
+  const int64_t whole = columns / kQ8TileColumns, tail = columns % kQ8TileColumns;
+  for (int64_t q = 0; q < quads; ++q) {
+    const uint8_t* rows[4];
+    for (int64_t h = 0; h < 4; ++h) rows[h] = b + std::min(4 * q + h, depth - 1) * ldb;
+    uint8_t* dst = panels + q * kQ8QuadPanelBytes;
+    if (whole > 0) kernels.pack_quad(rows, whole, panel_stride, dst);
+    if (tail == 0) continue;
+    const int64_t j0 = whole * kQ8TileColumns;
+    uint8_t* out = dst + whole * panel_stride;
+    std::memset(out, 0, kQ8QuadPanelBytes);
+    for (int64_t j = 0; j < tail; ++j)
+      for (int h = 0; h < 4; ++h) out[4 * j + h] = rows[h][j0 + j];
   }
 }
 
@@ -192,6 +226,58 @@ void run_single_column(const Kernels& kernels, const PackedQ8A& a, const uint8_t
   }
 }
 
+// The 7-bit path: the same blocking as run() below, over quads of k.
+void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int64_t ldb, const Output& out,
+               const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+  const int64_t quads = a.quad_count();
+  const int64_t quad_panel_bytes = quads * kQ8QuadPanelBytes;
+  const int64_t block_columns = panels_per_block_of(quad_panel_bytes) * kQ8TileColumns;
+  uint8_t* b_panels =
+      reinterpret_cast<uint8_t*>(b_panels_scratch(quad_panel_bytes * (block_columns / kQ8TileColumns)));
+
+  int32_t row_start[kQ8TileRows];
+  Q8QuadTile tile{};
+  tile.quads = quads;
+  tile.out.ldc = out.ldc;
+  tile.out.float_output = out.is_float;
+  tile.out.c_zero_point = e.c_zero_point;
+  tile.out.qmin = e.qmin;
+  tile.out.qmax = e.qmax;
+  tile.out.row_bias = row_start;
+  const uint32_t zb = static_cast<uint32_t>(e.b_zero_point);
+  for (int64_t n0 = n_begin; n0 < n_end; n0 += block_columns) {
+    const int64_t columns = std::min(block_columns, n_end - n0);
+    const int64_t next_columns = std::min(block_columns, n_end - n0 - columns);
+    const int64_t tiles = (panel_end - panel_begin) * ((columns + kQ8TileColumns - 1) / kQ8TileColumns);
+    NextBlockPrefetcher prefetcher(b, ldb, a.depth(), n0 + columns, next_columns, tiles);
+    pack_b_quad_panels(kernels, b + n0, ldb, a.depth(), columns, b_panels);
+    for (int64_t p = panel_begin; p < panel_end; ++p) {
+      const int64_t row0 = p * kQ8TileRows;
+      tile.a = a.quad_panel(p);
+      tile.out.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
+      tile.out.row_scale = e.row_scale + row0;
+      // sum A (B - zb) = sum A B - zb rowsum(A), taken modulo 2^32 like the sums themselves.
+      for (int r = 0; r < kQ8TileRows; ++r) {
+        if (r >= tile.out.rows) {
+          row_start[r] = 0;
+          continue;
+        }
+        const uint32_t bias = e.row_bias ? static_cast<uint32_t>(e.row_bias[row0 + r]) : 0u;
+        row_start[r] = static_cast<int32_t>(bias - zb * static_cast<uint32_t>(a.row_sums()[row0 + r]));
+      }
+      for (int64_t j0 = 0; j0 < columns; j0 += kQ8TileColumns) {
+        tile.b = b_panels + j0 / kQ8TileColumns * quad_panel_bytes;
+        tile.out.c = static_cast<char*>(out.c) + (row0 * out.ldc + n0 + j0) * out.element_bytes;
+        tile.out.columns = static_cast<int>(std::min<int64_t>(columns - j0, kQ8TileColumns));
+        kernels.quad_tile(tile);
+        prefetcher.after_tile();
+      }
+    }
+  }
+}
+
+bool takes_quads(const Kernels& kernels, const PackedQ8A& a) { return kernels.quad_tile && a.has_quads(); }
+
 void run(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const Output& out, const Q8GemmEpilogue& e,
          int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
   if (panel_end < 0) panel_end = a.panel_count();
@@ -200,6 +286,10 @@ void run(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const Out
   const Kernels kernels = select_kernels();
   if (n_end - n_begin == 1) {
     run_single_column(kernels, a, b, ldb, n_begin, out, e, panel_begin, panel_end);
+    return;
+  }
+  if (takes_quads(kernels, a)) {
+    run_quads(kernels, a, b, ldb, out, e, n_begin, n_end, panel_begin, panel_end);
     return;
   }
   const int64_t pairs = a.pair_count();
@@ -250,5 +340,10 @@ void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t 
 }
 
 const char* gemm_q8_kernel_name() { return select_kernels().name; }
+
+const char* gemm_q8_kernel_name(const PackedQ8A& a) {
+  const Kernels kernels = select_kernels();
+  return takes_quads(kernels, a) ? kernels.quad_name : kernels.name;
+}
 
 }  // namespace kite

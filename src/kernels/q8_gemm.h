@@ -23,8 +23,16 @@
 // point subtracted, into a per-thread scratch buffer. A column range one column wide (a fully
 // connected layer at batch 1) runs a matrix-vector kernel instead of a tile 16 columns wide.
 //
-// Speed (one Zen3 core, measured): about 1.7 to 2 times the multiply-adds per second of the fp32
-// gemm() on convolution-sized products; kernels/x86/q8_gemm_avx2.cpp says why not more.
+// 7-bit weights (ONNX Runtime's reduce_range): where every weight of A is in [-63, 63], pack_q8_a
+// (on x86-64) also packs A as int8 in quads of k, with each row's sum, and the AVX2 path multiplies
+// those with B's raw uint8 (vpmaddubsw: a pair of u8 x s8 products summed in int16, at most
+// 2 * 255 * 63 = 32130, so it cannot saturate), folding B's zero point in as
+// -b_zero_point * rowsum(A). The sums, and so the results, are the same bytes as the wide path's.
+//
+// Speed (one Zen3 core, measured on a shared machine, so roughly): the wide path is 0.8 to 1.8
+// times the multiply-adds per second of the fp32 gemm(), the 7-bit path 1.1 to 2.3 times: the
+// least on products with a short K (MobileNet's 1x1 layers), where requantizing and packing B
+// weigh most; kernels/x86/q8_gemm_avx2.cpp says why not more.
 //
 // Recipes (NCHW, one image, one group; x the input, w the weights quantized symmetrically: their
 // zero point is 0, as a nonzero one would add a term per column that row_bias cannot hold):
@@ -70,11 +78,23 @@ class PackedQ8A {
   // half h) at panel(p)[(q * kPanelRows + r) * 2 + h].
   const int16_t* panel(int64_t p) const { return data_.get() + p * kPanelRows * 2 * pair_count(); }
 
+  // The second layout, for 7-bit weights (see above): present where every weight is in [-63, 63]
+  // (and the build targets x86-64). Panel p is quad_count() quads of k (the last one zero-padded
+  // past K); per quad, each row's (A[i, 4q], .., A[i, 4q + 3]) as four int8: element (quad q,
+  // row r, byte h) at quad_panel(p)[(q * kPanelRows + r) * 4 + h]. row_sums()[i] is the sum of
+  // row i's weights (panel_count() * kPanelRows values, 0 for padding rows).
+  bool has_quads() const { return quads_ != nullptr; }
+  int64_t quad_count() const { return (k_ + 3) / 4; }
+  const int8_t* quad_panel(int64_t p) const { return quads_.get() + p * kPanelRows * 4 * quad_count(); }
+  const int32_t* row_sums() const { return row_sums_.get(); }
+
  private:
   friend PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda);
   PackedQ8A(int64_t m, int64_t k);  // zero-filled storage for the padding
 
   std::shared_ptr<int16_t> data_;
+  std::shared_ptr<int8_t> quads_;      // null unless has_quads()
+  std::shared_ptr<int32_t> row_sums_;  // null unless has_quads()
   int64_t m_ = 0;
   int64_t k_ = 0;
 };
@@ -102,5 +122,8 @@ void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t 
 // The microkernel the products use now ("q8_gemm_avx2", "q8_gemm_neon" or "q8_gemm_generic"),
 // so that tests and benchmarks can say which one they measured.
 const char* gemm_q8_kernel_name();
+// The one products with this A use (with more than one column): "q8_gemm_u8s8_avx2" where the
+// 7-bit path applies, gemm_q8_kernel_name() otherwise.
+const char* gemm_q8_kernel_name(const PackedQ8A& a);
 
 }  // namespace kite

@@ -11,6 +11,8 @@ static_assert(PackedQ8A::kPanelRows == kQ8TileRows, "a PackedQ8A panel feeds one
 namespace {
 // 128 * 255 * 65535 < 2^31: the sum of products of any K terms fits an int32.
 constexpr int64_t kMaxDepth = 65535;
+// 2 * 255 * 63 = 32130: a pair of u8 x s8 products summed in int16 (vpmaddubsw) cannot saturate.
+[[maybe_unused]] constexpr int kMaxSevenBitWeight = 63;
 }  // namespace
 
 PackedQ8A::PackedQ8A(int64_t m, int64_t k) : m_(m), k_(k) {
@@ -36,6 +38,35 @@ PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
     // Element k of the row is half k % 2 of pair k / 2.
     for (int64_t kk = 0; kk < k; ++kk) panel[((kk / 2) * PackedQ8A::kPanelRows + r) * 2 + kk % 2] = row[kk];
   }
+#if defined(KITE_KERNELS_X86)
+  // The 7-bit layout, for the AVX2 u8 x s8 path (kernels/q8_gemm.h), where every weight allows it.
+  bool seven_bit = true;
+  for (int64_t i = 0; i < m && seven_bit; ++i)
+    for (int64_t kk = 0; kk < k; ++kk)
+      if (a[i * lda + kk] < -kMaxSevenBitWeight || a[i * lda + kk] > kMaxSevenBitWeight) {
+        seven_bit = false;
+        break;
+      }
+  if (seven_bit && m > 0) {
+    const int64_t rows = packed.panel_count() * PackedQ8A::kPanelRows;
+    const int64_t quad_values = PackedQ8A::kPanelRows * 4 * packed.quad_count();
+    // Zero-filled: the padding rows and the k past K multiply B by 0.
+    packed.quads_ = std::static_pointer_cast<int8_t>(
+        allocate_aligned(static_cast<size_t>(packed.panel_count() * quad_values) + kQ8PackedASlackBytes));
+    packed.row_sums_ = std::static_pointer_cast<int32_t>(allocate_aligned(static_cast<size_t>(rows) * sizeof(int32_t)));
+    for (int64_t i = 0; i < m; ++i) {
+      int8_t* panel = packed.quads_.get() + (i / PackedQ8A::kPanelRows) * quad_values;
+      const int64_t r = i % PackedQ8A::kPanelRows;
+      const int8_t* row = a + i * lda;
+      int32_t sum = 0;  // at most 63 * 65535 in magnitude
+      for (int64_t kk = 0; kk < k; ++kk) {
+        panel[((kk / 4) * PackedQ8A::kPanelRows + r) * 4 + kk % 4] = row[kk];
+        sum += row[kk];
+      }
+      packed.row_sums_.get()[i] = sum;
+    }
+  }
+#endif
   return packed;
 }
 

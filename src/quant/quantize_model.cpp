@@ -168,8 +168,8 @@ Node make_node(const std::string& name, const char* op, std::vector<int> inputs,
   return n;
 }
 
-// Per-output-channel symmetric int8 weights and their scales.
-void quantize_weights(const Tensor& w, Tensor& q, std::vector<float>& scales) {
+// Per-output-channel symmetric int8 weights and their scales, in [-limit, limit].
+void quantize_weights(const Tensor& w, int32_t limit, Tensor& q, std::vector<float>& scales) {
   int64_t channels = w.dim(0), per = w.numel() / channels;
   q = Tensor(DType::s8, w.shape());
   scales.assign(static_cast<size_t>(channels), 1.f);
@@ -177,10 +177,10 @@ void quantize_weights(const Tensor& w, Tensor& q, std::vector<float>& scales) {
     const float* wm = w.data<float>() + m * per;
     float peak = 0.f;
     for (int64_t i = 0; i < per; ++i) peak = std::max(peak, std::fabs(wm[i]));
-    float s = peak > 0.f ? peak / 127.f : 1.f;
+    float s = peak > 0.f ? peak / static_cast<float>(limit) : 1.f;
     scales[static_cast<size_t>(m)] = s;
     for (int64_t i = 0; i < per; ++i)
-      q.data<int8_t>()[m * per + i] = static_cast<int8_t>(quantize_value(wm[i], s, 0, -127, 127));
+      q.data<int8_t>()[m * per + i] = static_cast<int8_t>(quantize_value(wm[i], s, 0, -limit, limit));
   }
 }
 
@@ -198,6 +198,7 @@ std::vector<std::string> quantizable_nodes(const Model& fp32) {
 Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples, const QuantizeOptions& o) {
   KITE_CHECK(!samples.empty(), "quantization needs at least one calibration sample");
   KITE_CHECK(o.percentile > 50.0 && o.percentile <= 100.0, "the percentile must be in (50, 100], got ", o.percentile);
+  KITE_CHECK(o.weight_bits == 7 || o.weight_bits == 8, "weights are quantized to 7 or 8 bits, not ", o.weight_bits);
   Graph folded = fp32.graph();
   fold_batch_norms(folded);
   Model model = Model::from_graph(folded);
@@ -248,7 +249,7 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
     const Tensor& w = *value(g, conv.inputs[1]).constant;
     Tensor wq;
     std::vector<float> w_scales;
-    quantize_weights(w, wq, w_scales);
+    quantize_weights(w, o.weight_bits == 7 ? 63 : 127, wq, w_scales);
     int64_t channels = w.dim(0);
     int wq_v = q.add_constant(conv.name + "/weight_quantized", wq);
     int ws_v = q.add_constant(conv.name + "/weight_scale", Tensor::from_floats({channels}, w_scales));

@@ -118,7 +118,8 @@ class Q8GemmConvKernel : public NodeKernel {
   }
 
   std::string name() const override {
-    return std::string(conv_is_pointwise(plan_.window) ? "q8_conv_1x1_gemm/" : "q8_conv_im2col_gemm/") + gemm_q8_kernel_name();
+    return std::string(conv_is_pointwise(plan_.window) ? "q8_conv_1x1_gemm/" : "q8_conv_im2col_gemm/") +
+           gemm_q8_kernel_name(packed_[0]);
   }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {

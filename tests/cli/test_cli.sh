@@ -186,6 +186,10 @@ check "quantize with kl" 0 "kl calibration" -- "$kite" quantize "$fm_models/resn
   --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 16 --method kl
 check "quantize with percentile" 0 "percentile calibration" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_pc.kite \
   --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 16 --method percentile --percentile 99.9
+check "quantize with 7-bit weights" 0 "wrote fm_w7.kite" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_w7.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 16 --weight-bits 7
+check "quantize with 6-bit weights is refused" 2 "" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_x.kite \
+  --calib "$fm_data/train-images-idx3-ubyte.gz" --weight-bits 6
 check "quantize an unknown method" 2 "" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_x.kite \
   --calib "$fm_data/train-images-idx3-ubyte.gz" --method median
 check "quantize --exclude an unknown node" 1 "no node named 'nope'" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_x.kite \

@@ -441,6 +441,238 @@ TEST(Q8GemmPaths, GenericAndFastPathGiveTheSameBytes) {
   EXPECT_EQ(generic_f32, run_f32(g, packed)) << gemm_q8_kernel_name();
 }
 
+// --- 7-bit weights: the AVX2 u8 x s8 path (PackedQ8A::has_quads()) ---
+
+// Weights in [-63, 63] (ONNX Runtime's reduce_range), with scales doubled so that the outputs
+// still use the whole range.
+void make_seven_bit(Q8Case& g, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> weight(-63, 63);
+  for (int8_t& x : g.a) x = static_cast<int8_t>(weight(rng));
+  for (float& s : g.row_scale) s *= 2.0f;
+}
+
+bool seven_bit_path_exists() {
+#if defined(__x86_64__)
+  return cpu_has_avx2_fma();
+#else
+  return false;
+#endif
+}
+
+class Q8GemmSevenBit : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!seven_bit_path_exists()) GTEST_SKIP() << "no AVX2: the 7-bit path does not exist here";
+    force_generic_kernels(false);
+  }
+  void TearDown() override { force_generic_kernels(false); }
+  // Packs A and checks that the product takes the 7-bit path.
+  static PackedQ8A packed(const Q8Case& g) {
+    PackedQ8A a = g.packed();
+    EXPECT_TRUE(a.has_quads()) << describe(g);
+    EXPECT_STREQ(gemm_q8_kernel_name(a), "q8_gemm_u8s8_avx2");
+    return a;
+  }
+};
+
+// K around the quads of 4 (never a multiple of 4 in most), every zero point kind, odd M and N.
+TEST_F(Q8GemmSevenBit, OddShapesAndZeroPointsMatchReference) {
+  const int32_t zero_points[] = {0, 128, 255};
+  int index = 0;
+  for (int64_t m : {1, 4, 5, 6, 7, 13, 70})
+    for (int64_t n : {2, 3, 7, 8, 9, 16, 17, 31, 70})
+      for (int64_t k : {1, 2, 3, 4, 5, 7, 9, 16, 33, 69, 130}) {
+        Q8Case g(m, n, k);
+        make_seven_bit(g, static_cast<uint32_t>(index));
+        g.b_zero_point = zero_points[index++ % 3];
+        SCOPED_TRACE(describe(g));
+        PackedQ8A a = packed(g);
+        expect_matches_reference(g, run_whole(g, a));
+        expect_matches_reference(g, run_f32(g, a));
+        if (HasFatalFailure()) return;
+      }
+}
+
+TEST_F(Q8GemmSevenBit, EveryTileWidthAndHeight) {
+  for (int64_t m = 1; m <= 13; ++m)
+    for (int64_t n = 2; n <= 33; ++n) {
+      Q8Case g(m, n, 6);
+      make_seven_bit(g, static_cast<uint32_t>(m * 100 + n));
+      SCOPED_TRACE(describe(g));
+      expect_matches_reference(g, run_whole(g, packed(g)));
+      if (HasFatalFailure()) return;
+    }
+}
+
+TEST_F(Q8GemmSevenBit, ZeroPointsNarrowRangesAndNullBias) {
+  for (int32_t zb : {0, 1, 128, 255})
+    for (int32_t zc : {0, 128, 255})
+      for (bool bias : {true, false}) {
+        Q8Case g(7, 37, 45);
+        make_seven_bit(g, static_cast<uint32_t>(zb + zc));
+        g.b_zero_point = zb;
+        g.c_zero_point = zc;
+        g.with_bias = bias;
+        if (zc == 128) g.qmin = zc, g.qmax = 200;
+        SCOPED_TRACE(describe(g));
+        PackedQ8A a = packed(g);
+        expect_matches_reference(g, run_whole(g, a));
+        expect_matches_reference(g, run_f32(g, a));
+        if (HasFatalFailure()) return;
+      }
+}
+
+// The largest products the path allows, all of one sign, over K = 4001 (not a multiple of 4):
+// exact, no saturation in the int16 pairs, with B's zero point folded into the row sums.
+TEST_F(Q8GemmSevenBit, ExtremeValuesDoNotSaturate) {
+  struct Extreme {
+    int8_t a;
+    uint8_t b;
+    int32_t zb;
+  };
+  for (Extreme x : {Extreme{63, 255, 0}, Extreme{-63, 255, 0}, Extreme{63, 0, 255}, Extreme{-63, 0, 255},
+                    Extreme{63, 255, 255}, Extreme{-63, 255, 128}}) {
+    Q8Case g(5, 20, 4001);
+    std::fill(g.a.begin(), g.a.end(), x.a);
+    std::fill(g.b.begin(), g.b.end(), x.b);
+    g.b_zero_point = x.zb;
+    g.with_bias = false;
+    std::fill(g.row_scale.begin(), g.row_scale.end(), 1.0f);
+    SCOPED_TRACE(describe(g));
+    PackedQ8A a = packed(g);
+    std::vector<float> sums = run_f32(g, a);
+    expect_matches_reference(g, sums);
+    int64_t want = static_cast<int64_t>(x.a) * (x.b - x.zb) * g.k;
+    EXPECT_EQ(sums[0], static_cast<float>(want));
+    std::fill(g.row_scale.begin(), g.row_scale.end(), 100.0f / 66000000.0f);
+    expect_matches_reference(g, run_whole(g, a));
+    if (HasFatalFailure()) return;
+  }
+  // Alternating extremes: large partial sums of both signs.
+  Q8Case g(6, 33, 4001);
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t kk = 0; kk < g.k; ++kk) g.a[i * g.lda + kk] = static_cast<int8_t>((kk + i) % 3 ? 63 : -63);
+  for (int64_t kk = 0; kk < g.k; ++kk)
+    for (int64_t j = 0; j < g.n; ++j) g.b[kk * g.ldb + j] = (kk + j) % 2 ? 255 : 0;
+  g.b_zero_point = 0;
+  PackedQ8A a = packed(g);
+  expect_matches_reference(g, run_f32(g, a));
+  expect_matches_reference(g, run_whole(g, a));
+}
+
+TEST_F(Q8GemmSevenBit, ColumnSplitsBlocksAndPanelRanges) {
+  for (int64_t m : {1, 5, 13})
+    for (int64_t n : {2, 17, 33, 100})
+      for (int64_t k : {1, 63, 301}) {
+        Q8Case g(m, n, k);
+        make_seven_bit(g, static_cast<uint32_t>(m + n + k));
+        PackedQ8A a = packed(g);
+        std::vector<uint8_t> whole = run_whole(g, a);
+        expect_matches_reference(g, whole);
+        for (const std::vector<int64_t>& cuts : odd_splits(n))
+          ASSERT_EQ(whole, run_split(g, a, cuts)) << describe(g) << ", " << cuts.size() << " cuts from " << cuts.front();
+      }
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{13, 1000, 1101}, {5, 300, 2305}, {3, 40, 20001}}) {
+    Q8Case g(m, n, k);
+    make_seven_bit(g, 7);
+    g.b_zero_point = 255;
+    SCOPED_TRACE(describe(g));
+    PackedQ8A a = packed(g);
+    std::vector<uint8_t> whole = run_whole(g, a);
+    expect_matches_reference(g, whole);
+    for (const std::vector<int64_t>& cuts : std::vector<std::vector<int64_t>>{{15}, {191}, {193}, {1, 777}})
+      if (cuts.back() < n) {
+        EXPECT_EQ(whole, run_split(g, a, cuts)) << "cut at " << cuts.front();
+      }
+  }
+  constexpr int64_t rows = PackedQ8A::kPanelRows;
+  Q8Case g(4 * rows + 2, 40, 299);
+  make_seven_bit(g, 9);
+  PackedQ8A a = packed(g);
+  Q8GemmEpilogue e = g.epilogue();
+  std::vector<uint8_t> whole = run_whole(g, a);
+  expect_matches_reference(g, whole);
+  std::vector<uint8_t> pieces = g.fresh_c();
+  for (auto [p0, p1] : {std::pair<int64_t, int64_t>{0, 2}, {2, 3}, {3, 5}})
+    gemm_q8(a, g.b.data(), g.ldb, g.n, pieces.data(), g.ldc, e, 0, g.n, p0, p1);
+  EXPECT_EQ(whole, pieces);
+  std::vector<float> whole_f32 = run_f32(g, a);
+  expect_matches_reference(g, whole_f32);
+  std::vector<float> pieces_f32 = g.fresh_c_f32();
+  for (auto [p0, p1] : {std::pair<int64_t, int64_t>{0, 1}, {1, 4}, {4, 5}})
+    gemm_q8_f32_out(a, g.b.data(), g.ldb, g.n, pieces_f32.data(), g.ldc, e, 0, g.n, p0, p1);
+  EXPECT_EQ(whole_f32, pieces_f32);
+  std::vector<uint8_t> c = g.fresh_c();
+  gemm_q8(a, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 3, 29, 2, 3);
+  for (int64_t i = 0; i <= g.m; ++i)
+    for (int64_t j = 0; j < g.ldc; ++j) {
+      bool inside = i >= 2 * rows && i < 3 * rows && j >= 3 && j < 29;
+      uint8_t want = inside ? g.expected_u8(i, j) : kUntouchedByte;
+      EXPECT_EQ(c[i * g.ldc + j], want) << "(" << i << ", " << j << ")";
+    }
+}
+
+// The same bytes as the wide AVX2 path and the portable kernels give for the same weights (the
+// portable kernels use the pairs layout of the same PackedQ8A), and K = 0 gives the bias.
+TEST_F(Q8GemmSevenBit, SameBytesAsTheOtherPaths) {
+  Q8Case g(23, 150, 333);
+  make_seven_bit(g, 11);
+  g.c_zero_point = 3;
+  g.b_zero_point = 77;
+  PackedQ8A a = packed(g);
+  std::vector<uint8_t> fast = run_whole(g, a);
+  std::vector<float> fast_f32 = run_f32(g, a);
+  expect_matches_reference(g, fast);
+  force_generic_kernels(true);
+  EXPECT_STREQ(gemm_q8_kernel_name(a), "q8_gemm_generic");
+  EXPECT_EQ(fast, run_whole(g, a));
+  EXPECT_EQ(fast_f32, run_f32(g, a));
+  force_generic_kernels(false);
+  // A single column keeps the matrix-vector kernel.
+  Q8Case v(13, 1, 301);
+  make_seven_bit(v, 12);
+  v.ldb = v.ldc = 1;
+  v.b.resize(v.k);
+  expect_matches_reference(v, run_whole(v, packed(v)));
+  Q8Case empty(7, 17, 0);
+  std::fill(empty.row_scale.begin(), empty.row_scale.end(), 0.01f);
+  PackedQ8A e = packed(empty);
+  expect_matches_reference(empty, run_whole(empty, e));
+  expect_matches_reference(empty, run_f32(empty, e));
+}
+
+// One weight outside [-63, 63] anywhere (64, -64, -128, 127) and the whole matrix takes the
+// exact wide path, still exact at the extremes.
+TEST_F(Q8GemmSevenBit, AnyWeightBeyond63TakesTheWidePath) {
+  for (int8_t outlier : {int8_t{64}, int8_t{-64}, int8_t{-128}, int8_t{127}})
+    for (int64_t where : {0, 1, 2}) {
+      Q8Case g(13, 40, 4001);
+      std::fill(g.a.begin(), g.a.end(), int8_t{63});
+      std::fill(g.b.begin(), g.b.end(), uint8_t{255});
+      g.b_zero_point = 0;
+      g.with_bias = false;
+      std::fill(g.row_scale.begin(), g.row_scale.end(), 1.0f);
+      const int64_t i = where == 0 ? 0 : where == 1 ? 7 : g.m - 1;
+      const int64_t kk = where == 0 ? 0 : where == 1 ? 2001 : g.k - 1;
+      g.a[i * g.lda + kk] = outlier;
+      SCOPED_TRACE(describe(g) + " outlier " + std::to_string(outlier) + " at (" + std::to_string(i) + ", " +
+                   std::to_string(kk) + ")");
+      PackedQ8A a = g.packed();
+      EXPECT_FALSE(a.has_quads());
+      EXPECT_STREQ(gemm_q8_kernel_name(a), "q8_gemm_avx2");
+      expect_matches_reference(g, run_f32(g, a));
+      std::fill(g.row_scale.begin(), g.row_scale.end(), 100.0f / 66000000.0f);
+      expect_matches_reference(g, run_whole(g, a));
+      if (HasFatalFailure()) return;
+    }
+  // Out of range only in lda's padding past K: not part of A, so the 7-bit path still applies.
+  Q8Case g(5, 20, 9);
+  make_seven_bit(g, 13);
+  for (int64_t i = 0; i < g.m; ++i) g.a[i * g.lda + g.k] = 127;
+  expect_matches_reference(g, run_whole(g, packed(g)));
+}
+
 TEST(Q8GemmArguments, BadRangesStridesAndParametersAreErrors) {
   Q8Case g(5, 20, 8);
   PackedQ8A packed = g.packed();

@@ -2,6 +2,7 @@
 // int8 session made from it (passes/fuse_qdq.cpp) on a trained network from models/.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -88,6 +89,21 @@ TEST(QuantizeModel, ExcludedNodesStayFloatAndWeightsStayInt8InTheFile) {
   for (const Value& v : int8.graph().values)
     if (v.constant && v.constant->dtype() == DType::s8) s8_weights += v.constant->numel();
   EXPECT_GT(s8_weights, 50000);  // the ResNet's ~96k parameters, minus the excluded layer
+  o.exclude.clear();
+  o.weight_bits = 7;  // [-63, 63]
+  Model narrow = quantize_model(fp32, random_samples(fp32, 2, 2), o);
+  int8_t lo = 0, hi = 0;
+  for (const Value& v : narrow.graph().values)
+    if (v.constant && v.constant->dtype() == DType::s8)
+      for (int64_t i = 0; i < v.constant->numel(); ++i) {
+        lo = std::min(lo, v.constant->data<int8_t>()[i]);
+        hi = std::max(hi, v.constant->data<int8_t>()[i]);
+      }
+  EXPECT_EQ(lo, -63);
+  EXPECT_EQ(hi, 63);
+  o.weight_bits = 6;
+  EXPECT_THROW(quantize_model(fp32, random_samples(fp32, 1, 3), o), Error);
+  o.weight_bits = 8;
   o.exclude = {"no such node"};
   EXPECT_THROW(quantize_model(fp32, random_samples(fp32, 1, 3), o), Error);
   EXPECT_THROW(quantize_model(fp32, {}, QuantizeOptions{}), Error);

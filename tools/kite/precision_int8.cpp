@@ -19,10 +19,11 @@ Model quantize_for_precision(const Model& model) {
   // Said on stderr, every time: these ranges come from noise, so the outputs' accuracy means
   // nothing; the speed does. `kite quantize --calib` calibrates on real data.
   constexpr int64_t kSamples = 4;
-  std::fprintf(stderr, "kite: --precision int8 on an fp32 model: quantized with ranges from %lld random inputs "
-               "(right for measuring speed, not accuracy; use kite quantize --calib for a model to deploy)\n",
-               static_cast<long long>(kSamples));
+  std::fprintf(stderr, "kite: --precision int8 on an fp32 model: quantized with 7-bit weights and ranges from %lld "
+               "random inputs (right for measuring speed, not accuracy; use kite quantize --calib for a model to "
+               "deploy)\n", static_cast<long long>(kSamples));
   QuantizeOptions o;
+  o.weight_bits = 7;  // the fast AVX2 path (kite quantize --weight-bits 7); accuracy: docs/QUANTIZATION.md
   return quantize_model(model, random_calibration_samples(model, kSamples), o);
 }
 

@@ -3,7 +3,9 @@
 // pair of A (two int16 read as one 32-bit value); vpmaddwd multiplies the pairs and adds them
 // into int32 lanes, exactly (|a| <= 128, |b - zb| <= 255), and vpaddd accumulates. u8 x s8
 // vpmaddubsw would do twice the work per instruction, but it saturates at int16 (2 x 255 x 127 >
-// 32767), which would make the result depend on the data's magnitude.
+// 32767), which would make the result depend on the data's magnitude. Where every weight is in
+// [-63, 63] it cannot (2 x 255 x 63 = 32130), and q8_gemm_6x16_u8s8_avx2 below uses it, on A in
+// quads of k and B as raw uint8 (kernels/q8_gemm_microkernel.h).
 //
 // Speed on Zen3: vpmaddwd issues on two of the four vector pipes and every one needs a vpaddd
 // too, so a loop of them peaks near 1.5 vpmaddwd a cycle (24 multiply-adds, against 16 for fp32
@@ -177,7 +179,64 @@ void tile_avx2(const Q8Tile& t) {
   else store_u8(t, acc);
 }
 
+// The 7-bit path: per quad of k, one vector of B per 8 columns (8 x 4 uint8) and each row's 4
+// weights broadcast as one 32-bit value. vpmaddubsw sums adjacent u8 x s8 products into int16,
+// exact for |a| <= 63 (2 * 255 * 63 < 32767); vpmaddwd with ones adds those pairs into int32.
+template <int kVectors>
+void accumulate_quads(const int8_t* a, const uint8_t* b, int64_t quads, __m256i (&acc)[kRows][kVectors]) {
+  const aliased_int32* a_quads = reinterpret_cast<const aliased_int32*>(a);
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t q = 0; q < quads; ++q) {
+    __m256i b_q[kVectors];
+    KITE_UNROLL_TILE for (int v = 0; v < kVectors; ++v)
+      b_q[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + v * 4 * kLanes));
+    KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+      const __m256i a_rq = _mm256_set1_epi32(a_quads[r]);
+      KITE_UNROLL_TILE for (int v = 0; v < kVectors; ++v) {
+        const __m256i pairs = _mm256_maddubs_epi16(b_q[v], a_rq);
+        acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(pairs, ones));
+      }
+    }
+    a_quads += kRows;
+    b += kQ8QuadPanelBytes;
+  }
+}
+
+template <int kVectors>
+void tile_u8s8_avx2(const Q8QuadTile& t) {
+  __m256i acc[kRows][kVectors];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    const __m256i start = _mm256_set1_epi32(t.out.row_bias[r]);
+    KITE_UNROLL_TILE for (int v = 0; v < kVectors; ++v) acc[r][v] = start;
+  }
+  accumulate_quads(t.a, t.b, t.quads, acc);
+  if (t.out.float_output) store_f32(t.out, acc);
+  else store_u8(t.out, acc);
+}
+
 }  // namespace
+
+void q8_gemm_6x16_u8s8_avx2(const Q8QuadTile& t) {
+  if (t.out.columns > kLanes) tile_u8s8_avx2<2>(t);
+  else tile_u8s8_avx2<1>(t);
+}
+
+// Interleaves the four rows byte by byte, then the byte pairs, 16 columns at a time: four 16-byte
+// stores per panel, one cache line.
+void q8_pack_b_quad_avx2(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst) {
+  for (int64_t p = 0; p < panels; ++p, dst += panel_stride) {
+    const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + p * kQ8TileColumns));
+    const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + p * kQ8TileColumns));
+    const __m128i x2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + p * kQ8TileColumns));
+    const __m128i x3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + p * kQ8TileColumns));
+    const __m128i lo01 = _mm_unpacklo_epi8(x0, x1), hi01 = _mm_unpackhi_epi8(x0, x1);
+    const __m128i lo23 = _mm_unpacklo_epi8(x2, x3), hi23 = _mm_unpackhi_epi8(x2, x3);
+    _mm_store_si128(reinterpret_cast<__m128i*>(dst), _mm_unpacklo_epi16(lo01, lo23));
+    _mm_store_si128(reinterpret_cast<__m128i*>(dst + 16), _mm_unpackhi_epi16(lo01, lo23));
+    _mm_store_si128(reinterpret_cast<__m128i*>(dst + 32), _mm_unpacklo_epi16(hi01, hi23));
+    _mm_store_si128(reinterpret_cast<__m128i*>(dst + 48), _mm_unpackhi_epi16(hi01, hi23));
+  }
+}
 
 // Tiles of up to 8 columns (the right edge of C, or a product that narrow) run one vector per row.
 void q8_gemm_6x16_avx2(const Q8Tile& t) {
