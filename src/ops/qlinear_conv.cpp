@@ -8,6 +8,7 @@
 // The int8 convolution kernels (runtime/q8_conv_kernels.cpp) are checked against these, bit
 // for bit. Conv's own shape inference checks the geometry (group, strides, pads, dilations).
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/requantize.h"
 #include "ops/conv.h"
@@ -139,8 +140,12 @@ void reference_qlinear_conv(const Node& node, const std::vector<const Tensor*>& 
   auto [lo, hi] = fused_output_range(node, yq.dtype);
   for (size_t i = 0; i < sums.size(); ++i) {
     int64_t m = static_cast<int64_t>(i) / plane % channels;
-    int32_t acc = sums[i] + (b ? b->data<int32_t>()[m] : 0);
+    // Modulo 2^32, as the kernels sum (a bias near the int32 limits must not be undefined).
+    int32_t acc = static_cast<int32_t>(static_cast<uint32_t>(sums[i]) +
+                                       static_cast<uint32_t>(b ? b->data<int32_t>()[m] : 0));
     float scale = product_requant_scale(xq.scale[0], wq.scale_at(m), yq.scale[0]);
+    KITE_CHECK(std::isfinite(scale) && scale > 0.f, "x_scale * w_scale / y_scale is ", scale, " for output channel ", m,
+               ": not a positive finite number");
     int32_t q = requantize(acc, scale, yq.zero_point[0], lo, hi);
     if (yq.dtype == DType::u8) y.data<uint8_t>()[i] = static_cast<uint8_t>(q);
     else y.data<int8_t>()[i] = static_cast<int8_t>(q);

@@ -5,6 +5,7 @@
 //    range narrowed to [activation_qmin, activation_qmax] for a ReLU after the residual Add.
 //  - QLinearGlobalAveragePool: X [N, C, H, W], x_scale, x_zero_point, y_scale, y_zero_point:
 //    Y [N, C, 1, 1] = requantize(sum of (x - x_zero), x_scale / (y_scale * H * W), y_zero).
+#include <cmath>
 #include <cstdlib>
 
 #include "kernels/requantize.h"
@@ -75,7 +76,9 @@ void reference_average(const Node&, const std::vector<const Tensor*>& inputs, st
   QuantParams xq = read_quant_params(*inputs[1], optional_input(inputs, 2), x.dtype());
   QuantParams yq = read_quant_params(*inputs[3], optional_input(inputs, 4), DType::u8);
   int64_t plane = x.dim(2) * x.dim(3), planes = x.dim(0) * x.dim(1);
+  KITE_CHECK(plane > 0, "X has an empty plane");
   float scale = average_requant_scale(xq.scale[0], yq.scale[0], plane);
+  KITE_CHECK(std::isfinite(scale) && scale > 0.f, "x_scale / (y_scale * H * W) is ", scale, ": not a positive finite number");
   for (int64_t p = 0; p < planes; ++p) {
     int64_t acc = 0;
     for (int64_t i = 0; i < plane; ++i) acc += load(x, p * plane + i) - xq.zero_point[0];

@@ -4,6 +4,7 @@
 // [K, N] (the weights of a fully connected layer) or a stack [..., K, N] with A's leading
 // dimensions (no broadcasting); b's parameters may be per column.
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/requantize.h"
 #include "ops/op_util.h"
@@ -33,7 +34,8 @@ int32_t widened(const Tensor& t, int64_t i) {
 
 // Sums [rows of A, N], int32 as the kernels keep them.
 std::vector<int32_t> integer_matmul_sums(const Tensor& a, int32_t a_zero, const Tensor& b, const QuantParams& bq) {
-  int64_t k = b.dim(b.rank() - 2), n = b.dim(b.rank() - 1), rows = a.numel() / k;
+  int64_t k = b.dim(b.rank() - 2), n = b.dim(b.rank() - 1);
+  int64_t rows = dims_product(a.shape(), 0, a.rank() - 1);  // not numel / k: K may be 0
   int64_t rows_per_matrix = a.dim(a.rank() - 2);
   bool stacked = b.rank() > 2;
   std::vector<int32_t> sums(static_cast<size_t>(rows * n));
@@ -100,6 +102,8 @@ void reference_qlinear_matmul(const Node&, const std::vector<const Tensor*>& inp
   for (size_t i = 0; i < sums.size(); ++i) {
     int64_t j = static_cast<int64_t>(i) % n;
     float scale = product_requant_scale(aq.scale[0], bq.scale_at(j), yq.scale[0]);
+    KITE_CHECK(std::isfinite(scale) && scale > 0.f, "a_scale * b_scale / y_scale is ", scale, " for column ", j,
+               ": not a positive finite number");
     int32_t q = requantize(sums[i], scale, yq.zero_point[0], quant_min(yq.dtype), quant_max(yq.dtype));
     if (yq.dtype == DType::u8) y.data<uint8_t>()[i] = static_cast<uint8_t>(q);
     else y.data<int8_t>()[i] = static_cast<int8_t>(q);

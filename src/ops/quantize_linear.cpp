@@ -36,6 +36,8 @@ std::vector<ValueType> infer_quantize(const Node& node, const std::vector<const 
   const Value& x = required_input(inputs, 0, "x");
   const Value& scale = required_input(inputs, 1, "y_scale");
   require_dtype(x.dtype, DType::f32, "x");
+  for (const char* a : {"output_dtype", "block_size", "saturate"})
+    KITE_CHECK(!node.attrs.has(a), "attribute '", a, "' (opset 19+) is not supported");
   DType out = check_quant_params(scale, optional_input(inputs, 2), axis_size(node, x, scale), DType::u8, "y");
   KITE_CHECK(out == DType::u8 || out == DType::s8, "QuantizeLinear produces uint8 or int8, the zero point is ",
              dtype_name(out));
@@ -63,6 +65,7 @@ std::vector<ValueType> infer_dequantize(const Node& node, const std::vector<cons
   const Value& x = required_input(inputs, 0, "x");
   const Value& scale = required_input(inputs, 1, "x_scale");
   KITE_CHECK(is_quantized_dtype(x.dtype), "x must be uint8, int8 or int32, got ", dtype_name(x.dtype));
+  KITE_CHECK(!node.attrs.has("block_size"), "attribute 'block_size' (opset 21) is not supported");
   const Value* zp = optional_input(inputs, 2);
   DType zp_type = check_quant_params(scale, zp, axis_size(node, x, scale), x.dtype, "x");
   KITE_CHECK(zp_type == x.dtype, "x is ", dtype_name(x.dtype), ", its zero point ", dtype_name(zp_type));

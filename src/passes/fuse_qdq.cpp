@@ -71,6 +71,7 @@ bool clamp_range(const Context& c, const Node& act, const Node& q, int64_t& qmin
     if (!b) return false;
     lo = b->lo;
     hi = b->hi;
+    if (!(lo <= hi)) return false;  // ONNX gives max everywhere; the quantized clamp cannot say that
   } else if (act.op != "Relu") {
     return false;
   }
@@ -104,7 +105,10 @@ int int32_bias(Context& c, const Node& conv, const QuantParams& x, const QuantPa
   std::vector<float> scales(static_cast<size_t>(channels));
   for (int64_t m = 0; m < channels; ++m) scales[static_cast<size_t>(m)] = x.scale[0] * w.scale_at(m);
   Node* d = c.dequantize_of(b);
-  if (d && c.constant(d->inputs[0]) && c.value(d->inputs[0]).dtype == DType::s32 && c.constant(d->inputs[1])) {
+  bool zero_point_constant = d && (d->inputs.size() < 3 || d->inputs[2] < 0 || c.constant(d->inputs[2]));
+  if (d && !zero_point_constant) return -2;
+  if (d && c.constant(d->inputs[0]) && c.value(d->inputs[0]).dtype == DType::s32 && c.constant(d->inputs[1]) &&
+      c.value(d->inputs[0]).constant->numel() == channels) {
     QuantParams bq = params_of(c, *d, DType::s32);
     bool exact = true;
     for (int64_t m = 0; m < channels; ++m)

@@ -67,6 +67,9 @@ TensorError measure(const std::string& name, const Tensor& a, const std::vector<
   }
   e.cosine = aa == 0 && bb == 0 ? 1.0 : ab / std::sqrt(aa * bb);
   e.sqnr_db = noise == 0 ? std::numeric_limits<double>::infinity() : 10 * std::log10(aa / noise);
+  // A NaN or infinity in either tensor, or one all zeros: as bad as it gets (and a sortable key).
+  if (std::isnan(e.sqnr_db)) e.sqnr_db = -std::numeric_limits<double>::infinity();
+  if (std::isnan(e.cosine)) e.cosine = 0.0;
   return e;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <set>
@@ -108,7 +109,7 @@ ActivationParams params_for(Range r) {
   float lo = std::min(r.lo, 0.f), hi = std::max(r.hi, 0.f);
   if (!(hi - lo > 1e-8f)) hi = lo + 1e-8f;
   ActivationParams p;
-  p.scale = (hi - lo) / 255.f;
+  p.scale = std::min((hi - lo) / 255.f, std::numeric_limits<float>::max() / 256.f);
   p.zero_point = static_cast<uint8_t>(std::min(std::max(std::nearbyint(-lo / p.scale), 0.f), 255.f));
   return p;
 }
@@ -170,15 +171,35 @@ Node make_node(const std::string& name, const char* op, std::vector<int> inputs,
 
 // Per-output-channel symmetric int8 weights and their scales, in [-limit, limit].
 void quantize_weights(const Tensor& w, int32_t limit, Tensor& q, std::vector<float>& scales) {
-  int64_t channels = w.dim(0), per = w.numel() / channels;
+  int64_t channels = w.dim(0), per = channels ? w.numel() / channels : 0;
   q = Tensor(DType::s8, w.shape());
   scales.assign(static_cast<size_t>(channels), 1.f);
   for (int64_t m = 0; m < channels; ++m) {
     const float* wm = w.data<float>() + m * per;
     float peak = 0.f;
     for (int64_t i = 0; i < per; ++i) peak = std::max(peak, std::fabs(wm[i]));
-    float s = peak > 0.f ? peak / static_cast<float>(limit) : 1.f;
+    // A scale must be positive and finite (the loader refuses others): a subnormal peak would
+    // underflow to 0.
+    float s = peak > 0.f ? std::max(peak / static_cast<float>(limit), std::numeric_limits<float>::min()) : 1.f;
     scales[static_cast<size_t>(m)] = s;
+    for (int64_t i = 0; i < per; ++i)
+      q.data<int8_t>()[m * per + i] = static_cast<int8_t>(quantize_value(wm[i], s, 0, -limit, limit));
+  }
+}
+
+// The int32 bias is b / (x_scale * w_scale[m]); where that exceeds 2^30 (a tiny weight scale after
+// folding a near-zero BatchNormalization gamma, say), the channel's weight scale is raised until
+// it fits, and its weights quantized again with it: the int32 sums then stay exact.
+void widen_scales_for_bias(const Tensor& w, const Tensor& b, float x_scale, int32_t limit, Tensor& q,
+                           std::vector<float>& scales) {
+  int64_t channels = w.dim(0), per = channels ? w.numel() / channels : 0;
+  constexpr double kBiasLimit = 1073741824.0;  // 2^30
+  for (int64_t m = 0; m < channels; ++m) {
+    double needed = std::fabs(static_cast<double>(b.data<float>()[m])) / (static_cast<double>(x_scale) * kBiasLimit);
+    float& s = scales[static_cast<size_t>(m)];
+    if (!(static_cast<double>(s) < needed)) continue;
+    s = static_cast<float>(needed * 1.0001);
+    const float* wm = w.data<float>() + m * per;
     for (int64_t i = 0; i < per; ++i)
       q.data<int8_t>()[m * per + i] = static_cast<int8_t>(quantize_value(wm[i], s, 0, -limit, limit));
   }
@@ -197,7 +218,7 @@ std::vector<std::string> quantizable_nodes(const Model& fp32) {
 
 Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples, const QuantizeOptions& o) {
   KITE_CHECK(!samples.empty(), "quantization needs at least one calibration sample");
-  KITE_CHECK(o.percentile > 50.0 && o.percentile <= 100.0, "the percentile must be in (50, 100], got ", o.percentile);
+  KITE_CHECK(o.percentile >= 50.0 && o.percentile <= 100.0, "the percentile must be in [50, 100], got ", o.percentile);
   KITE_CHECK(o.weight_bits == 7 || o.weight_bits == 8, "weights are quantized to 7 or 8 bits, not ", o.weight_bits);
   Graph folded = fp32.graph();
   fold_batch_norms(folded);
@@ -205,8 +226,9 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
   const Graph& g = model.graph();
   std::set<std::string> exclude(o.exclude.begin(), o.exclude.end());
   for (const std::string& name : exclude) {
-    bool found = std::any_of(fp32.graph().nodes.begin(), fp32.graph().nodes.end(), [&](const Node& n) { return n.name == name; });
-    KITE_CHECK(found, "--exclude: the model has no node named '", name, "'");
+    bool found = std::any_of(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.name == name; });
+    KITE_CHECK(found, "--exclude: the model has no node named '", name,
+               "' (BatchNormalization nodes are folded into their convolution: name the convolution)");
   }
   Groups groups(g.values.size());
   Plan plan = plan_quantization(g, exclude, groups);
@@ -247,10 +269,13 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
     int x = g.nodes[static_cast<size_t>(c)].inputs[0];
     if (!params.count(x)) continue;
     const Tensor& w = *value(g, conv.inputs[1]).constant;
+    int bias = conv.inputs.size() > 2 ? conv.inputs[2] : -1;
     Tensor wq;
     std::vector<float> w_scales;
-    quantize_weights(w, o.weight_bits == 7 ? 63 : 127, wq, w_scales);
+    int32_t limit = o.weight_bits == 7 ? 63 : 127;
+    quantize_weights(w, limit, wq, w_scales);
     int64_t channels = w.dim(0);
+    if (bias >= 0) widen_scales_for_bias(w, *value(g, bias).constant, params[x].scale, limit, wq, w_scales);
     int wq_v = q.add_constant(conv.name + "/weight_quantized", wq);
     int ws_v = q.add_constant(conv.name + "/weight_scale", Tensor::from_floats({channels}, w_scales));
     int wz_v = q.add_constant(conv.name + "/weight_zero_point", Tensor(DType::s8, {channels}));
@@ -259,7 +284,6 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
     int wd_v = q.add_value(wd);
     Node dw = make_node(conv.name + "/weight/DequantizeLinear", "DequantizeLinear", {wq_v, ws_v, wz_v}, wd_v, opset);
     dw.attrs.set_int("axis", 0);
-    int bias = conv.inputs.size() > 2 ? conv.inputs[2] : -1;
     conv.inputs[1] = wd_v;
     if (bias >= 0) {
       const Tensor& b = *value(g, bias).constant;

@@ -24,7 +24,7 @@ namespace kite {
 
 struct QuantizeOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
-  double percentile = 99.99;         // for CalibrationMethod::kPercentile, in (50, 100]
+  double percentile = 99.99;         // for CalibrationMethod::kPercentile, in [50, 100]
   std::vector<std::string> exclude;  // node names (of the model given) left in fp32
   int threads = 0;                   // for the calibration runs; 0: one per core
   // 8: weights in [-127, 127]. 7: in [-63, 63], half the resolution, but a u8 x s8 pair product

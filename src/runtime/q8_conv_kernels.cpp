@@ -9,6 +9,7 @@
 // Integer sums are exact and requantization is defined once (kernels/requantize.h), so results
 // are bitwise identical to the reference (ops/qlinear_conv.cpp) for any thread count.
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/q8_depthwise_conv.h"
 #include "kernels/q8_gemm.h"
@@ -66,8 +67,11 @@ bool plan_q8_conv(const Graph& g, const Node& n, Q8ConvPlan& p) {
   p.x_zero = xq.zero_point[0];
   p.y_zero = yq.zero_point[0];
   std::tie(p.qmin, p.qmax) = fused_output_range(n, DType::u8);
-  for (int64_t m = 0; m < p.out_channels; ++m)
+  for (int64_t m = 0; m < p.out_channels; ++m) {
     p.scale.push_back(product_requant_scale(xq.scale[0], wq.scale_at(m), yq.scale[0]));
+    if (!(std::isfinite(p.scale.back()) && p.scale.back() > 0.f)) return false;  // the reference says why
+  }
+  if (p.window.rows() > 65535) return false;  // pack_q8_a's limit on K
   const Tensor* b = constant_input(g, n, 8);
   p.bias.assign(static_cast<size_t>(p.out_channels), 0);
   if (b) std::copy(b->data<int32_t>(), b->data<int32_t>() + p.out_channels, p.bias.begin());
@@ -180,6 +184,9 @@ class Q8GemmConvKernel : public NodeKernel {
 
 bool is_q8_depthwise(const Q8ConvPlan& p) {
   const Im2colParams& q = p.window;
+  constexpr int32_t kBiasLimit = 1 << 30;  // depthwise_conv_q8's bound
+  for (int32_t b : p.bias)
+    if (b > kBiasLimit || b < -kBiasLimit) return false;
   return p.groups == p.in_channels && p.out_channels == p.in_channels && q.kernel_h == q.kernel_w &&
          q.stride_h == q.stride_w && q.dilation_h == 1 && q.dilation_w == 1 && depthwise_supported(q.kernel_h, q.stride_h);
 }

@@ -182,6 +182,12 @@ expect "quantize copies the metadata" test -s fm_int8.json
 expect "the int8 .kite is much smaller" test "$(stat -c %s fm_int8.kite)" -lt "$(( $(stat -c %s "$fm_models/resnet_fm.onnx") * 4 / 10 ))"
 check "quantize refuses to overwrite" 1 "exists" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_int8.kite \
   --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 8
+cp "$fm_models/resnet_fm.onnx" "$fm_models/resnet_fm.json" .
+check "quantize next to the input: its own metadata file is not overwritten" 0 "wrote resnet_fm.kite" -- \
+  "$kite" quantize resnet_fm.onnx -o resnet_fm.kite --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 4
+expect "the input's metadata file is intact" cmp -s resnet_fm.json "$fm_models/resnet_fm.json"
+check "quantize -o and --export-onnx the same file" 1 "name the same file" -- "$kite" quantize "$fm_models/resnet_fm.onnx" \
+  -o same.kite --export-onnx same.kite --calib "$fm_data/train-images-idx3-ubyte.gz"
 check "quantize with kl" 0 "kl calibration" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_kl.kite \
   --calib "$fm_data/train-images-idx3-ubyte.gz" --samples 16 --method kl
 check "quantize with percentile" 0 "percentile calibration" -- "$kite" quantize "$fm_models/resnet_fm.onnx" -o fm_pc.kite \

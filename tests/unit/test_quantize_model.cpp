@@ -10,6 +10,7 @@
 #include "graph/graph.h"
 #include "kernels/requantize.h"
 #include "kite/onnx.h"
+#include "graph_fixtures.h"
 #include "quant/compare_models.h"
 #include "quant/quantize_model.h"
 
@@ -107,6 +108,28 @@ TEST(QuantizeModel, ExcludedNodesStayFloatAndWeightsStayInt8InTheFile) {
   o.exclude = {"no such node"};
   EXPECT_THROW(quantize_model(fp32, random_samples(fp32, 1, 3), o), Error);
   EXPECT_THROW(quantize_model(fp32, {}, QuantizeOptions{}), Error);
+}
+
+// A convolution whose weights are tiny next to its bias (a near-zero BatchNormalization gamma
+// folded in): b / (x_scale * w_scale) would overflow the int32 bias; the weight scale is raised.
+TEST(QuantizeModel, BiasesAlwaysFitTheirInt32) {
+  Graph g;
+  int x = test::add_input(g, "x", {1, 2, 6, 6});
+  Tensor w1 = Tensor::from_floats({3, 2, 3, 3}, std::vector<float>(54, 1e-9f));
+  Tensor b1 = Tensor::from_floats({3}, {0.5f, -0.25f, 0.f});
+  int c1 = test::add_node(g, "Conv", "conv1", {x, g.add_constant("w1", w1), g.add_constant("b1", b1)});
+  int r1 = test::add_node(g, "Relu", "relu1", {c1});
+  Tensor w2 = Tensor::from_floats({2, 3, 1, 1}, {0.5f, -0.5f, 0.25f, 1.f, 0.5f, -1.f});
+  int c2 = test::add_node(g, "Conv", "conv2", {r1, g.add_constant("w2", w2)});
+  g.outputs.push_back(c2);
+  Model fp32 = Model::from_graph(g);
+  Model int8 = quantize_model(fp32, random_samples(fp32, 2, 5), QuantizeOptions{});
+  for (const Value& v : int8.graph().values)
+    if (v.constant && v.constant->dtype() == DType::s32)
+      for (int64_t i = 0; i < v.constant->numel(); ++i) EXPECT_LE(std::abs(v.constant->data<int32_t>()[i]), 1 << 30);
+  NamedTensors input = random_samples(fp32, 1, 6)[0];
+  Tensor want = run(fp32, input), got = run(int8, input);
+  for (int64_t i = 0; i < want.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 0.02f);
 }
 
 TEST(CompareModels, MatchesQuantizedTensorsAndRanksTheWorstFirst) {

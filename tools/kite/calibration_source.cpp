@@ -39,6 +39,7 @@ std::vector<NamedTensors> from_idx(const TensorInfo& in, const std::string& path
   Tensor images = read_idx(path);
   KITE_CHECK(images.dtype() == DType::u8 && images.rank() >= 2, path, ": expected unsigned-byte images [N, ...], got ",
              shape_to_string(images.shape()));
+  KITE_CHECK(images.dim(0) > 0, path, " holds no images");
   int64_t count = std::min(images.dim(0), limit), per = images.numel() / images.dim(0);
   const uint8_t* px = images.data<uint8_t>();
   // The same float arithmetic as kite eval and the training script: (pixel / 255 - mean) / std.

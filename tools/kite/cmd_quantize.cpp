@@ -59,15 +59,29 @@ std::function<void(int64_t, int64_t)> progress_printer() {
 
 // The node a mixed-precision step keeps in fp32 for a damaged tensor: its producer, or, for the
 // ReLU / Clip of a convolution, that convolution (whose output the activation's range quantizes).
+// BatchNormalization, which the quantizer folds into the convolution before it, maps to that
+// convolution too.
 std::string layer_of(const Graph& g, const std::string& producer) {
-  for (const Node& n : g.nodes) {
-    if (n.name != producer) continue;
-    if ((n.op == "Relu" || n.op == "Clip") && !n.inputs.empty())
-      for (const Node& p : g.nodes)
-        if (!p.outputs.empty() && p.outputs[0] == n.inputs[0]) return p.name;
-    return n.name;
+  auto node_named = [&](const std::string& name) -> const Node* {
+    for (const Node& n : g.nodes)
+      if (n.name == name) return &n;
+    return nullptr;
+  };
+  auto producer_of = [&](int v) -> const Node* {
+    for (const Node& n : g.nodes)
+      if (!n.outputs.empty() && n.outputs[0] == v) return &n;
+    return nullptr;
+  };
+  const Node* n = node_named(producer);
+  if (n && (n->op == "Relu" || n->op == "Clip") && !n->inputs.empty()) {
+    const Node* p = producer_of(n->inputs[0]);
+    if (p) n = p;
   }
-  return producer;
+  if (n && n->op == "BatchNormalization" && !n->inputs.empty()) {
+    const Node* p = producer_of(n->inputs[0]);
+    if (p) n = p;
+  }
+  return n ? n->name : producer;
 }
 
 Model quantize_within_drop(const Model& fp32, const std::vector<NamedTensors>& samples, QuantizeOptions o,
@@ -105,10 +119,16 @@ Model quantize_within_drop(const Model& fp32, const std::vector<NamedTensors>& s
 
 void run_quantize(const QuantizeArgs& a) {
   check_output_path(a.output, a.model, a.force);
-  if (!a.export_onnx.empty()) check_output_path(a.export_onnx, a.model, a.force);
+  if (!a.export_onnx.empty()) {
+    check_output_path(a.export_onnx, a.model, a.force);
+    KITE_CHECK(fs::absolute(a.export_onnx).lexically_normal() != fs::absolute(a.output).lexically_normal(),
+               "-o and --export-onnx name the same file '", a.output, "'");
+  }
   fs::path metadata_out = fs::path(a.output).replace_extension(".json");
   std::optional<Normalization> normalization = read_model_normalization(a.model);
-  if (normalization) check_output_path(metadata_out.string(), a.model, a.force);
+  // The output's metadata file may be the input's own (net.onnx -> net.kite): nothing to copy.
+  bool same_metadata = normalization && fs::exists(metadata_out) && fs::equivalent(metadata_path(a.model), metadata_out);
+  if (normalization && !same_metadata) check_output_path(metadata_out.string(), a.model, a.force);
   Model fp32 = load_model_argument(a.model);
   float mean = a.mean_given ? a.mean : normalization ? normalization->mean : a.mean;
   float std = a.std_given ? a.std : normalization ? normalization->std : a.std;
@@ -128,7 +148,7 @@ void run_quantize(const QuantizeArgs& a) {
     export_onnx(int8, a.export_onnx);
     std::printf("wrote %s (QDQ ONNX)\n", a.export_onnx.c_str());
   }
-  if (normalization) {
+  if (normalization && !same_metadata) {
     fs::copy_file(metadata_path(a.model), metadata_out, fs::copy_options::overwrite_existing);
     std::printf("wrote %s (the model's metadata)\n", metadata_out.string().c_str());
   }

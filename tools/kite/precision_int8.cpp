@@ -10,7 +10,9 @@ namespace kite::cli {
 
 bool holds_int8(const Model& model) {
   for (const Node& n : model.graph().nodes)
-    if (n.op == "QuantizeLinear" || n.op == "QLinearConv" || n.op == "QLinearMatMul") return true;
+    if (n.op == "QuantizeLinear" || n.op == "DequantizeLinear" || n.op == "QLinearConv" || n.op == "QLinearMatMul" ||
+        n.op == "ConvInteger" || n.op == "MatMulInteger")
+      return true;
   return false;
 }
 
