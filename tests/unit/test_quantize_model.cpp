@@ -124,9 +124,10 @@ TEST(QuantizeModel, BiasesAlwaysFitTheirInt32) {
   g.outputs.push_back(c2);
   Model fp32 = Model::from_graph(g);
   Model int8 = quantize_model(fp32, random_samples(fp32, 2, 5), QuantizeOptions{});
-  for (const Value& v : int8.graph().values)
-    if (v.constant && v.constant->dtype() == DType::s32)
-      for (int64_t i = 0; i < v.constant->numel(); ++i) EXPECT_LE(std::abs(v.constant->data<int32_t>()[i]), 1 << 30);
+  for (const Value& v : int8.graph().values) {
+    if (!v.constant || v.constant->dtype() != DType::s32) continue;
+    for (int64_t i = 0; i < v.constant->numel(); ++i) EXPECT_LE(std::abs(v.constant->data<int32_t>()[i]), 1 << 30);
+  }
   NamedTensors input = random_samples(fp32, 1, 6)[0];
   Tensor want = run(fp32, input), got = run(int8, input);
   for (int64_t i = 0; i < want.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 0.02f);
