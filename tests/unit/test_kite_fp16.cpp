@@ -3,6 +3,7 @@
 // as they did.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -32,6 +33,17 @@ Tensor run(const Model& m, const Shape& input_shape) {
 
 bool same_bits(const Tensor& a, const Tensor& b) {
   return a.dtype() == b.dtype() && a.shape() == b.shape() && std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
+}
+
+// Equal shapes and types; f32 values within 1e-5 relative, others equal.
+bool close(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
+  if (a.dtype() != DType::f32) return same_bits(a, b);
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    float x = a.data<float>()[i], y = b.data<float>()[i];
+    if (!(std::fabs(x - y) <= 1e-5f * (1.f + std::fabs(x)))) return false;
+  }
+  return true;
 }
 
 // One 3x3 convolution of 64 to 64 channels: nearly all of the file is its weights.
@@ -117,12 +129,14 @@ TEST(KiteFp16, FilesFromBeforeFp16StorageLoadUnchanged) {
   const Graph& a = original.graph();
   const Graph& b = old_file.graph();
   ASSERT_EQ(a.values.size(), b.values.size());
+  // The file was written on x86-64; tiny_cnn()'s weights come from float arithmetic that another
+  // CPU (ARM64's fused multiply-adds) rounds differently in the last bits: close, not equal.
   for (size_t i = 0; i < a.values.size(); ++i)
     if (a.values[i].constant) {
       ASSERT_TRUE(b.values[i].constant) << a.values[i].name;
-      EXPECT_TRUE(same_bits(*a.values[i].constant, *b.values[i].constant)) << a.values[i].name;
+      EXPECT_TRUE(close(*a.values[i].constant, *b.values[i].constant)) << a.values[i].name;
     }
-  EXPECT_TRUE(same_bits(run(old_file, {1, 3, 8, 8}), run(original, {1, 3, 8, 8})));
+  EXPECT_TRUE(close(run(old_file, {1, 3, 8, 8}), run(original, {1, 3, 8, 8})));
   std::string path = temp_path("kite_fp16_fp32_today.kite");
   save(original, path, false);
   Model today = Model::load_kite(path);
