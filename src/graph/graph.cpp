@@ -49,4 +49,10 @@ std::vector<const Value*> Graph::input_values(const Node& node) const {
   return out;
 }
 
+const Tensor* Graph::constant_input(const Node& node, size_t i) const {
+  if (i >= node.inputs.size() || node.inputs[i] < 0) return nullptr;
+  const Value& v = values[static_cast<size_t>(node.inputs[i])];
+  return v.constant ? &*v.constant : nullptr;
+}
+
 }  // namespace kite

@@ -44,6 +44,8 @@ struct Graph {
   static std::string describe(const Node& node);
   // The node's inputs as values, nullptr for an omitted optional input (what OpDef::infer reads).
   std::vector<const Value*> input_values(const Node& node) const;
+  // The constant held by the node's input i, or nullptr (omitted, out of range, or not constant).
+  const Tensor* constant_input(const Node& node, size_t i) const;
 };
 
 // Which node produces each value (-1 for graph inputs and constants).

@@ -54,6 +54,12 @@ inline int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t 
   return static_cast<int32_t>(r) + zero_point;
 }
 
+// quantize_value(x[i], scale, zero_point, 0, 255) for a block: a uint8 range always lies where
+// round_half_even is exact, so the loop has no branch and vectorizes (the network's input is
+// quantized this way: 150k values for a 224x224 image). Compiled once, in requantize.cpp, so that
+// every caller runs the vectorized loop.
+void quantize_u8_block(const float* x, uint8_t* y, int64_t count, float scale, int32_t zero_point);
+
 // ONNX DequantizeLinear: (q - zero_point) * scale; the subtraction is exact in int32.
 inline float dequantize_value(int32_t q, float scale, int32_t zero_point) {
   return static_cast<float>(q - zero_point) * scale;

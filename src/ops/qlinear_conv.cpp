@@ -32,13 +32,6 @@ std::vector<ValueType> integer_conv_shape(const Node& node, const Value& x, cons
   return conv_infer(node, {&xf, &wf});
 }
 
-std::vector<int32_t> widen(const Tensor& t) {
-  std::vector<int32_t> out(static_cast<size_t>(t.numel()));
-  for (int64_t i = 0; i < t.numel(); ++i)
-    out[static_cast<size_t>(i)] = t.dtype() == DType::u8 ? t.data<uint8_t>()[i] : t.data<int8_t>()[i];
-  return out;
-}
-
 // The exact sums, [N, M, OH, OW], int32 as the kernels keep them.
 std::vector<int32_t> integer_conv_sums(const Node& node, const Tensor& x, int32_t x_zero, const Tensor& w,
                                        const QuantParams& w_params, const Shape& y_shape) {
@@ -49,7 +42,6 @@ std::vector<int32_t> integer_conv_sums(const Node& node, const Tensor& x, int32_
   int64_t in_per_group = channels / group, out_per_group = out_channels / group;
   WindowGeometry g = window_geometry(node, {in_h, in_w}, weight_kernel_shape(node, w.shape()), false);
   int64_t kh = g.kernel[0], kw = g.kernel[1];
-  std::vector<int32_t> xv = widen(x), wv = widen(w);
   std::vector<int32_t> sums(static_cast<size_t>(shape_numel(y_shape)));
   size_t out_index = 0;
   for (int64_t n = 0; n < batch; ++n)
@@ -64,8 +56,8 @@ std::vector<int32_t> integer_conv_sums(const Node& node, const Tensor& x, int32_
               for (int64_t kx = 0; kx < kw; ++kx) {
                 int64_t iy = g.input_position(0, oy, ky), ix = g.input_position(1, ox, kx);
                 if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) continue;  // padding is x_zero: adds 0
-                int32_t xq = xv[static_cast<size_t>(((n * channels + first + c) * in_h + iy) * in_w + ix)];
-                int32_t wq = wv[static_cast<size_t>(((m * in_per_group + c) * kh + ky) * kw + kx)];
+                int32_t xq = quantized_at(x, ((n * channels + first + c) * in_h + iy) * in_w + ix);
+                int32_t wq = quantized_at(w, ((m * in_per_group + c) * kh + ky) * kw + kx);
                 acc += static_cast<int64_t>(xq - x_zero) * (wq - w_zero);
               }
           sums[out_index++] = static_cast<int32_t>(acc);
@@ -86,24 +78,11 @@ std::vector<ValueType> infer_conv_integer(const Node& node, const std::vector<co
   return {{DType::s32, out[0].shape}};
 }
 
-// A zero point given without a scale (ConvInteger's).
-QuantParams zero_points(const Tensor* zp, DType dtype) {
-  QuantParams q;
-  q.dtype = dtype;
-  if (!zp) {
-    q.scale = {1.f};
-    q.zero_point = {0};
-    return q;
-  }
-  Tensor ones = Tensor::from_floats({zp->numel()}, std::vector<float>(static_cast<size_t>(zp->numel()), 1.f));
-  return read_quant_params(ones, zp, dtype);
-}
-
 void reference_conv_integer(const Node& node, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
   const Tensor& x = *inputs[0];
   const Tensor& w = *inputs[1];
-  QuantParams xq = zero_points(optional_input(inputs, 2), x.dtype());
-  QuantParams wq = zero_points(optional_input(inputs, 3), w.dtype());
+  QuantParams xq = read_zero_points(optional_input(inputs, 2), x.dtype());
+  QuantParams wq = read_zero_points(optional_input(inputs, 3), w.dtype());
   std::vector<int32_t> sums = integer_conv_sums(node, x, xq.zero_point[0], w, wq, outputs[0].shape());
   std::copy(sums.begin(), sums.end(), outputs[0].data<int32_t>());
 }
@@ -146,9 +125,7 @@ void reference_qlinear_conv(const Node& node, const std::vector<const Tensor*>& 
     float scale = product_requant_scale(xq.scale[0], wq.scale_at(m), yq.scale[0]);
     KITE_CHECK(std::isfinite(scale) && scale > 0.f, "x_scale * w_scale / y_scale is ", scale, " for output channel ", m,
                ": not a positive finite number");
-    int32_t q = requantize(acc, scale, yq.zero_point[0], lo, hi);
-    if (yq.dtype == DType::u8) y.data<uint8_t>()[i] = static_cast<uint8_t>(q);
-    else y.data<int8_t>()[i] = static_cast<int8_t>(q);
+    store_quantized(y, static_cast<int64_t>(i), requantize(acc, scale, yq.zero_point[0], lo, hi));
   }
 }
 

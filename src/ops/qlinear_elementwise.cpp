@@ -15,13 +15,6 @@
 namespace kite {
 namespace {
 
-void store(Tensor& y, int64_t i, int32_t q) {
-  if (y.dtype() == DType::u8) y.data<uint8_t>()[i] = static_cast<uint8_t>(q);
-  else y.data<int8_t>()[i] = static_cast<int8_t>(q);
-}
-
-int32_t load(const Tensor& t, int64_t i) { return t.dtype() == DType::u8 ? t.data<uint8_t>()[i] : t.data<int8_t>()[i]; }
-
 DType check_quantized_input(const Value& x, const char* what) {
   KITE_CHECK(x.dtype == DType::u8 || x.dtype == DType::s8, what, " must be uint8 or int8, got ", dtype_name(x.dtype));
   return x.dtype;
@@ -56,8 +49,8 @@ void reference_add(const Node& node, const std::vector<const Tensor*>& inputs, s
              "), B (", bq.scale[0], ") and C (", cq.scale[0], ") are too far apart to add exactly");
   auto [lo, hi] = fused_output_range(node, cq.dtype);
   for (int64_t i = 0; i < a.numel(); ++i)
-    store(outputs[0], i,
-          requantize_add(load(a, i), aq.zero_point[0], load(b, i), bq.zero_point[0], r, cq.zero_point[0], lo, hi));
+    store_quantized(outputs[0], i,
+          requantize_add(quantized_at(a, i), aq.zero_point[0], quantized_at(b, i), bq.zero_point[0], r, cq.zero_point[0], lo, hi));
 }
 
 std::vector<ValueType> infer_average(const Node&, const std::vector<const Value*>& inputs) {
@@ -81,8 +74,8 @@ void reference_average(const Node&, const std::vector<const Tensor*>& inputs, st
   KITE_CHECK(std::isfinite(scale) && scale > 0.f, "x_scale / (y_scale * H * W) is ", scale, ": not a positive finite number");
   for (int64_t p = 0; p < planes; ++p) {
     int64_t acc = 0;
-    for (int64_t i = 0; i < plane; ++i) acc += load(x, p * plane + i) - xq.zero_point[0];
-    store(outputs[0], p,
+    for (int64_t i = 0; i < plane; ++i) acc += quantized_at(x, p * plane + i) - xq.zero_point[0];
+    store_quantized(outputs[0], p,
           requantize(static_cast<int32_t>(acc), scale, yq.zero_point[0], quant_min(yq.dtype), quant_max(yq.dtype)));
   }
 }

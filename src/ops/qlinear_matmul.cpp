@@ -28,10 +28,6 @@ Shape integer_matmul_shape(const Value& a, const Value& b) {
   return y;
 }
 
-int32_t widened(const Tensor& t, int64_t i) {
-  return t.dtype() == DType::u8 ? t.data<uint8_t>()[i] : t.data<int8_t>()[i];
-}
-
 // Sums [rows of A, N], int32 as the kernels keep them.
 std::vector<int32_t> integer_matmul_sums(const Tensor& a, int32_t a_zero, const Tensor& b, const QuantParams& bq) {
   int64_t k = b.dim(b.rank() - 2), n = b.dim(b.rank() - 1);
@@ -43,8 +39,8 @@ std::vector<int32_t> integer_matmul_sums(const Tensor& a, int32_t a_zero, const 
     for (int64_t j = 0; j < n; ++j) {
       int64_t acc = 0, b_base = stacked ? r / rows_per_matrix * k * n : 0;
       for (int64_t t = 0; t < k; ++t)
-        acc += static_cast<int64_t>(widened(a, r * k + t) - a_zero) *
-               (widened(b, b_base + t * n + j) - bq.zero_point_at(j));
+        acc += static_cast<int64_t>(quantized_at(a, r * k + t) - a_zero) *
+               (quantized_at(b, b_base + t * n + j) - bq.zero_point_at(j));
       sums[static_cast<size_t>(r * n + j)] = static_cast<int32_t>(acc);
     }
   return sums;
@@ -64,15 +60,9 @@ std::vector<ValueType> infer_matmul_integer(const Node&, const std::vector<const
   return {{DType::s32, y}};
 }
 
-QuantParams zero_points_only(const Tensor* zp, DType dtype) {
-  if (!zp) return read_quant_params(Tensor::from_floats({1}, {1.f}), nullptr, dtype);
-  Tensor ones = Tensor::from_floats({zp->numel()}, std::vector<float>(static_cast<size_t>(zp->numel()), 1.f));
-  return read_quant_params(ones, zp, dtype);
-}
-
 void reference_matmul_integer(const Node&, const std::vector<const Tensor*>& inputs, std::vector<Tensor>& outputs) {
-  QuantParams aq = zero_points_only(optional_input(inputs, 2), inputs[0]->dtype());
-  QuantParams bq = zero_points_only(optional_input(inputs, 3), inputs[1]->dtype());
+  QuantParams aq = read_zero_points(optional_input(inputs, 2), inputs[0]->dtype());
+  QuantParams bq = read_zero_points(optional_input(inputs, 3), inputs[1]->dtype());
   std::vector<int32_t> sums = integer_matmul_sums(*inputs[0], aq.zero_point[0], *inputs[1], bq);
   std::copy(sums.begin(), sums.end(), outputs[0].data<int32_t>());
 }
@@ -104,9 +94,8 @@ void reference_qlinear_matmul(const Node&, const std::vector<const Tensor*>& inp
     float scale = product_requant_scale(aq.scale[0], bq.scale_at(j), yq.scale[0]);
     KITE_CHECK(std::isfinite(scale) && scale > 0.f, "a_scale * b_scale / y_scale is ", scale, " for column ", j,
                ": not a positive finite number");
-    int32_t q = requantize(sums[i], scale, yq.zero_point[0], quant_min(yq.dtype), quant_max(yq.dtype));
-    if (yq.dtype == DType::u8) y.data<uint8_t>()[i] = static_cast<uint8_t>(q);
-    else y.data<int8_t>()[i] = static_cast<int8_t>(q);
+    store_quantized(y, static_cast<int64_t>(i),
+                    requantize(sums[i], scale, yq.zero_point[0], quant_min(yq.dtype), quant_max(yq.dtype)));
   }
 }
 

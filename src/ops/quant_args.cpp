@@ -28,10 +28,26 @@ int32_t quant_max(DType t) {
 
 std::pair<int32_t, int32_t> fused_output_range(const Node& node, DType y) {
   int32_t lo = quant_min(y), hi = quant_max(y);
-  if (node.op.rfind("Fused", 0) != 0) return {lo, hi};  // the attributes are kite's own
+  const OpDef* def = find_op(node.op);
+  if (!def || !def->internal) return {lo, hi};  // the attributes are kite's own operators' only
   int64_t qmin = node.attrs.get_int("activation_qmin", lo), qmax = node.attrs.get_int("activation_qmax", hi);
   KITE_CHECK(qmin <= qmax, "activation_qmin ", qmin, " is above activation_qmax ", qmax);
   return {static_cast<int32_t>(std::max<int64_t>(lo, qmin)), static_cast<int32_t>(std::min<int64_t>(hi, qmax))};
+}
+
+QuantParams read_zero_points(const Tensor* zero_point, DType dtype) {
+  int64_t count = zero_point ? zero_point->numel() : 1;
+  Tensor ones = Tensor::from_floats({count}, std::vector<float>(static_cast<size_t>(count), 1.f));
+  return read_quant_params(ones, zero_point, dtype);
+}
+
+int32_t quantized_at(const Tensor& t, int64_t i) {
+  return t.dtype() == DType::u8 ? t.data<uint8_t>()[i] : t.data<int8_t>()[i];
+}
+
+void store_quantized(Tensor& t, int64_t i, int32_t q) {
+  if (t.dtype() == DType::u8) t.data<uint8_t>()[i] = static_cast<uint8_t>(q);
+  else t.data<int8_t>()[i] = static_cast<int8_t>(q);
 }
 
 bool is_quantized_dtype(DType t) { return t == DType::u8 || t == DType::s8 || t == DType::s32; }

@@ -34,9 +34,17 @@ DType check_quant_params(const Value& scale, const Value* zero_point, int64_t sl
 // The values, when the kernel runs (or when a pass reads constants).
 QuantParams read_quant_params(const Tensor& scale, const Tensor* zero_point, DType default_dtype);
 
+// Zero points given without a scale (ConvInteger's, MatMulInteger's): scale 1 each; omitted, one
+// zero of `dtype`.
+QuantParams read_zero_points(const Tensor* zero_point, DType dtype);
+
+// Element i of a uint8 or int8 tensor, widened; and the store back (q already in the type's range).
+int32_t quantized_at(const Tensor& t, int64_t i);
+void store_quantized(Tensor& t, int64_t i, int32_t q);
+
 // The output range of a quantized operator: its type's, narrowed by kite's own fused operators
 // (FusedQLinearConv, ...) to [activation_qmin, activation_qmax], the quantized ReLU / ReLU6
-// that followed them. Attributes of that name on an ONNX operator are ignored.
+// that followed them. Attributes of that name on an operator a file may hold are ignored.
 std::pair<int32_t, int32_t> fused_output_range(const Node& node, DType y);
 
 // Whether a dtype is one of the quantized integer types kite computes with.

@@ -190,10 +190,7 @@ bool fuse_once(Graph& g, bool batch_norm_only) {
     }
     if (changed) break;  // producers and uses changed: recompute them
   }
-  std::vector<Node> kept;
-  for (Node& n : g.nodes)
-    if (!n.op.empty()) kept.push_back(std::move(n));
-  g.nodes = std::move(kept);
+  remove_cleared_nodes(g);
   return changed;
 }
 

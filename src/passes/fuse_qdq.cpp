@@ -251,13 +251,6 @@ bool fuse_once(Graph& g) {
   return false;
 }
 
-void remove_cleared(Graph& g) {
-  std::vector<Node> kept;
-  for (Node& n : g.nodes)
-    if (!n.op.empty()) kept.push_back(std::move(n));
-  g.nodes = std::move(kept);
-}
-
 // DequantizeLinear of a constant that no int8 kernel took: computed once, here.
 void expand_constant_dequantize(Graph& g) {
   const OpDef* def = find_op("DequantizeLinear");
@@ -276,7 +269,7 @@ void expand_constant_dequantize(Graph& g) {
     out.constant = outs[0];
     n.op.clear();
   }
-  remove_cleared(g);
+  remove_cleared_nodes(g);
 }
 
 }  // namespace
@@ -285,7 +278,7 @@ void fuse_qdq(Graph& g) {
   bool any = false;
   for (const Node& n : g.nodes) any = any || n.op == "QuantizeLinear" || n.op == "DequantizeLinear";
   if (!any) return;
-  while (fuse_once(g)) remove_cleared(g);
+  while (fuse_once(g)) remove_cleared_nodes(g);
   prune_unused(g);
   expand_constant_dequantize(g);
   prune_unused(g);

@@ -113,6 +113,13 @@ void infer_and_fold(Graph& g) {
   g.nodes = std::move(kept);
 }
 
+void remove_cleared_nodes(Graph& g) {
+  std::vector<Node> kept;
+  for (Node& n : g.nodes)
+    if (!n.op.empty()) kept.push_back(std::move(n));
+  g.nodes = std::move(kept);
+}
+
 void prune_unused(Graph& g) {
   std::vector<bool> live_value(g.values.size(), false), live_node(g.nodes.size(), false);
   for (int v : g.outputs) live_value[static_cast<size_t>(v)] = true;

@@ -18,6 +18,9 @@ void sort_topologically(Graph& g);
 // emit). Folded nodes are removed; their outputs become constants.
 void infer_and_fold(Graph& g);
 
+// Drops the nodes a rewrite marked removed by clearing their op.
+void remove_cleared_nodes(Graph& g);
+
 // Removes nodes whose outputs nobody reads and constants nobody uses.
 void prune_unused(Graph& g);
 

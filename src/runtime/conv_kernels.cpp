@@ -29,11 +29,18 @@ void apply_activation(const ConvPlan& p, float* y, int64_t count) {
   if (p.has_activation) activation_f32(p.activation, y, y, count);
 }
 
-Im2colParams im2col_params(const WindowGeometry& geo, int64_t channels, int64_t in_h, int64_t in_w) {
-  Im2colParams q;
-  q.channels = channels;
-  q.in_h = in_h;
-  q.in_w = in_w;
+bool plan_conv_geometry(const Node& n, const Shape& x, const Shape& w, ConvGeometry& p) {
+  if (x.size() != 4 || w.size() != 4 || w[0] == 0) return false;
+  p.batch = x[0];
+  p.in_channels = x[1];
+  p.out_channels = w[0];
+  p.groups = n.attrs.get_int("group", 1);
+  WindowGeometry geo = window_geometry(n, {x[2], x[3]}, weight_kernel_shape(n, w), false);
+  if (geo.pad_begin[0] < 0 || geo.pad_begin[1] < 0) return false;
+  Im2colParams& q = p.window;
+  q.channels = p.in_channels / p.groups;
+  q.in_h = x[2];
+  q.in_w = x[3];
   q.out_h = geo.output[0];
   q.out_w = geo.output[1];
   q.kernel_h = geo.kernel[0];
@@ -44,7 +51,14 @@ Im2colParams im2col_params(const WindowGeometry& geo, int64_t channels, int64_t 
   q.dilation_w = geo.dilations[1];
   q.pad_top = geo.pad_begin[0];
   q.pad_left = geo.pad_begin[1];
-  return q;
+  return true;
+}
+
+bool is_depthwise(const ConvGeometry& p) {
+  const Im2colParams& q = p.window;
+  return p.groups == p.in_channels && p.out_channels == p.in_channels && q.kernel_h == q.kernel_w &&
+         q.stride_h == q.stride_w && q.dilation_h == 1 && q.dilation_w == 1 &&
+         depthwise_supported(q.kernel_h, q.stride_h);
 }
 
 int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads) {
@@ -62,15 +76,9 @@ bool plan_conv(const Graph& g, const Node& n, ConvPlan& p) {
   const Value* x = value(0);
   const Value* w = value(1);
   const Value* b = value(2);
-  if (!x || !w || !w->constant || x->shape.size() != 4 || !x->shape_known || x->dtype != DType::f32) return false;
+  if (!x || !w || !w->constant || !x->shape_known || x->dtype != DType::f32) return false;
   if (b && !b->constant) return false;
-  p.batch = x->shape[0];
-  p.in_channels = x->shape[1];
-  p.out_channels = w->shape[0];
-  p.groups = n.attrs.get_int("group", 1);
-  WindowGeometry geo = window_geometry(n, {x->shape[2], x->shape[3]}, weight_kernel_shape(n, w->shape), false);
-  if (geo.pad_begin[0] < 0 || geo.pad_begin[1] < 0) return false;
-  p.window = im2col_params(geo, p.in_channels / p.groups, x->shape[2], x->shape[3]);
+  if (!plan_conv_geometry(n, x->shape, w->shape, p)) return false;
   p.has_residual = value(3) != nullptr;
   p.bias = b ? b->constant->data<float>() : nullptr;
   if (n.op != "FusedConv") return true;  // a plain Conv's other attributes mean nothing here
@@ -82,13 +90,6 @@ bool plan_conv(const Graph& g, const Node& n, ConvPlan& p) {
     case FusedActivation::kHardSwish: p.has_activation = true, p.activation.kind = Activation::kHardSwish; break;
   }
   return true;
-}
-
-bool is_depthwise(const ConvPlan& p) {
-  const Im2colParams& q = p.window;
-  return p.groups == p.in_channels && p.out_channels == p.in_channels && q.kernel_h == q.kernel_w &&
-         q.stride_h == q.stride_w && q.dilation_h == 1 && q.dilation_w == 1 &&
-         depthwise_supported(q.kernel_h, q.stride_h);
 }
 
 // residual add then clamp, for kernels whose epilogue has no residual.
@@ -103,16 +104,7 @@ class DepthwiseConvKernel : public NodeKernel {
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     const Im2colParams& q = plan_.window;
-    DepthwiseParams d;
-    d.channels = plan_.in_channels;
-    d.in_h = q.in_h;
-    d.in_w = q.in_w;
-    d.out_h = q.out_h;
-    d.out_w = q.out_w;
-    d.kernel = q.kernel_h;
-    d.stride = q.stride_h;
-    d.pad_top = q.pad_top;
-    d.pad_left = q.pad_left;
+    DepthwiseParams d = depthwise_geometry<DepthwiseParams>(plan_);
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
     if (!residual) {
       d.min = plan_.min;
@@ -218,7 +210,7 @@ class GemmConvKernel : public NodeKernel {
 
 std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n) {
   ConvPlan plan;
-  if (!plan_conv(g, n, plan) || plan.out_channels == 0) return nullptr;
+  if (!plan_conv(g, n, plan)) return nullptr;
   const Tensor& weights = *g.values[static_cast<size_t>(n.inputs[1])].constant;
   if (is_depthwise(plan)) return std::make_unique<DepthwiseConvKernel>(plan, weights);
   if (winograd_applies(plan)) return make_winograd_conv_kernel(plan, weights);

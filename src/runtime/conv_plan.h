@@ -6,25 +6,49 @@
 
 #include "kernels/activation.h"
 #include "kernels/im2col.h"
-#include "ops/window_geometry.h"
 #include "kite/tensor.h"
 #include "runtime/node_kernel.h"
 
 namespace kite {
 
-struct ConvPlan {
-  int64_t batch, in_channels, out_channels, groups;
+// The shape of a 2-D convolution as the fp32 and the int8 kernels see it.
+struct ConvGeometry {
+  int64_t batch = 0, in_channels = 0, out_channels = 0, groups = 1;
   Im2colParams window;  // one group of one image
+};
+
+// The geometry of a Conv-like node over input x [N, C, H, W] with weights w [M, C/g, KH, KW]; false
+// where the kernels do not apply (not 4-D, cropping pads, no output channel).
+bool plan_conv_geometry(const Node& n, const Shape& x, const Shape& w, ConvGeometry& p);
+
+// One filter per channel, square, same stride both ways, no dilation, 3x3 / 5x5 and stride 1 / 2:
+// what the depthwise kernels (fp32 and int8) implement.
+bool is_depthwise(const ConvGeometry& p);
+
+// The fields DepthwiseParams and Q8DepthwiseParams share, from the geometry (is_depthwise).
+template <typename Params>
+Params depthwise_geometry(const ConvGeometry& p) {
+  const Im2colParams& q = p.window;
+  Params d;
+  d.channels = p.in_channels;
+  d.in_h = q.in_h;
+  d.in_w = q.in_w;
+  d.out_h = q.out_h;
+  d.out_w = q.out_w;
+  d.kernel = q.kernel_h;
+  d.stride = q.stride_h;
+  d.pad_top = q.pad_top;
+  d.pad_left = q.pad_left;
+  return d;
+}
+
+struct ConvPlan : ConvGeometry {
   float min = -INFINITY, max = INFINITY;
   bool has_residual = false;
   const float* bias = nullptr;  // points into the graph's constant, which the session keeps alive
   bool has_activation = false;
   ActivationParams activation;
 };
-
-// The im2col geometry of one group of one image: `channels` input channels per group, the
-// input's spatial size in_h x in_w, the rest from the node's window (ops/window_geometry.h).
-Im2colParams im2col_params(const WindowGeometry& geo, int64_t channels, int64_t in_h, int64_t in_w);
 
 // y[0, count) = the plan's activation (SiLU, HardSwish) of itself; nothing if it has none.
 void apply_activation(const ConvPlan& p, float* y, int64_t count);

@@ -14,56 +14,38 @@
 #include "kernels/q8_depthwise_conv.h"
 #include "kernels/q8_gemm.h"
 #include "kernels/q8_im2col.h"
-#include "kernels/depthwise_conv.h"
 #include "kernels/requantize.h"
 #include "ops/quant_args.h"
-#include "ops/window_geometry.h"
 #include "runtime/conv_plan.h"
 #include "runtime/node_kernel.h"
 
 namespace kite {
 namespace {
 
-struct Q8ConvPlan {
-  int64_t batch = 0, in_channels = 0, out_channels = 0, groups = 1;
-  Im2colParams window;
+struct Q8ConvPlan : ConvGeometry {
   int32_t x_zero = 0, y_zero = 0, qmin = 0, qmax = 255;
   std::vector<float> scale;    // per output channel
   std::vector<int32_t> bias;   // per output channel (zeros when absent)
 };
 
-const Value* input_value(const Graph& g, const Node& n, size_t i) {
-  return i < n.inputs.size() && n.inputs[i] >= 0 ? &g.values[static_cast<size_t>(n.inputs[i])] : nullptr;
-}
-
-const Tensor* constant_input(const Graph& g, const Node& n, size_t i) {
-  const Value* v = input_value(g, n, i);
-  return v && v->constant ? &*v->constant : nullptr;
-}
-
 // Everything the kernels need, or false when the node is outside what they handle (then its
 // reference runs): uint8 input and output, int8 weights with zero point 0, constant parameters.
 bool plan_q8_conv(const Graph& g, const Node& n, Q8ConvPlan& p) {
-  const Value* x = input_value(g, n, 0);
-  const Tensor* w = constant_input(g, n, 3);
-  if (!x || !w || x->dtype != DType::u8 || !x->shape_known || x->shape.size() != 4 || w->dtype() != DType::s8) return false;
+  std::vector<const Value*> in = g.input_values(n);
+  const Value* x = in[0];
+  const Tensor* w = g.constant_input(n, 3);
+  if (!x || !w || x->dtype != DType::u8 || !x->shape_known || w->dtype() != DType::s8) return false;
   for (size_t i : {1, 4, 6})
-    if (!constant_input(g, n, i)) return false;
+    if (!g.constant_input(n, i)) return false;
   for (size_t i : {2, 5, 7, 8})
-    if (input_value(g, n, i) && !constant_input(g, n, i)) return false;
-  QuantParams xq = read_quant_params(*constant_input(g, n, 1), constant_input(g, n, 2), DType::u8);
-  QuantParams wq = read_quant_params(*constant_input(g, n, 4), constant_input(g, n, 5), DType::s8);
-  QuantParams yq = read_quant_params(*constant_input(g, n, 6), constant_input(g, n, 7), DType::u8);
+    if (i < in.size() && in[i] && !in[i]->constant) return false;
+  QuantParams xq = read_quant_params(*g.constant_input(n, 1), g.constant_input(n, 2), DType::u8);
+  QuantParams wq = read_quant_params(*g.constant_input(n, 4), g.constant_input(n, 5), DType::s8);
+  QuantParams yq = read_quant_params(*g.constant_input(n, 6), g.constant_input(n, 7), DType::u8);
   if (xq.dtype != DType::u8 || yq.dtype != DType::u8 || wq.dtype != DType::s8) return false;
   for (int32_t z : wq.zero_point)
     if (z != 0) return false;
-  p.batch = x->shape[0];
-  p.in_channels = x->shape[1];
-  p.out_channels = w->dim(0);
-  p.groups = n.attrs.get_int("group", 1);
-  WindowGeometry geo = window_geometry(n, {x->shape[2], x->shape[3]}, weight_kernel_shape(n, w->shape()), false);
-  if (geo.pad_begin[0] < 0 || geo.pad_begin[1] < 0 || p.out_channels == 0) return false;
-  p.window = im2col_params(geo, p.in_channels / p.groups, x->shape[2], x->shape[3]);
+  if (!plan_conv_geometry(n, x->shape, w->shape(), p)) return false;
   p.x_zero = xq.zero_point[0];
   p.y_zero = yq.zero_point[0];
   std::tie(p.qmin, p.qmax) = fused_output_range(n, DType::u8);
@@ -72,7 +54,7 @@ bool plan_q8_conv(const Graph& g, const Node& n, Q8ConvPlan& p) {
     if (!(std::isfinite(p.scale.back()) && p.scale.back() > 0.f)) return false;  // the reference says why
   }
   if (p.window.rows() > 65535) return false;  // pack_q8_a's limit on K
-  const Tensor* b = constant_input(g, n, 8);
+  const Tensor* b = g.constant_input(n, 8);
   p.bias.assign(static_cast<size_t>(p.out_channels), 0);
   if (b) std::copy(b->data<int32_t>(), b->data<int32_t>() + p.out_channels, p.bias.begin());
   return true;
@@ -85,16 +67,7 @@ class Q8DepthwiseConvKernel : public NodeKernel {
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     const Im2colParams& q = plan_.window;
-    Q8DepthwiseParams d;
-    d.channels = plan_.in_channels;
-    d.in_h = q.in_h;
-    d.in_w = q.in_w;
-    d.out_h = q.out_h;
-    d.out_w = q.out_w;
-    d.kernel = q.kernel_h;
-    d.stride = q.stride_h;
-    d.pad_top = q.pad_top;
-    d.pad_left = q.pad_left;
+    Q8DepthwiseParams d = depthwise_geometry<Q8DepthwiseParams>(plan_);
     d.x_zero_point = plan_.x_zero;
     d.y_zero_point = plan_.y_zero;
     d.qmin = plan_.qmin;
@@ -183,12 +156,10 @@ class Q8GemmConvKernel : public NodeKernel {
 };
 
 bool is_q8_depthwise(const Q8ConvPlan& p) {
-  const Im2colParams& q = p.window;
   constexpr int32_t kBiasLimit = 1 << 30;  // depthwise_conv_q8's bound
   for (int32_t b : p.bias)
     if (b > kBiasLimit || b < -kBiasLimit) return false;
-  return p.groups == p.in_channels && p.out_channels == p.in_channels && q.kernel_h == q.kernel_w &&
-         q.stride_h == q.stride_w && q.dilation_h == 1 && q.dilation_w == 1 && depthwise_supported(q.kernel_h, q.stride_h);
+  return is_depthwise(p);
 }
 
 }  // namespace
@@ -196,7 +167,7 @@ bool is_q8_depthwise(const Q8ConvPlan& p) {
 std::unique_ptr<NodeKernel> make_q8_conv_kernel(const Graph& g, const Node& n) {
   Q8ConvPlan plan;
   if (!plan_q8_conv(g, n, plan)) return nullptr;
-  const Tensor& weights = *g.values[static_cast<size_t>(n.inputs[3])].constant;
+  const Tensor& weights = *g.constant_input(n, 3);
   if (is_q8_depthwise(plan)) return std::make_unique<Q8DepthwiseConvKernel>(std::move(plan), weights);
   return std::make_unique<Q8GemmConvKernel>(std::move(plan), weights);
 }

@@ -14,17 +14,11 @@
 namespace kite {
 namespace {
 
-const Tensor* constant_input(const Graph& g, const Node& n, size_t i) {
-  if (i >= n.inputs.size() || n.inputs[i] < 0) return nullptr;
-  const Value& v = g.values[static_cast<size_t>(n.inputs[i])];
-  return v.constant ? &*v.constant : nullptr;
-}
-
 // One uint8 scale and zero point from inputs (scale, zero point), or false.
 bool u8_params(const Graph& g, const Node& n, size_t scale, QuantParams& q) {
-  const Tensor* s = constant_input(g, n, scale);
+  const Tensor* s = g.constant_input(n, scale);
   bool zp_given = scale + 1 < n.inputs.size() && n.inputs[scale + 1] >= 0;
-  const Tensor* zp = constant_input(g, n, scale + 1);
+  const Tensor* zp = g.constant_input(n, scale + 1);
   if (!s || s->numel() != 1 || (zp_given && !zp)) return false;
   q = read_quant_params(*s, zp, DType::u8);
   return q.dtype == DType::u8;
@@ -150,15 +144,8 @@ class QuantizeKernel : public NodeKernel {
     uint8_t* y = out[0].data<uint8_t>();
     float s = q_.scale[0];
     int32_t z = q_.zero_point[0];
-    // quantize_value's arithmetic for uint8, written so that the loop vectorizes.
-    float lo = static_cast<float>(-z), hi = static_cast<float>(255 - z);
     for_element_ranges(pool, out[0].numel(), [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        float v = x[i] / s;
-        v = v != v ? 0.f : v;
-        v = std::min(std::max(v, lo), hi);
-        y[i] = static_cast<uint8_t>(static_cast<int32_t>(round_half_even(v)) + z);
-      }
+      quantize_u8_block(x + i0, y + i0, i1 - i0, s, z);
     });
   }
 

@@ -207,8 +207,10 @@ TEST(NodeKernels, ReshapeSharesStorageButGraphOutputsOwnTheirs) {
   g.outputs = {r, e, test::add_node(g, "Flatten", "f", {x})};
   Model m = Model::from_graph(std::move(g));
   Session s(m);
-  for (const Session::PlannedNode& n : s.plan())
-    if (n.op == "Reshape" || n.op == "Flatten") EXPECT_EQ(n.kernel, "relabel_shared") << n.name;
+  for (const Session::PlannedNode& n : s.plan()) {
+    if (n.op != "Reshape" && n.op != "Flatten") continue;
+    EXPECT_EQ(n.kernel, "relabel_shared") << n.name;
+  }
   for (uint32_t seed : {3u, 4u}) {
     Tensor in = random_tensor({2, 3, 4}, seed);
     NamedTensors out = s.run({{"x", in}});

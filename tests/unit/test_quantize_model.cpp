@@ -182,6 +182,18 @@ TEST(Requantize, RoundingIsToNearestEvenAndAddIsWithinOneStep) {
     float y = i < 1000 ? static_cast<float>(i - 500) * 0.5f : wide(random);  // ties included
     EXPECT_EQ(round_half_even(y), std::nearbyint(y)) << y;
   }
+  // The block form of quantize_value (the QuantizeLinear kernel's loop) equals it everywhere:
+  // ties, saturation both ways, infinities, NaN.
+  std::vector<float> x;
+  for (int i = -600; i <= 600; ++i) x.push_back(static_cast<float>(i) * 0.25f);
+  for (float v : {INFINITY, -INFINITY, NAN, 1e30f, -1e30f, 0.f, -0.f}) x.push_back(v);
+  for (int i = 0; i < 5000; ++i) x.push_back(wide(random));
+  for (int32_t zero_point : {0, 1, 128, 255}) {
+    std::vector<uint8_t> y(x.size());
+    quantize_u8_block(x.data(), y.data(), static_cast<int64_t>(x.size()), 0.5f, zero_point);
+    for (size_t i = 0; i < x.size(); ++i)
+      ASSERT_EQ(y[i], quantize_value(x[i], 0.5f, zero_point, 0, 255)) << x[i] << " zero point " << zero_point;
+  }
   std::uniform_real_distribution<float> scale(0.001f, 0.2f);
   for (int i = 0; i < 2000; ++i) {
     float sa = scale(random), sb = scale(random), sy = scale(random);

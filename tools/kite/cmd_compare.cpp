@@ -11,6 +11,7 @@
 #include "calibration_source.h"
 #include "commands.h"
 #include "io/npy.h"
+#include "fashion_mnist.h"
 #include "model_metadata.h"
 #include "model_source.h"
 #include "quant/compare_models.h"
@@ -32,7 +33,7 @@ NamedTensors compare_inputs(const Model& m, const std::string& model_argument, c
   std::vector<TensorInfo> inputs = m.inputs();
   KITE_CHECK(inputs.size() == 1, "--input needs a model with one input; it has ", inputs.size());
   if (std::filesystem::path(path).extension() == ".npy") return {{inputs[0].name, read_npy(path)}};
-  Normalization n = read_model_normalization(model_argument).value_or(Normalization{0.2860f, 0.3530f});
+  Normalization n = read_model_normalization(model_argument).value_or(Normalization{kDefaultMean, kDefaultStd});
   return load_calibration_samples(m, path, 1, n.mean, n.std)[0];
 }
 

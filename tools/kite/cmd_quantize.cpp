@@ -31,7 +31,7 @@ struct QuantizeArgs {
   double percentile = 99.99;
   int64_t samples = 256;
   std::vector<std::string> exclude;
-  float mean = 0.2860f, std = 0.3530f;  // Fashion-MNIST's training statistics, for IDX sources
+  float mean = kDefaultMean, std = kDefaultStd;  // Fashion-MNIST's training statistics, for IDX sources
   bool mean_given = false, std_given = false;
   int threads = 0;
   bool force = false;

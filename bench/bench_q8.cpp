@@ -1,0 +1,226 @@
+// The int8 kernels on the shapes of real layers, single-threaded, each next to the fp32 kernel it
+// replaces, so that one run shows whether the int8 path pays (counters: OPS = multiply-adds x 2,
+// or elements, per second). On a shared machine, interleave repetitions and read the medians:
+//   build/bench/kite_bench_q8 --benchmark_repetitions=9 --benchmark_min_time=0.1
+//       --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+// GEMM: "q8_wide" has weights in [-127, 127] (int16 pairs, vpmaddwd), "q8_7bit" in [-63, 63]
+// (vpmaddubsw, kite quantize --weight-bits 7).
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/depthwise_conv.h"
+#include "kernels/gemm.h"
+#include "kernels/q8_depthwise_conv.h"
+#include "kernels/q8_elementwise.h"
+#include "kernels/q8_gemm.h"
+#include "kernels/q8_pooling.h"
+#include "kernels/requantize.h"
+
+namespace {
+
+struct GemmShape {
+  const char* layer;
+  int64_t m, k, n;
+};
+
+// MobileNet v2's short-K pointwise layers, MobileNet v1's, ResNet-50's 3x3 as im2col.
+const GemmShape kGemms[] = {
+    {"mobilenet_v2_expand", 96, 16, 112 * 112}, {"mobilenet_v2_project", 24, 144, 56 * 56},
+    {"mobilenet_v1_pw3", 128, 128, 56 * 56},    {"mobilenet_v1_pw7", 512, 512, 14 * 14},
+    {"resnet50_conv2_3x3", 64, 576, 56 * 56},   {"resnet50_conv5_3x3", 512, 4608, 7 * 7},
+};
+
+template <typename T>
+std::vector<T> random_values(int64_t count, int lo, int hi, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<T> v(static_cast<size_t>(count));
+  for (T& x : v) x = static_cast<T>(d(rng));
+  return v;
+}
+
+void set_ops(benchmark::State& state, double ops) {
+  state.counters["OPS"] = benchmark::Counter(ops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+
+void BM_gemm_f32(benchmark::State& state, GemmShape s) {
+  std::vector<float> a = random_values<float>(s.m * s.k, -3, 3, 1), b = random_values<float>(s.k * s.n, -3, 3, 2);
+  std::vector<float> c(static_cast<size_t>(s.m * s.n));
+  kite::PackedA packed = kite::pack_a(a.data(), s.m, s.k, s.k);
+  kite::GemmEpilogue relu;
+  relu.min = 0.f;
+  for (auto _ : state) {
+    kite::gemm(packed, b.data(), s.n, s.n, c.data(), s.n, relu, 0, s.n);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(kite::gemm_kernel_name());
+  set_ops(state, 2.0 * s.m * s.k * s.n);
+}
+
+void BM_gemm_q8(benchmark::State& state, GemmShape s, int weight_limit) {
+  std::vector<int8_t> a = random_values<int8_t>(s.m * s.k, -weight_limit, weight_limit, 1);
+  std::vector<uint8_t> b = random_values<uint8_t>(s.k * s.n, 0, 255, 2), c(static_cast<size_t>(s.m * s.n));
+  std::vector<int32_t> bias = random_values<int32_t>(s.m, -1000, 1000, 3);
+  std::vector<float> scale(static_cast<size_t>(s.m), 1e-4f);
+  kite::PackedQ8A packed = kite::pack_q8_a(a.data(), s.m, s.k, s.k);
+  kite::Q8GemmEpilogue e;
+  e.row_bias = bias.data();
+  e.row_scale = scale.data();
+  e.b_zero_point = 128;
+  e.c_zero_point = 10;
+  e.qmin = 10;
+  for (auto _ : state) {
+    kite::gemm_q8(packed, b.data(), s.n, s.n, c.data(), s.n, e, 0, s.n);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(kite::gemm_q8_kernel_name(packed));
+  set_ops(state, 2.0 * s.m * s.k * s.n);
+}
+
+struct DepthwiseShape {
+  const char* layer;
+  int64_t channels, size, stride;
+};
+
+const DepthwiseShape kDepthwise[] = {
+    {"mobilenet_v2_block2", 144, 56, 1}, {"mobilenet_v2_block13", 960, 14, 1}, {"mobilenet_v2_block14", 576, 14, 2}};
+
+template <typename Params>
+Params depthwise_params(DepthwiseShape s) {
+  Params p;
+  p.channels = s.channels;
+  p.in_h = p.in_w = s.size;
+  p.out_h = p.out_w = (s.size + 2 - 3) / s.stride + 1;
+  p.kernel = 3;
+  p.stride = s.stride;
+  p.pad_top = p.pad_left = 1;
+  return p;
+}
+
+void BM_depthwise_f32(benchmark::State& state, DepthwiseShape s) {
+  auto p = depthwise_params<kite::DepthwiseParams>(s);
+  std::vector<float> x = random_values<float>(s.channels * s.size * s.size, -3, 3, 1);
+  std::vector<float> w = random_values<float>(s.channels * 9, -3, 3, 2), b(static_cast<size_t>(s.channels), 0.5f);
+  std::vector<float> y(static_cast<size_t>(s.channels * p.out_h * p.out_w));
+  p.min = 0.f;
+  for (auto _ : state) {
+    kite::depthwise_conv_f32(p, x.data(), w.data(), b.data(), y.data(), 0, s.channels);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(kite::depthwise_kernel_name());
+  set_ops(state, 2.0 * 9 * y.size());
+}
+
+void BM_depthwise_q8(benchmark::State& state, DepthwiseShape s) {
+  auto p = depthwise_params<kite::Q8DepthwiseParams>(s);
+  p.x_zero_point = 128;
+  p.y_zero_point = p.qmin = 10;
+  std::vector<uint8_t> x = random_values<uint8_t>(s.channels * s.size * s.size, 0, 255, 1);
+  std::vector<int8_t> w = random_values<int8_t>(s.channels * 9, -127, 127, 2);
+  std::vector<int32_t> b(static_cast<size_t>(s.channels), 100);
+  std::vector<float> scale(static_cast<size_t>(s.channels), 1e-3f);
+  std::vector<uint8_t> y(static_cast<size_t>(s.channels * p.out_h * p.out_w));
+  for (auto _ : state) {
+    kite::depthwise_conv_q8(p, x.data(), w.data(), b.data(), scale.data(), y.data(), 0, s.channels);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(kite::depthwise_q8_kernel_name());
+  set_ops(state, 2.0 * 9 * y.size());
+}
+
+// A residual Add, a global average pool and a 3x3 stride-2 max pool of ResNet-50's sizes, and the
+// network input's QuantizeLinear; elements per second.
+constexpr int64_t kAddCount = 256 * 56 * 56;
+
+void BM_add_q8(benchmark::State& state) {
+  std::vector<uint8_t> a = random_values<uint8_t>(kAddCount, 0, 255, 1), b = random_values<uint8_t>(kAddCount, 0, 255, 2);
+  std::vector<uint8_t> y(static_cast<size_t>(kAddCount));
+  kite::Q8AddParams p;
+  p.a_zero_point = 100;
+  p.b_zero_point = 3;
+  p.y_zero_point = 0;
+  p.requant = kite::make_add_requant(0.03f, 0.05f, 0.07f);
+  for (auto _ : state) {
+    kite::add_q8(a.data(), b.data(), y.data(), kAddCount, p);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(kite::add_q8_kernel_name());
+  set_ops(state, static_cast<double>(kAddCount));
+}
+
+void BM_global_average_pool_q8(benchmark::State& state) {
+  constexpr int64_t kChannels = 2048, kPlane = 49;
+  std::vector<uint8_t> x = random_values<uint8_t>(kChannels * kPlane, 0, 255, 1), y(kChannels);
+  kite::Q8GlobalAveragePoolParams p;
+  p.x_zero_point = 0;
+  p.y_zero_point = 0;
+  p.scale = kite::average_requant_scale(0.05f, 0.02f, kPlane);
+  for (auto _ : state) {
+    kite::global_average_pool_q8(x.data(), y.data(), kChannels, kPlane, p);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(kite::global_average_pool_q8_kernel_name());
+  set_ops(state, static_cast<double>(kChannels * kPlane));
+}
+
+void BM_max_pool_u8(benchmark::State& state) {
+  kite::Q8PoolParams p;
+  p.channels = 64;
+  p.in_h = p.in_w = 112;
+  p.out_h = p.out_w = 56;
+  p.kernel_h = p.kernel_w = 3;
+  p.stride_h = p.stride_w = 2;
+  p.pad_top = p.pad_left = 1;
+  std::vector<uint8_t> x = random_values<uint8_t>(64 * 112 * 112, 0, 255, 1), y(64 * 56 * 56);
+  for (auto _ : state) {
+    kite::max_pool_u8(p, x.data(), y.data(), 0, p.channels);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(kite::max_pool_u8_kernel_name());
+  set_ops(state, static_cast<double>(x.size()));
+}
+
+void BM_quantize_u8(benchmark::State& state) {
+  constexpr int64_t kCount = 3 * 224 * 224;
+  std::vector<float> x = random_values<float>(kCount, -3, 3, 1);
+  std::vector<uint8_t> y(kCount);
+  for (auto _ : state) {
+    kite::quantize_u8_block(x.data(), y.data(), kCount, 0.02f, 128);
+    benchmark::ClobberMemory();
+  }
+  set_ops(state, static_cast<double>(kCount));
+}
+
+void register_benchmarks() {
+  for (const GemmShape& s : kGemms) {
+    std::string name = std::string(s.layer) + "/M" + std::to_string(s.m) + "_K" + std::to_string(s.k) + "_N" +
+                       std::to_string(s.n);
+    benchmark::RegisterBenchmark(("gemm_f32/" + name).c_str(), BM_gemm_f32, s);
+    benchmark::RegisterBenchmark(("gemm_q8_wide/" + name).c_str(), BM_gemm_q8, s, 127);
+    benchmark::RegisterBenchmark(("gemm_q8_7bit/" + name).c_str(), BM_gemm_q8, s, 63);
+  }
+  for (const DepthwiseShape& s : kDepthwise) {
+    std::string name = std::string(s.layer) + "/C" + std::to_string(s.channels) + "_" + std::to_string(s.size) + "_s" +
+                       std::to_string(s.stride);
+    benchmark::RegisterBenchmark(("depthwise_f32/" + name).c_str(), BM_depthwise_f32, s);
+    benchmark::RegisterBenchmark(("depthwise_q8/" + name).c_str(), BM_depthwise_q8, s);
+  }
+  benchmark::RegisterBenchmark("add_q8/256x56x56", BM_add_q8);
+  benchmark::RegisterBenchmark("global_average_pool_q8/2048x7x7", BM_global_average_pool_q8);
+  benchmark::RegisterBenchmark("max_pool_u8/3x3s2_64x112x112", BM_max_pool_u8);
+  benchmark::RegisterBenchmark("quantize_u8/3x224x224", BM_quantize_u8);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  register_benchmarks();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
