@@ -27,6 +27,12 @@ struct SessionOptions {
   // Add and activations after them (those intermediate values stay visible) and no memory is
   // reused, so a traced session is slower and larger.
   bool trace = false;
+  // Convolutions computed as GEMM (1x1 and im2col) multiply and add in fp16 where the CPU has
+  // ARMv8.2 fp16 vector arithmetic: twice the lanes of fp32, and sums with 11 significant bits
+  // (kernels/f16_gemm.h says how close to fp32 that is). Ignored on other CPUs; plan() names
+  // the kernels that use it ("f16_gemm_6x16_neonfp16"). Depthwise, Winograd and fully connected
+  // layers stay fp32.
+  bool fp16_arithmetic = false;
 };
 
 class Session {

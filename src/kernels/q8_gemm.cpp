@@ -9,19 +9,20 @@
 // A single column (a fully connected layer at batch 1) takes a kernel of its own, which does not
 // compute 15 padding columns of a tile for nothing.
 //
-// A with 7-bit weights (PackedQ8A::has_quads()) takes the u8 x s8 path on AVX2: B is packed raw, as
-// uint8 in quads of k (half the bytes of the wide path's int16 pairs), and each tile starts from
-// bias - b_zero_point * rowsum(A), which the kernel's sums complete to the same int32 (modulo
-// 2^32, as everywhere here) as the wide path's.
+// A packed in quads too (PackedQ8A::has_quads()) takes the quad path where the CPU has one: AVX2's
+// u8 x s8 (7-bit weights) or ARMv8.2's SDOT (any weights). B is packed as bytes in quads of k
+// (half the bytes of the wide path's int16 pairs), less the path's offset (0, or 128 for SDOT's
+// signed bytes), and each tile starts from bias - (b_zero_point - offset) * rowsum(A), which the
+// kernel's sums complete to the same int32 (modulo 2^32, as everywhere here) as the wide path's.
 #include "kernels/q8_gemm.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "core/aligned_alloc.h"
 #include "kernels/cpu_features.h"
 #include "kernels/q8_gemm_microkernel.h"
 #include "kernels/requantize.h"
+#include "kernels/thread_scratch.h"
 #include "kite/error.h"
 
 namespace kite {
@@ -40,10 +41,11 @@ struct Kernels {
   Q8PackPairKernel pack_pair;
   Q8ColumnKernel column;
   const char* name;
-  // The 7-bit path, where this ISA has one (null otherwise).
+  // The quad path, where this CPU has one (null otherwise), and the offset its packed B carries.
   void (*quad_tile)(const Q8QuadTile&) = nullptr;
-  void (*pack_quad)(const uint8_t* const rows[4], int64_t, int64_t, uint8_t*) = nullptr;
+  Q8PackQuadKernel pack_quad = nullptr;
   const char* quad_name = nullptr;
+  int32_t quad_b_offset = 0;
 };
 
 Kernels select_kernels() {
@@ -53,8 +55,16 @@ Kernels select_kernels() {
             q8_gemm_6x16_u8s8_avx2, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx2"};
 #endif
 #if defined(KITE_KERNELS_ARM)
-  if (!generic_kernels_forced() && cpu_has_neon())
-    return {q8_gemm_6x16_neon, q8_pack_b_pair_neon, q8_gemm_column_neon, "q8_gemm_neon"};
+  if (!generic_kernels_forced() && cpu_has_neon()) {
+    Kernels neon{q8_gemm_6x16_neon, q8_pack_b_pair_neon, q8_gemm_column_neon, "q8_gemm_neon"};
+    if (cpu_has_arm_dotprod()) {
+      neon.quad_tile = q8_gemm_6x16_sdot;
+      neon.pack_quad = q8_pack_b_quad_sdot;
+      neon.quad_name = "q8_gemm_sdot_neon";
+      neon.quad_b_offset = 128;
+    }
+    return neon;
+  }
 #endif
   return {q8_gemm_6x16_generic, q8_pack_b_pair_generic, q8_gemm_column_generic, "q8_gemm_generic"};
 }
@@ -70,16 +80,10 @@ int64_t panels_per_block_of(int64_t bytes) {
 // How many 16-column panels one block packs for this K.
 int64_t panels_per_block(int64_t pairs) { return panels_per_block_of(panel_bytes(pairs)); }
 
-// One buffer per thread, allocated on its first product and kept (grown where a deep K needs more
-// than the budget for one panel): the thread pool's workers each pack their own column range.
+// Per-thread (kernels/thread_scratch.h): the thread pool's workers each pack their own columns.
+struct Q8PackedB;  // thread_scratch's tag
 int16_t* b_panels_scratch(int64_t bytes) {
-  thread_local std::shared_ptr<void> buffer;
-  thread_local int64_t capacity = 0;
-  if (bytes > capacity) {
-    capacity = std::max(bytes, kPackedBBytes);
-    buffer = allocate_aligned(static_cast<size_t>(capacity), false);
-  }
-  return static_cast<int16_t*>(buffer.get());
+  return static_cast<int16_t*>(thread_scratch<Q8PackedB>(bytes, kPackedBBytes));
 }
 
 // B[0:depth, 0:columns] (row stride ldb) into panels of 16 columns, each pairs x 16 x 2 int16 and
@@ -107,8 +111,9 @@ void pack_b_panels(Q8PackPairKernel pack_pair, const uint8_t* b, int64_t ldb, in
   }
 }
 
-// B[0:depth, 0:columns] into the 7-bit path's panels (kernels/q8_gemm_microkernel.h): per quad of
-// k, 16 columns x 4 uint8, raw. The rows past K repeat B's last row (A's padding multiplies them by
+// B[0:depth, 0:columns] into the quad path's panels (kernels/q8_gemm_microkernel.h): per quad of
+// k, 16 columns x 4 bytes, less the path's offset (which is 0 or 128: subtracting it modulo 256
+// is the same as flipping the top bit, so uint8 - 128 comes out as the int8 SDOT reads). The rows past K repeat B's last row (A's padding multiplies them by
 // zero); the columns past the last whole panel are done here, and zero-padded.
 void pack_b_quad_panels(const Kernels& kernels, const uint8_t* b, int64_t ldb, int64_t depth, int64_t columns,
                         uint8_t* panels) {
@@ -125,7 +130,7 @@ void pack_b_quad_panels(const Kernels& kernels, const uint8_t* b, int64_t ldb, i
     uint8_t* out = dst + whole * panel_stride;
     std::memset(out, 0, kQ8QuadPanelBytes);
     for (int64_t j = 0; j < tail; ++j)
-      for (int h = 0; h < 4; ++h) out[4 * j + h] = rows[h][j0 + j];
+      for (int h = 0; h < 4; ++h) out[4 * j + h] = static_cast<uint8_t>(rows[h][j0 + j] - kernels.quad_b_offset);
   }
 }
 
@@ -226,7 +231,7 @@ void run_single_column(const Kernels& kernels, const PackedQ8A& a, const uint8_t
   }
 }
 
-// The 7-bit path: the same blocking as run() below, over quads of k.
+// The quad path: the same blocking as run() below, over quads of k.
 void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int64_t ldb, const Output& out,
                const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
   const int64_t quads = a.quad_count();
@@ -244,7 +249,7 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
   tile.out.qmin = e.qmin;
   tile.out.qmax = e.qmax;
   tile.out.row_bias = row_start;
-  const uint32_t zb = static_cast<uint32_t>(e.b_zero_point);
+  const uint32_t zb = static_cast<uint32_t>(e.b_zero_point - kernels.quad_b_offset);
   for (int64_t n0 = n_begin; n0 < n_end; n0 += block_columns) {
     const int64_t columns = std::min(block_columns, n_end - n0);
     const int64_t next_columns = std::min(block_columns, n_end - n0 - columns);
@@ -256,7 +261,8 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
       tile.a = a.quad_panel(p);
       tile.out.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
       tile.out.row_scale = e.row_scale + row0;
-      // sum A (B - zb) = sum A B - zb rowsum(A), taken modulo 2^32 like the sums themselves.
+      // sum A (B - zb) = sum A (B - offset) - (zb - offset) rowsum(A), taken modulo 2^32 like the
+      // sums themselves.
       for (int r = 0; r < kQ8TileRows; ++r) {
         if (r >= tile.out.rows) {
           row_start[r] = 0;

@@ -23,11 +23,15 @@
 // point subtracted, into a per-thread scratch buffer. A column range one column wide (a fully
 // connected layer at batch 1) runs a matrix-vector kernel instead of a tile 16 columns wide.
 //
-// 7-bit weights (ONNX Runtime's reduce_range): where every weight of A is in [-63, 63], pack_q8_a
-// (on x86-64) also packs A as int8 in quads of k, with each row's sum, and the AVX2 path multiplies
-// those with B's raw uint8 (vpmaddubsw: a pair of u8 x s8 products summed in int16, at most
-// 2 * 255 * 63 = 32130, so it cannot saturate), folding B's zero point in as
-// -b_zero_point * rowsum(A). The sums, and so the results, are the same bytes as the wide path's.
+// The quad layout: pack_q8_a also packs A as int8 in quads of k, with each row's sum, where a
+// quad path can use it, and the products then multiply those with B's bytes, folding B's zero
+// point in as a multiple of rowsum(A). The sums, and so the results, are the same bytes as the wide
+// path's. Two quad paths:
+//  - x86-64, 7-bit weights (ONNX Runtime's reduce_range: every weight of A in [-63, 63]): AVX2
+//    vpmaddubsw on B's raw uint8 (a pair of u8 x s8 products summed in int16, at most
+//    2 * 255 * 63 = 32130, so it cannot saturate);
+//  - AArch64 with the ARMv8.2 dot product (cpu_has_arm_dotprod), any weights: SDOT on B - 128 as
+//    int8 (kernels/arm/q8_gemm_dotprod.cpp).
 //
 // Speed (one Zen3 core, measured on a shared machine, so roughly): the wide path is 0.8 to 1.8
 // times the multiply-adds per second of the fp32 gemm(), the 7-bit path 1.1 to 2.3 times: the
@@ -78,8 +82,8 @@ class PackedQ8A {
   // half h) at panel(p)[(q * kPanelRows + r) * 2 + h].
   const int16_t* panel(int64_t p) const { return data_.get() + p * kPanelRows * 2 * pair_count(); }
 
-  // The second layout, for 7-bit weights (see above): present where every weight is in [-63, 63]
-  // (and the build targets x86-64). Panel p is quad_count() quads of k (the last one zero-padded
+  // The quad layout (see above): present where every weight is in [-63, 63] on x86-64, and for
+  // every A on an AArch64 CPU with the dot product. Panel p is quad_count() quads of k (the last one zero-padded
   // past K); per quad, each row's (A[i, 4q], .., A[i, 4q + 3]) as four int8: element (quad q,
   // row r, byte h) at quad_panel(p)[(q * kPanelRows + r) * 4 + h]. row_sums()[i] is the sum of
   // row i's weights (panel_count() * kPanelRows values, 0 for padding rows).
@@ -122,8 +126,8 @@ void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t 
 // The microkernel the products use now ("q8_gemm_avx2", "q8_gemm_neon" or "q8_gemm_generic"),
 // so that tests and benchmarks can say which one they measured.
 const char* gemm_q8_kernel_name();
-// The one products with this A use (with more than one column): "q8_gemm_u8s8_avx2" where the
-// 7-bit path applies, gemm_q8_kernel_name() otherwise.
+// The one products with this A use (with more than one column): "q8_gemm_u8s8_avx2" or
+// "q8_gemm_sdot_neon" where a quad path applies, gemm_q8_kernel_name() otherwise.
 const char* gemm_q8_kernel_name(const PackedQ8A& a);
 
 }  // namespace kite

@@ -54,13 +54,16 @@ static_assert(kQ8ColumnGroupPairs * kQ8TileRows * 2 * 2 <= kQ8PackedASlackBytes,
 
 using Q8ColumnKernel = void (*)(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums);
 
-// The 7-bit path (AVX2 only; kernels/q8_gemm.h): A from PackedQ8A::quad_panel, B packed raw
-// (no zero point subtracted) in panels of 16 columns, per quad of k 16 columns x 4 uint8:
-// b[(q * 16 + j) * 4 + h] = B[4q + h, j]. Past K the rows repeat a row of B (A's padding
-// multiplies them by 0); the columns past N are zero. `out` describes C and the epilogue as for
-// the wide tile (its a, b and pairs are not used); out.row_bias must hold each of the 6 rows'
-// starting sums, bias - b_zero_point * rowsum(A) (0 for padding rows), and is never null.
-constexpr int64_t kQ8QuadPanelBytes = kQ8TileColumns * 4;  // uint8 per quad of k
+// The quad paths (kernels/q8_gemm.h): the AVX2 u8 x s8 one for 7-bit weights and the ARMv8.2
+// SDOT one for any int8 weights. A from PackedQ8A::quad_panel, B packed in panels of 16 columns,
+// per quad of k 16 columns x 4 bytes: b[(q * 16 + j) * 4 + h] = B[4q + h, j] - offset, where the
+// offset is the path's (0 for AVX2, which reads B as raw uint8; 128 for
+// SDOT, which reads int8, so each byte's top bit is flipped). Past K the rows repeat a row of B
+// (A's padding multiplies them by 0); the columns past N are zero. `out` describes C and the
+// epilogue as for the wide tile (its a, b and pairs are not used); out.row_bias must hold each of
+// the 6 rows' starting sums, bias - (b_zero_point - offset) * rowsum(A) (0 for padding rows), and
+// is never null.
+constexpr int64_t kQ8QuadPanelBytes = kQ8TileColumns * 4;  // bytes per quad of k
 
 struct Q8QuadTile {
   const int8_t* a;   // quad panel of A
@@ -70,9 +73,16 @@ struct Q8QuadTile {
 };
 
 // Packs rows 4q .. 4q + 3 (row0 .. row3, all readable) into `panels` whole panels of 16 columns:
-// columns [16 p, 16 p + 16) become dst[p * panel_stride + 4 j + h].
+// columns [16 p, 16 p + 16) become dst[p * panel_stride + 4 j + h], less the path's offset.
+using Q8PackQuadKernel = void (*)(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
+
+// AVX2 (kernels/x86/q8_gemm_avx2.cpp), 7-bit weights only; offset 0.
 void q8_gemm_6x16_u8s8_avx2(const Q8QuadTile& tile);
 void q8_pack_b_quad_avx2(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
+// ARMv8.2 dot product (kernels/arm/q8_gemm_dotprod.cpp), any int8 weights; offset 128. Only
+// compiled for AArch64 and only called when cpu_has_arm_dotprod().
+void q8_gemm_6x16_sdot(const Q8QuadTile& tile);
+void q8_pack_b_quad_sdot(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
 
 // Portable C++, any CPU (kernels/generic/q8_gemm_generic.cpp).
 void q8_gemm_6x16_generic(const Q8Tile& tile);

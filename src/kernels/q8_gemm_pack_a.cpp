@@ -1,5 +1,6 @@
 // Repacking int8 A into the int8 microkernels' panel order, once per weight matrix.
 #include "core/aligned_alloc.h"
+#include "kernels/cpu_features.h"
 #include "kernels/q8_gemm.h"
 #include "kernels/q8_gemm_microkernel.h"
 #include "kite/error.h"
@@ -13,6 +14,24 @@ namespace {
 constexpr int64_t kMaxDepth = 65535;
 // 2 * 255 * 63 = 32130: a pair of u8 x s8 products summed in int16 (vpmaddubsw) cannot saturate.
 [[maybe_unused]] constexpr int kMaxSevenBitWeight = 63;
+
+// Whether A also gets the quad layout (kernels/q8_gemm.h): on x86-64 where every weight is 7-bit
+// (the AVX2 u8 x s8 path), on AArch64 where the CPU has the dot product (SDOT takes any weights).
+// Decided by the CPU that packs, which is the one that runs the products.
+bool wants_quads([[maybe_unused]] const int8_t* a, [[maybe_unused]] int64_t m, [[maybe_unused]] int64_t k,
+                 [[maybe_unused]] int64_t lda) {
+#if defined(KITE_KERNELS_X86)
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t kk = 0; kk < k; ++kk)
+      if (a[i * lda + kk] < -kMaxSevenBitWeight || a[i * lda + kk] > kMaxSevenBitWeight) return false;
+  return true;
+#elif defined(KITE_KERNELS_ARM)
+  return cpu_has_arm_dotprod();
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 PackedQ8A::PackedQ8A(int64_t m, int64_t k) : m_(m), k_(k) {
@@ -38,16 +57,7 @@ PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
     // Element k of the row is half k % 2 of pair k / 2.
     for (int64_t kk = 0; kk < k; ++kk) panel[((kk / 2) * PackedQ8A::kPanelRows + r) * 2 + kk % 2] = row[kk];
   }
-#if defined(KITE_KERNELS_X86)
-  // The 7-bit layout, for the AVX2 u8 x s8 path (kernels/q8_gemm.h), where every weight allows it.
-  bool seven_bit = true;
-  for (int64_t i = 0; i < m && seven_bit; ++i)
-    for (int64_t kk = 0; kk < k; ++kk)
-      if (a[i * lda + kk] < -kMaxSevenBitWeight || a[i * lda + kk] > kMaxSevenBitWeight) {
-        seven_bit = false;
-        break;
-      }
-  if (seven_bit && m > 0) {
+  if (m > 0 && wants_quads(a, m, k, lda)) {
     const int64_t rows = packed.panel_count() * PackedQ8A::kPanelRows;
     const int64_t quad_values = PackedQ8A::kPanelRows * 4 * packed.quad_count();
     // Zero-filled: the padding rows and the k past K multiply B by 0.
@@ -58,7 +68,7 @@ PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
       int8_t* panel = packed.quads_.get() + (i / PackedQ8A::kPanelRows) * quad_values;
       const int64_t r = i % PackedQ8A::kPanelRows;
       const int8_t* row = a + i * lda;
-      int32_t sum = 0;  // at most 63 * 65535 in magnitude
+      int32_t sum = 0;  // at most 128 * 65535 in magnitude
       for (int64_t kk = 0; kk < k; ++kk) {
         panel[((kk / 4) * PackedQ8A::kPanelRows + r) * 4 + kk % 4] = row[kk];
         sum += row[kk];
@@ -66,7 +76,6 @@ PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
       packed.row_sums_.get()[i] = sum;
     }
   }
-#endif
   return packed;
 }
 

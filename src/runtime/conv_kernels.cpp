@@ -5,7 +5,8 @@
 //    (runtime/winograd_conv_kernel.cpp);
 //  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]; 1x1 stride-1
 //    convolutions read the input as the GEMM's B directly, others build im2col panels per thread
-//    (kernels/im2col.h); output pixels split across threads.
+//    (kernels/im2col.h); output pixels split across threads. With KernelChoices::fp16_arithmetic
+//    on a CPU that has it, in fp16 (kernels/f16_gemm.h).
 // Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
 // activation (SiLU, HardSwish) right after, on each thread's share while it is in cache. Splits are
 // static and per-element arithmetic does not depend on them: results are bitwise identical for
@@ -15,6 +16,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/depthwise_conv.h"
+#include "kernels/f16_gemm.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
 #include "ops/activation_functions.h"
@@ -131,13 +133,19 @@ class DepthwiseConvKernel : public NodeKernel {
 
 class GemmConvKernel : public NodeKernel {
  public:
-  GemmConvKernel(const ConvPlan& plan, const Tensor& weights) : plan_(plan) {
+  // fp16: multiply and add in fp16 (kernels/f16_gemm.h), where the caller found it available.
+  GemmConvKernel(const ConvPlan& plan, const Tensor& weights, bool fp16) : plan_(plan), fp16_(fp16) {
     int64_t m = plan.out_channels / plan.groups, k = plan.window.rows();
-    for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
+    for (int64_t gi = 0; gi < plan.groups; ++gi) {
+      const float* w = weights.data<float>() + gi * m * k;
+      if (fp16) packed_f16_.push_back(pack_f16_a(w, m, k, k));
+      else packed_.push_back(pack_a(w, m, k, k));
+    }
   }
 
   std::string name() const override {
-    return std::string(conv_is_pointwise(plan_.window) ? "conv_1x1_gemm/" : "conv_im2col_gemm/") + gemm_kernel_name();
+    return std::string(conv_is_pointwise(plan_.window) ? "conv_1x1_gemm/" : "conv_im2col_gemm/") +
+           (fp16_ ? gemm_f16_kernel_name() : gemm_kernel_name());
   }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
@@ -147,7 +155,7 @@ class GemmConvKernel : public NodeKernel {
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
     // Output pixels are split in tiles, so every thread's share is a multiple of the GEMM tile.
     int64_t tiles = (columns + kTile - 1) / kTile;
-    int64_t panels = packed_[0].panel_count();
+    int64_t panels = (m + PackedA::kPanelRows - 1) / PackedA::kPanelRows;
     int64_t chunk_panels = panels_per_chunk(panels, tiles * plan_.groups * plan_.batch, pool.size());
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     for (int64_t n = 0; n < plan_.batch; ++n)
@@ -165,7 +173,7 @@ class GemmConvKernel : public NodeKernel {
           for (int64_t i = i0; i < i1;) {
             int64_t chunk = i / tiles, t0 = i % tiles, t1 = std::min(tiles, t0 + (i1 - i));
             int64_t p0 = chunk * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
-            run_columns(packed_[static_cast<size_t>(gi)], x, y, r, e, t0 * kTile, std::min(columns, t1 * kTile), p0, p1);
+            run_columns(static_cast<size_t>(gi), x, y, r, e, t0 * kTile, std::min(columns, t1 * kTile), p0, p1);
             i += t1 - t0;
           }
         });
@@ -173,16 +181,25 @@ class GemmConvKernel : public NodeKernel {
   }
 
  private:
-  // Output pixels [begin, end) of one group of one image.
-  void run_columns(const PackedA& a, const float* x, float* y, const float* r, GemmEpilogue e, int64_t begin,
+  // C = group gi's weights times B, as gemm() takes them.
+  void multiply(size_t gi, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
+                int64_t n_begin, int64_t n_end, int64_t p0, int64_t p1) const {
+    if (fp16_) gemm_f16(packed_f16_[gi], b, ldb, n, c, ldc, e, n_begin, n_end, p0, p1);
+    else gemm(packed_[gi], b, ldb, n, c, ldc, e, n_begin, n_end, p0, p1);
+  }
+
+  // Output pixels [begin, end) of group gi of one image.
+  void run_columns(size_t gi, const float* x, float* y, const float* r, GemmEpilogue e, int64_t begin,
                    int64_t end, int64_t p0, int64_t p1) const {
-    int64_t row0 = p0 * PackedA::kPanelRows, row1 = std::min(a.rows(), p1 * PackedA::kPanelRows);
+    static_assert(PackedA::kPanelRows == PackedF16A::kPanelRows, "both products split rows alike");
+    int64_t m = plan_.out_channels / plan_.groups;
+    int64_t row0 = p0 * PackedA::kPanelRows, row1 = std::min(m, p1 * PackedA::kPanelRows);
     const Im2colParams& q = plan_.window;
     int64_t columns = q.columns();
     if (conv_is_pointwise(q)) {
       e.residual = r;
       e.ldr = columns;
-      gemm(a, x, columns, columns, y, columns, e, begin, end, p0, p1);
+      multiply(gi, x, columns, columns, y, columns, e, begin, end, p0, p1);
       for (int64_t i = row0; i < row1; ++i) apply_activation(plan_, y + i * columns + begin, end - begin);
       return;
     }
@@ -195,7 +212,7 @@ class GemmConvKernel : public NodeKernel {
       im2col_f32(q, x, c0, c1, panel.data(), width);
       e.residual = r ? r + c0 : nullptr;
       e.ldr = columns;
-      gemm(a, panel.data(), width, width, y + c0, columns, e, 0, width, p0, p1);
+      multiply(gi, panel.data(), width, width, y + c0, columns, e, 0, width, p0, p1);
       for (int64_t i = row0; i < row1; ++i) apply_activation(plan_, y + i * columns + c0, width);
     }
   }
@@ -203,18 +220,20 @@ class GemmConvKernel : public NodeKernel {
   static constexpr int64_t kTile = 64;  // output pixels per work item
 
   ConvPlan plan_;
-  std::vector<PackedA> packed_;  // per group
+  bool fp16_;
+  std::vector<PackedA> packed_;         // per group, unless fp16_
+  std::vector<PackedF16A> packed_f16_;  // per group, if fp16_
 };
 
 }  // namespace
 
-std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n) {
+std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n, const KernelChoices& choices) {
   ConvPlan plan;
   if (!plan_conv(g, n, plan)) return nullptr;
   const Tensor& weights = *g.values[static_cast<size_t>(n.inputs[1])].constant;
   if (is_depthwise(plan)) return std::make_unique<DepthwiseConvKernel>(plan, weights);
   if (winograd_applies(plan)) return make_winograd_conv_kernel(plan, weights);
-  return std::make_unique<GemmConvKernel>(plan, weights);
+  return std::make_unique<GemmConvKernel>(plan, weights, choices.fp16_arithmetic && f16_gemm_available());
 }
 
 }  // namespace kite

@@ -2,12 +2,12 @@
 
 namespace kite {
 
-std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n) {
+std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n, const KernelChoices& choices) {
   if (n.op == "QLinearConv" || n.op == "FusedQLinearConv") return make_q8_conv_kernel(g, n);
   if (n.op == "FusedQLinearAdd" || n.op == "QLinearGlobalAveragePool" || n.op == "QuantizeLinear" ||
       n.op == "DequantizeLinear" || (n.op == "MaxPool" && g.values[static_cast<size_t>(n.inputs[0])].dtype == DType::u8))
     return make_q8_kernel(g, n);
-  if (n.op == "Conv" || n.op == "FusedConv") return make_conv_kernel(g, n);
+  if (n.op == "Conv" || n.op == "FusedConv") return make_conv_kernel(g, n, choices);
   if (n.op == "MaxPool" || n.op == "AveragePool") return make_pool_kernel(g, n);
   if (n.op == "Gemm") return make_gemm_kernel(g, n);
   if (n.op == "Add" || n.op == "Sub" || n.op == "Mul" || n.op == "Div") return make_elementwise_kernel(g, n);

@@ -24,11 +24,16 @@ class NodeKernel {
   virtual bool aliases_input() const { return false; }
 };
 
+// What a session asks of its kernels beyond the graph (SessionOptions).
+struct KernelChoices {
+  bool fp16_arithmetic = false;  // SessionOptions::fp16_arithmetic
+};
+
 // An optimized kernel for `n` in `g`, or nullptr where only the reference applies.
-std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n, const KernelChoices& choices = {});
 
 // Per operator family, in runtime/<family>_kernels.cpp.
-std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n, const KernelChoices& choices = {});
 std::unique_ptr<NodeKernel> make_pool_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_gemm_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_elementwise_kernel(const Graph& g, const Node& n);

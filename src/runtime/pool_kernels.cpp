@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/pool_combine.h"
 #include "ops/op_util.h"
 #include "ops/window_geometry.h"
 #include "runtime/node_kernel.h"
@@ -58,16 +59,20 @@ void clip(int64_t start, int64_t size, int64_t lo, int64_t hi, int64_t& begin, i
 // only where it is the window's first element, and other NaNs are skipped. Here both passes
 // skip NaNs (a NaN so far is replaced by anything), and pool_plane then writes NaN where the
 // window's first element is one: the same result, whatever row the NaNs are in.
+// The row loops are kernels/pool_combine.h's (NEON on AArch64), which defines the same combines.
 struct MaxOp {
+  static constexpr PoolCombine kCombine = PoolCombine::kMax;
   static float combine(float best, float v) { return v > best || best != best ? v : best; }
 };
 struct SumOp {
+  static constexpr PoolCombine kCombine = PoolCombine::kSum;
   static float combine(float sum, float v) { return sum + v; }
 };
 
 // Pooling is separable: each input row is reduced over the window's columns into
 // rows[h][ow], then each output row reduces kernel_h of those. The loops over ow have unit
-// stride in the output, so they vectorize; only the clipped border columns go one by one.
+// stride in the output, so they vectorize (kernels/pool_combine.h); only the clipped border
+// columns go one by one.
 // (The sum's order differs from the reference's row-major one: within float rounding.)
 template <typename Op, int64_t kStride>
 void reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* row) {
@@ -87,7 +92,7 @@ void reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* ro
   const float* base = x - p.pad_left;
   for (int64_t ow = first; ow < last; ++ow) row[ow] = base[ow * s];
   for (int64_t k = 1; k < p.kernel_w; ++k)
-    for (int64_t ow = first; ow < last; ++ow) row[ow] = Op::combine(row[ow], base[ow * s + k]);
+    pool_combine_f32(Op::kCombine, row + first, base + first * s + k, s, last - first);
   for (int64_t ow = last; ow < p.out_w; ++ow) clipped(ow);
 }
 
@@ -111,8 +116,7 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
     } else {
       std::copy(rows.data() + h0 * p.out_w, rows.data() + (h0 + 1) * p.out_w, yr);
       for (int64_t h = h0 + 1; h < h1; ++h) {
-        const float* r = rows.data() + h * p.out_w;
-        for (int64_t ow = 0; ow < p.out_w; ++ow) yr[ow] = Op::combine(yr[ow], r[ow]);
+        pool_combine_f32(Op::kCombine, yr, rows.data() + h * p.out_w, 1, p.out_w);
       }
     }
     if constexpr (std::is_same_v<Op, MaxOp>) {
@@ -139,7 +143,9 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
 class PoolKernel : public NodeKernel {
  public:
   PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max) {}
-  std::string name() const override { return max_ ? "max_pool_2d" : "average_pool_2d"; }
+  std::string name() const override {
+    return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + pool_combine_kernel_name();
+  }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     const float* x = in[0]->data<float>();

@@ -40,9 +40,11 @@ struct Session::Impl {
       if (!trace) fuse_conv_epilogues(optimized);
     }
     const Graph& g = optimized;
+    KernelChoices choices;
+    choices.fp16_arithmetic = options.fp16_arithmetic;
     for (const Node& n : g.nodes) {
       ops.push_back(find_op(n.op));
-      fast.push_back(options.optimize ? make_node_kernel(g, n) : nullptr);
+      fast.push_back(options.optimize ? make_node_kernel(g, n, choices) : nullptr);
     }
     uses = use_counts(g);
     node_ms.assign(g.nodes.size(), 0.0);

@@ -285,6 +285,7 @@ TEST_P(Q8GemmKernels, ExtremeValuesDoNotSaturate) {
     g.with_bias = false;
     std::fill(g.row_scale.begin(), g.row_scale.end(), 1.0f);
     SCOPED_TRACE(describe(g));
+    SCOPED_TRACE(gemm_q8_kernel_name(g.packed()));
     std::vector<float> sums = run_f32(g, g.packed());
     expect_matches_reference(g, sums);
     int64_t want = static_cast<int64_t>(x.a) * (x.b - x.zb) * g.k;
@@ -441,7 +442,7 @@ TEST(Q8GemmPaths, GenericAndFastPathGiveTheSameBytes) {
   EXPECT_EQ(generic_f32, run_f32(g, packed)) << gemm_q8_kernel_name();
 }
 
-// --- 7-bit weights: the AVX2 u8 x s8 path (PackedQ8A::has_quads()) ---
+// --- The quad paths (PackedQ8A::has_quads()): AVX2 u8 x s8 for 7-bit weights, ARMv8.2 SDOT ---
 
 // Weights in [-63, 63] (ONNX Runtime's reduce_range), with scales doubled so that the outputs
 // still use the whole range.
@@ -452,32 +453,45 @@ void make_seven_bit(Q8Case& g, uint32_t seed) {
   for (float& s : g.row_scale) s *= 2.0f;
 }
 
-bool seven_bit_path_exists() {
+// The quad path this CPU runs, or null: on x86-64 with AVX2 (7-bit weights only), on AArch64 with
+// the dot product (any weights). The suite below runs 7-bit weights, which both take.
+const char* quad_path_kernel() {
 #if defined(__x86_64__)
-  return cpu_has_avx2_fma();
+  return cpu_has_avx2_fma() ? "q8_gemm_u8s8_avx2" : nullptr;
+#elif defined(__aarch64__)
+  return cpu_has_arm_dotprod() ? "q8_gemm_sdot_neon" : nullptr;
+#else
+  return nullptr;
+#endif
+}
+
+// Whether the quad path also takes weights outside [-63, 63] (SDOT does, vpmaddubsw does not).
+bool quad_path_takes_any_weights() {
+#if defined(__aarch64__)
+  return quad_path_kernel() != nullptr;
 #else
   return false;
 #endif
 }
 
-class Q8GemmSevenBit : public ::testing::Test {
+class Q8GemmQuads : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!seven_bit_path_exists()) GTEST_SKIP() << "no AVX2: the 7-bit path does not exist here";
+    if (!quad_path_kernel()) GTEST_SKIP() << "no AVX2 or dot product: no quad path here";
     force_generic_kernels(false);
   }
   void TearDown() override { force_generic_kernels(false); }
-  // Packs A and checks that the product takes the 7-bit path.
+  // Packs A and checks that the product takes the quad path.
   static PackedQ8A packed(const Q8Case& g) {
     PackedQ8A a = g.packed();
     EXPECT_TRUE(a.has_quads()) << describe(g);
-    EXPECT_STREQ(gemm_q8_kernel_name(a), "q8_gemm_u8s8_avx2");
+    EXPECT_STREQ(gemm_q8_kernel_name(a), quad_path_kernel());
     return a;
   }
 };
 
 // K around the quads of 4 (never a multiple of 4 in most), every zero point kind, odd M and N.
-TEST_F(Q8GemmSevenBit, OddShapesAndZeroPointsMatchReference) {
+TEST_F(Q8GemmQuads, OddShapesAndZeroPointsMatchReference) {
   const int32_t zero_points[] = {0, 128, 255};
   int index = 0;
   for (int64_t m : {1, 4, 5, 6, 7, 13, 70})
@@ -494,7 +508,7 @@ TEST_F(Q8GemmSevenBit, OddShapesAndZeroPointsMatchReference) {
       }
 }
 
-TEST_F(Q8GemmSevenBit, EveryTileWidthAndHeight) {
+TEST_F(Q8GemmQuads, EveryTileWidthAndHeight) {
   for (int64_t m = 1; m <= 13; ++m)
     for (int64_t n = 2; n <= 33; ++n) {
       Q8Case g(m, n, 6);
@@ -505,7 +519,7 @@ TEST_F(Q8GemmSevenBit, EveryTileWidthAndHeight) {
     }
 }
 
-TEST_F(Q8GemmSevenBit, ZeroPointsNarrowRangesAndNullBias) {
+TEST_F(Q8GemmQuads, ZeroPointsNarrowRangesAndNullBias) {
   for (int32_t zb : {0, 1, 128, 255})
     for (int32_t zc : {0, 128, 255})
       for (bool bias : {true, false}) {
@@ -525,7 +539,7 @@ TEST_F(Q8GemmSevenBit, ZeroPointsNarrowRangesAndNullBias) {
 
 // The largest products the path allows, all of one sign, over K = 4001 (not a multiple of 4):
 // exact, no saturation in the int16 pairs, with B's zero point folded into the row sums.
-TEST_F(Q8GemmSevenBit, ExtremeValuesDoNotSaturate) {
+TEST_F(Q8GemmQuads, ExtremeValuesDoNotSaturate) {
   struct Extreme {
     int8_t a;
     uint8_t b;
@@ -561,7 +575,7 @@ TEST_F(Q8GemmSevenBit, ExtremeValuesDoNotSaturate) {
   expect_matches_reference(g, run_whole(g, a));
 }
 
-TEST_F(Q8GemmSevenBit, ColumnSplitsBlocksAndPanelRanges) {
+TEST_F(Q8GemmQuads, ColumnSplitsBlocksAndPanelRanges) {
   for (int64_t m : {1, 5, 13})
     for (int64_t n : {2, 17, 33, 100})
       for (int64_t k : {1, 63, 301}) {
@@ -615,7 +629,7 @@ TEST_F(Q8GemmSevenBit, ColumnSplitsBlocksAndPanelRanges) {
 
 // The same bytes as the wide AVX2 path and the portable kernels give for the same weights (the
 // portable kernels use the pairs layout of the same PackedQ8A), and K = 0 gives the bias.
-TEST_F(Q8GemmSevenBit, SameBytesAsTheOtherPaths) {
+TEST_F(Q8GemmQuads, SameBytesAsTheOtherPaths) {
   Q8Case g(23, 150, 333);
   make_seven_bit(g, 11);
   g.c_zero_point = 3;
@@ -642,9 +656,10 @@ TEST_F(Q8GemmSevenBit, SameBytesAsTheOtherPaths) {
   expect_matches_reference(empty, run_f32(empty, e));
 }
 
-// One weight outside [-63, 63] anywhere (64, -64, -128, 127) and the whole matrix takes the
-// exact wide path, still exact at the extremes.
-TEST_F(Q8GemmSevenBit, AnyWeightBeyond63TakesTheWidePath) {
+// One weight outside [-63, 63] anywhere (64, -64, -128, 127): on x86-64 the whole matrix takes
+// the exact wide path; SDOT takes it as it is. Exact at the extremes either way.
+TEST_F(Q8GemmQuads, AnyWeightBeyond63TakesAnExactPath) {
+  const bool quads = quad_path_takes_any_weights();
   for (int8_t outlier : {int8_t{64}, int8_t{-64}, int8_t{-128}, int8_t{127}})
     for (int64_t where : {0, 1, 2}) {
       Q8Case g(13, 40, 4001);
@@ -659,18 +674,58 @@ TEST_F(Q8GemmSevenBit, AnyWeightBeyond63TakesTheWidePath) {
       SCOPED_TRACE(describe(g) + " outlier " + std::to_string(outlier) + " at (" + std::to_string(i) + ", " +
                    std::to_string(kk) + ")");
       PackedQ8A a = g.packed();
-      EXPECT_FALSE(a.has_quads());
-      EXPECT_STREQ(gemm_q8_kernel_name(a), "q8_gemm_avx2");
+      EXPECT_EQ(a.has_quads(), quads);
+      EXPECT_STREQ(gemm_q8_kernel_name(a), quads ? quad_path_kernel() : gemm_q8_kernel_name());
       expect_matches_reference(g, run_f32(g, a));
       std::fill(g.row_scale.begin(), g.row_scale.end(), 100.0f / 66000000.0f);
       expect_matches_reference(g, run_whole(g, a));
       if (HasFatalFailure()) return;
     }
-  // Out of range only in lda's padding past K: not part of A, so the 7-bit path still applies.
+  // Out of range only in lda's padding past K: not part of A, so the quad path still applies.
   Q8Case g(5, 20, 9);
   make_seven_bit(g, 13);
   for (int64_t i = 0; i < g.m; ++i) g.a[i * g.lda + g.k] = 127;
   expect_matches_reference(g, run_whole(g, packed(g)));
+}
+
+// SDOT with the full int8 range: -128 and 127 against B's extremes and every kind of zero point,
+// over a K that is not a multiple of 4. B - 128 must not wrap, nor the zero-point fold.
+TEST_F(Q8GemmQuads, FullRangeWeightsWhereThePathTakesThem) {
+  if (!quad_path_takes_any_weights()) GTEST_SKIP() << "this quad path takes 7-bit weights only";
+  for (int8_t w : {int8_t{-128}, int8_t{127}, int8_t{-127}})
+    for (uint8_t x : {uint8_t{0}, uint8_t{255}, uint8_t{128}, uint8_t{127}})
+      for (int32_t zb : {0, 128, 255}) {
+        Q8Case g(7, 21, 4001);
+        std::fill(g.a.begin(), g.a.end(), w);
+        std::fill(g.b.begin(), g.b.end(), x);
+        g.b_zero_point = zb;
+        g.with_bias = false;
+        std::fill(g.row_scale.begin(), g.row_scale.end(), 1.0f);
+        SCOPED_TRACE(describe(g) + " a=" + std::to_string(w) + " b=" + std::to_string(x));
+        PackedQ8A a = packed(g);
+        std::vector<float> sums = run_f32(g, a);
+        expect_matches_reference(g, sums);
+        EXPECT_EQ(sums[0], static_cast<float>(static_cast<int64_t>(w) * (x - zb) * g.k));
+        std::fill(g.row_scale.begin(), g.row_scale.end(), 100.0f / 130000000.0f);
+        expect_matches_reference(g, run_whole(g, a));
+        if (HasFatalFailure()) return;
+      }
+  // Random full-range weights over odd shapes, against the reference and the portable kernel.
+  for (int64_t m : {1, 5, 6, 7, 13})
+    for (int64_t n : {2, 4, 5, 9, 17, 33})
+      for (int64_t k : {1, 3, 4, 5, 63, 130}) {
+        Q8Case g(m, n, k);
+        g.b_zero_point = static_cast<int32_t>((m * n + k) % 256);
+        SCOPED_TRACE(describe(g));
+        PackedQ8A a = packed(g);
+        std::vector<uint8_t> fast = run_whole(g, a);
+        expect_matches_reference(g, fast);
+        expect_matches_reference(g, run_f32(g, a));
+        force_generic_kernels(true);
+        EXPECT_EQ(fast, run_whole(g, a));
+        force_generic_kernels(false);
+        if (HasFatalFailure()) return;
+      }
 }
 
 TEST(Q8GemmArguments, BadRangesStridesAndParametersAreErrors) {

@@ -150,7 +150,7 @@ TEST(NodeKernels, MaxPoolWithNaNsAndEmptyWindows) {
     SessionOptions fast;
     fast.threads = threads;
     Session s(m, fast);
-    ASSERT_EQ(s.plan()[0].kernel, "max_pool_2d");
+    ASSERT_EQ(s.plan()[0].kernel.rfind("max_pool_2d/", 0), 0u) << s.plan()[0].kernel;
     Tensor got = s.run({{"x", x}})[0].second;
     ASSERT_EQ(got.shape(), want.shape());
     for (int64_t i = 0; i < want.numel(); ++i) {

@@ -65,6 +65,7 @@ BenchResult measure(const std::string& kite_file, const BenchOptions& o) {
   Model model = apply_precision(Model::load_kite(kite_file), o.precision);
   SessionOptions so;
   so.threads = o.threads;
+  apply_precision(o.precision, so);
   Session session(model, so);
   NamedTensors inputs;
   for (const TensorInfo& in : model.inputs()) inputs.emplace_back(in.name, bench_input(in));
@@ -134,6 +135,7 @@ void print_measurement(const std::string& kite_file, const BenchOptions& o) {
 void bench(const BenchOptions& o) {
   if (!o.measure_file.empty()) return print_measurement(o.measure_file, o);
   std::vector<std::string> models = o.models.empty() ? kDefaultModels : o.models;
+  note_precision(o.precision);
   int threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!o.json)
     std::printf("%-40s %8s %9s %9s %9s %9s %10s\n", "model", "params", "MACs", "min ms", "median ms", "max ms",
@@ -186,7 +188,7 @@ Command add_bench_command(CLI::App& app) {
   sub->add_option("-t,--threads", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);
   sub->add_option("--loops", o->loops, "Timed runs (default 20)")->check(CLI::PositiveNumber);
   sub->add_option("--warmup", o->warmup, "Untimed runs first (default 3)")->check(CLI::NonNegativeNumber);
-  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights stored and rounded as fp16) or int8")
+  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights stored as fp16, fp16 arithmetic where the CPU has it) or int8")
       ->check(CLI::Validator(check_precision, "fp32|fp16|int8", "precision"));
   sub->add_flag("--json", o->json, "One JSON object per model and line");
   sub->add_option("--measure-file", o->measure_file)->group("");  // internal, see measure_in_child

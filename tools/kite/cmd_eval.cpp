@@ -78,7 +78,11 @@ void run_eval(const EvalOptions& o) {
   KITE_CHECK(samples > 0, "the test set in '", dir, "' has no images");
   // A quantized model file runs in int8 whatever --precision says: the result says so.
   std::string precision = o.precision == "fp32" && holds_int8(model) ? "int8" : o.precision;
-  print_result(evaluate(model, set, samples, n, o.threads), o, precision);
+  SessionOptions session;
+  session.threads = o.threads;
+  apply_precision(o.precision, session);
+  note_precision(o.precision);
+  print_result(evaluate(model, set, samples, n, session), o, precision);
 }
 
 }  // namespace
@@ -90,7 +94,7 @@ Command add_eval_command(CLI::App& app) {
   sub->add_option("--dataset", o->dataset, "fashion-mnist:DIR, DIR holding the t10k IDX files (gzipped or not)")
       ->required()
       ->check(CLI::Validator(check_dataset, "fashion-mnist:DIR", "dataset"));
-  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights rounded to fp16) or int8")
+  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights rounded to fp16, fp16 arithmetic where the CPU has it) or int8")
       ->check(CLI::Validator(check_precision, "fp32|fp16|int8", "precision"));
   sub->add_option("--limit", o->limit, "Evaluate the first N images only")->check(CLI::PositiveNumber);
   sub->add_option("-t,--threads", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);

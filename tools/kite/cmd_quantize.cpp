@@ -87,10 +87,12 @@ std::string layer_of(const Graph& g, const std::string& producer) {
 Model quantize_within_drop(const Model& fp32, const std::vector<NamedTensors>& samples, QuantizeOptions o,
                            const QuantizeArgs& a, const Normalization& n) {
   LabelledImages set = load_test_set(dataset_folder(a.eval));
+  SessionOptions session;
+  session.threads = a.threads;
   int64_t count = a.eval_limit > 0 ? std::min(a.eval_limit, set.labels.numel()) : set.labels.numel();
-  double base = evaluate(fp32, set, count, n, a.threads).top1();
+  double base = evaluate(fp32, set, count, n, session).top1();
   Model int8 = quantize_model(fp32, samples, o);
-  double top1 = evaluate(int8, set, count, n, a.threads).top1();
+  double top1 = evaluate(int8, set, count, n, session).top1();
   std::printf("fp32 top-1 %.2f%%, int8 %.2f%% (%zu layers in fp32)\n", 100 * base, 100 * top1, o.exclude.size());
   std::vector<std::string> ranked;
   for (const TensorError& e : compare_models(fp32, int8, samples[0], a.threads)) {
@@ -109,7 +111,7 @@ Model quantize_within_drop(const Model& fp32, const std::vector<NamedTensors>& s
     kept_convs += is_conv;
     o.exclude.push_back(layer);
     int8 = quantize_model(fp32, samples, o);
-    top1 = evaluate(int8, set, count, n, a.threads).top1();
+    top1 = evaluate(int8, set, count, n, session).top1();
     std::printf("kept %s in fp32: int8 %.2f%% (%zu layers in fp32)\n", layer.c_str(), 100 * top1, o.exclude.size());
   }
   KITE_CHECK(100 * (base - top1) <= a.max_drop, "the top-1 drop is ", 100 * (base - top1), " points with every ",

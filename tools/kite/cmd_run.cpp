@@ -185,6 +185,8 @@ void run(const RunOptions& o) {
   SessionOptions options;
   options.threads = o.threads;
   options.profile = o.profile;
+  apply_precision(o.precision, options);
+  note_precision(o.precision);
   auto session_start = Clock::now();
   Session session(model, options);
   double prepare_ms = ms_since(session_start);
@@ -219,7 +221,7 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--mean", o->mean, "Per-channel mean for image inputs (after scaling to [0,1])")->expected(3);
   sub->add_option("--std", o->std, "Per-channel standard deviation for image inputs")->expected(3);
   sub->add_flag("-f,--force", o->force, "Overwrite existing output files");
-  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights rounded to fp16) or int8")
+  sub->add_option("--precision", o->precision, "fp32 (default), fp16 (weights rounded to fp16, fp16 arithmetic where the CPU has it) or int8")
       ->check(CLI::Validator(check_precision, "fp32|fp16|int8", "precision"));
   sub->add_option("-t,--threads", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);
   sub->add_flag("--stats", o->stats,

@@ -87,13 +87,12 @@ void fill_batch(Tensor& input, const LabelledImages& set, int64_t first, int64_t
 // The first `samples` images, `batch` at a time (the batch the model was planned for).
 }  // namespace
 
-Accuracy evaluate(const Model& model, const LabelledImages& set, int64_t samples, const Normalization& n, int threads) {
+Accuracy evaluate(const Model& model, const LabelledImages& set, int64_t samples, const Normalization& n,
+                  const SessionOptions& options) {
   int64_t batch = check_model_fits(model);
   // The same float arithmetic as the training script's: (pixel / 255 - mean) / std.
   float pixel_value[256];
   for (int p = 0; p < 256; ++p) pixel_value[p] = (static_cast<float>(p) / 255.f - n.mean) / n.std;
-  SessionOptions options;
-  options.threads = threads;
   Session session(model, options);
   TensorInfo in = model.inputs()[0];
   Tensor input(DType::f32, in.shape);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kite/model.h"
+#include "kite/session.h"
 #include "model_metadata.h"
 
 namespace kite::cli {
@@ -37,7 +38,8 @@ struct Accuracy {
   double top1() const { return samples ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0; }
 };
 
-// The first `samples` images, in batches of the model's planned size.
-Accuracy evaluate(const Model& model, const LabelledImages& set, int64_t samples, const Normalization& n, int threads);
+// The first `samples` images, in batches of the model's planned size, in a session with `options`.
+Accuracy evaluate(const Model& model, const LabelledImages& set, int64_t samples, const Normalization& n,
+                  const SessionOptions& options);
 
 }  // namespace kite::cli

@@ -2,12 +2,14 @@
 #include "precision.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <vector>
 
 #include "format/kite_file.h"
 #include "graph/graph.h"
+#include "kernels/cpu_features.h"
 #include "kernels/half_convert.h"
 #include "usage_error.h"
 
@@ -64,6 +66,17 @@ Model apply_precision(const Model& model, const std::string& precision) {
   if (precision == "fp16") return round_weights_to_fp16(model);
   if (precision == "int8") return quantize_for_precision(model);
   throw UsageError("--precision " + check_precision(precision));
+}
+
+void apply_precision(const std::string& precision, SessionOptions& options) {
+  options.fp16_arithmetic = precision == "fp16";
+}
+
+void note_precision(const std::string& precision) {
+  if (precision == "fp16" && !cpu_has_arm_fp16())
+    std::fprintf(stderr,
+                 "kite: --precision fp16: this CPU has no fp16 arithmetic (ARMv8.2 FP16), so the fp16 weights "
+                 "are multiplied in fp32\n");
 }
 
 }  // namespace kite::cli

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "kite/model.h"
+#include "kite/session.h"
 
 namespace kite::cli {
 
@@ -16,6 +17,12 @@ std::string check_precision(const std::string& precision);
 //   int8: quantize_for_precision.
 // Throws UsageError (exit 2) for a precision kite does not know or cannot run yet.
 Model apply_precision(const Model& model, const std::string& precision);
+
+// The session options `precision` asks for: fp16 turns on SessionOptions::fp16_arithmetic.
+void apply_precision(const std::string& precision, SessionOptions& options);
+// Says on stderr what --precision fp16 means on a CPU without fp16 arithmetic (fp16 weights, fp32
+// sums); nothing otherwise. Once per command.
+void note_precision(const std::string& precision);
 
 // Whether the model is quantized already (QDQ or QLinear operators): it runs in int8 as it is.
 bool holds_int8(const Model& model);

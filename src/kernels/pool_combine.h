@@ -1,0 +1,32 @@
+// The inner loops of separable 2-D fp32 pooling (runtime/pool_kernels.cpp): one row of window
+// results combined with one more input row or column, element by element,
+//
+//   dst[i] = combine(dst[i], src[i * stride])   for i in [0, n),
+//
+// with combine the maximum or the sum. The maximum skips NaNs the way the pooling kernel needs
+// it: combine(best, v) = (v > best || best is NaN) ? v : best, so a NaN so far is replaced by
+// anything and a NaN arriving is ignored (FMAXNM would differ on signed zeros, so the SIMD code
+// compares and selects instead). Both combines are exact per element, so every implementation
+// (AVX2 on x86-64 CPUs that have it, NEON on AArch64, both for strides 1 and 2; portable C++
+// otherwise) gives the same bits, and the split of a row across calls changes nothing.
+#pragma once
+#include <cstdint>
+
+namespace kite {
+
+enum class PoolCombine { kMax, kSum };
+
+void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
+
+// "f32_pool_combine_avx2", "f32_pool_combine_neon" or "f32_pool_combine_generic".
+const char* pool_combine_kernel_name();
+
+// The implementations: portable (kernels/generic/f32_pool_combine_generic.cpp), AVX2
+// (kernels/x86/f32_pool_combine_avx2.cpp, x86-64 builds only) and NEON
+// (kernels/arm/f32_pool_combine_neon.cpp, AArch64 builds only); the SIMD ones pass strides other
+// than 1 and 2, and the last few elements, to the portable one.
+void f32_pool_combine_generic(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
+void f32_pool_combine_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
+void f32_pool_combine_neon(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
+
+}  // namespace kite

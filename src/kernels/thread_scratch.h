@@ -1,0 +1,27 @@
+// A per-thread scratch buffer for the GEMM drivers' packed B blocks: allocated on a thread's first
+// product, kept for the next ones, and grown where a deep K needs more. The thread pool's workers
+// each pack their own column range into their own buffer. One buffer per Tag (the product it
+// serves), 64-byte aligned, contents undefined.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+
+#include "core/aligned_alloc.h"
+
+namespace kite {
+
+// At least `bytes` (and at least `minimum`, the usual size, so that small products do not
+// reallocate one after another).
+template <typename Tag>
+void* thread_scratch(int64_t bytes, int64_t minimum) {
+  thread_local std::shared_ptr<void> buffer;
+  thread_local int64_t capacity = 0;
+  if (bytes > capacity) {
+    capacity = std::max(bytes, minimum);
+    buffer = allocate_aligned(static_cast<size_t>(capacity), false);
+  }
+  return buffer.get();
+}
+
+}  // namespace kite

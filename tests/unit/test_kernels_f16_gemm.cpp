@@ -1,0 +1,275 @@
+// The fp16-arithmetic GEMM (src/kernels/f16_gemm.h), on CPUs with ARMv8.2 FP16 (under qemu,
+// QEMU_CPU=max); elsewhere only that it refuses to run. Checked three ways:
+//  - exactly, on small integers whose every partial sum an fp16 holds (|sum| <= 2048): any
+//    layout, tail or epilogue mistake shows as a wrong bit;
+//  - on random reals, against a double-precision product, within the rigorous error bound of an
+//    fp16 sum: (2u + gamma_K) * sum |A B| with u = 2^-11 and gamma_K = K u / (1 - K u);
+//  - overflow, NaN, in-place residual, column and panel splits (bitwise identical).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/half.h"
+#include "kernels/cpu_features.h"
+#include "kernels/f16_gemm.h"
+#include "kite/error.h"
+
+namespace kite {
+namespace {
+
+constexpr float kUntouched = -777.0f;
+
+struct F16Case {
+  int64_t m, n, k, lda, ldb, ldc;
+  std::vector<float> a, b, bias, residual;
+  bool with_bias = true, with_residual = true;
+  float min = -INFINITY, max = INFINITY;
+
+  F16Case(int64_t m_, int64_t n_, int64_t k_)
+      : m(m_), n(n_), k(k_), lda(k_ + 3), ldb(n_ + 5), ldc(n_ + 7), a(m_ * lda), b(k_ * ldb), bias(m_),
+        residual(m_ * ldc) {}
+
+  // Integers small enough that every partial sum is exact in fp16; a bias and residual in
+  // quarters, so that the f32 epilogue is exact too.
+  void fill_small_integers(uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> wa(-3, 3), wb(-4, 4), quarter(-400, 400);
+    for (float& x : a) x = static_cast<float>(wa(rng));
+    for (float& x : b) x = static_cast<float>(wb(rng));
+    for (float& x : bias) x = quarter(rng) / 4.0f;
+    for (float& x : residual) x = quarter(rng) / 4.0f;
+  }
+  void fill_reals(uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (float& x : a) x = u(rng);
+    for (float& x : b) x = u(rng);
+    for (float& x : bias) x = u(rng);
+    for (float& x : residual) x = u(rng);
+  }
+
+  PackedF16A packed() const { return pack_f16_a(a.data(), m, k, lda); }
+  GemmEpilogue epilogue(const float* res) const {
+    GemmEpilogue e;
+    e.row_bias = with_bias ? bias.data() : nullptr;
+    e.residual = with_residual ? res : nullptr;
+    e.ldr = ldc;
+    e.min = min;
+    e.max = max;
+    return e;
+  }
+  std::vector<float> fresh_c() const { return std::vector<float>((m + 1) * ldc, kUntouched); }
+
+  // The sum in double from the values the kernel sees (A and B rounded to fp16), and the sum of
+  // |A B| that bounds its fp16 error.
+  double exact_product(int64_t i, int64_t j, double* magnitude) const {
+    double s = 0, mag = 0;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      double p = static_cast<double>(half_to_float(float_to_half(a[i * lda + kk]))) *
+                 half_to_float(float_to_half(b[kk * ldb + j]));
+      s += p;
+      mag += std::fabs(static_cast<double>(a[i * lda + kk]) * b[kk * ldb + j]);
+    }
+    if (magnitude) *magnitude = mag;
+    return s;
+  }
+  // The epilogue in f32, in the contract's order, on the product `s`.
+  float finish(float s, int64_t i, int64_t j) const {
+    float v = s;
+    if (with_bias) v += bias[i];
+    if (with_residual) v += residual[i * ldc + j];
+    return std::min(std::max(v, min), max);
+  }
+};
+
+std::string describe(const F16Case& g) {
+  return "M=" + std::to_string(g.m) + " N=" + std::to_string(g.n) + " K=" + std::to_string(g.k) +
+         (g.with_bias ? "" : " no bias") + (g.with_residual ? "" : " no residual");
+}
+
+std::vector<float> run(const F16Case& g, const PackedF16A& a, int64_t n_begin, int64_t n_end) {
+  std::vector<float> c = g.fresh_c();
+  gemm_f16(a, g.b.data(), g.ldb, g.n, c.data(), g.ldc, g.epilogue(g.residual.data()), n_begin, n_end);
+  return c;
+}
+
+std::vector<float> run(const F16Case& g) { return run(g, g.packed(), 0, g.n); }
+
+// Elements outside C (past each row, the spare row) untouched.
+void expect_only_c_written(const F16Case& g, const std::vector<float>& c) {
+  for (int64_t i = 0; i <= g.m; ++i)
+    for (int64_t j = 0; j < g.ldc; ++j)
+      if (i == g.m || j >= g.n) {
+        ASSERT_EQ(c[i * g.ldc + j], kUntouched) << "wrote outside C at (" << i << ", " << j << ")";
+      }
+}
+
+class F16Gemm : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!f16_gemm_available()) GTEST_SKIP() << "this CPU has no ARMv8.2 fp16 vector arithmetic";
+    ASSERT_STREQ(gemm_f16_kernel_name(), "f16_gemm_6x16_neonfp16");
+  }
+};
+
+TEST_F(F16Gemm, ExactOnSumsFp16Holds) {
+  int index = 0;
+  for (int64_t m : {1, 4, 5, 6, 7, 13})
+    for (int64_t n : {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 70})
+      for (int64_t k : {0, 1, 2, 3, 16, 33, 69}) {
+        F16Case g(m, n, k);
+        g.fill_small_integers(static_cast<uint32_t>(index));
+        g.with_bias = index % 3 != 0;
+        g.with_residual = index % 4 != 1;
+        if (index % 5 == 2) g.min = 0.0f, g.max = 6.0f;
+        ++index;
+        SCOPED_TRACE(describe(g));
+        std::vector<float> c = run(g);
+        expect_only_c_written(g, c);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            const double s = g.exact_product(i, j, nullptr);
+            ASSERT_LE(std::fabs(s), 2048.0) << "the test's own sums must stay exact in fp16";
+            ASSERT_EQ(c[i * g.ldc + j], g.finish(static_cast<float>(s), i, j)) << "C(" << i << ", " << j << ")";
+          }
+        if (HasFatalFailure()) return;
+      }
+}
+
+TEST_F(F16Gemm, RandomRealsWithinTheFp16ErrorBound) {
+  constexpr double u = 1.0 / 2048.0;  // fp16's unit roundoff, 2^-11
+  for (int64_t k : {1, 9, 27, 144, 576})
+    for (int64_t n : {5, 16, 49, 100}) {
+      F16Case g(13, n, k);
+      g.fill_reals(static_cast<uint32_t>(k * 100 + n));
+      SCOPED_TRACE(describe(g));
+      std::vector<float> c = run(g);
+      expect_only_c_written(g, c);
+      const double gamma = k * u / (1 - k * u);
+      double worst_share = 0;  // the largest error as a share of its bound
+      for (int64_t i = 0; i < g.m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double magnitude = 0;
+          const double want = g.exact_product(i, j, &magnitude) + g.bias[i] + g.residual[i * g.ldc + j];
+          // Rounding A and B (2u), the fp16 sum (gamma_K), and a few f32 roundings in the epilogue.
+          const double bound = (2 * u + u * u + gamma) * magnitude + 4e-7 * (std::fabs(want) + 4);
+          const double error = std::fabs(c[i * g.ldc + j] - want);
+          ASSERT_LE(error, bound) << "C(" << i << ", " << j << ")";
+          worst_share = std::max(worst_share, error / bound);
+        }
+      // Not a bound that only a K-fold worst case reaches: random errors partly cancel.
+      if (k >= 144) {
+        EXPECT_LT(worst_share, 0.05);
+      }
+    }
+}
+
+TEST_F(F16Gemm, ColumnAndPanelSplitsAreBitwiseIdentical) {
+  F16Case g(4 * PackedF16A::kPanelRows + 3, 150, 301);
+  g.fill_reals(3);
+  PackedF16A a = g.packed();
+  std::vector<float> whole = run(g, a, 0, g.n);
+  for (std::vector<int64_t> cuts : std::vector<std::vector<int64_t>>{{1}, {7, 23}, {16, 33, 100}, {149}}) {
+    std::vector<float> c = g.fresh_c();
+    int64_t begin = 0;
+    cuts.push_back(g.n);
+    for (int64_t end : cuts) {
+      gemm_f16(a, g.b.data(), g.ldb, g.n, c.data(), g.ldc, g.epilogue(g.residual.data()), begin, end);
+      begin = end;
+    }
+    EXPECT_EQ(whole, c) << cuts.size() - 1 << " cuts from " << cuts.front();
+  }
+  std::vector<float> pieces = g.fresh_c();
+  for (auto [p0, p1] : {std::pair<int64_t, int64_t>{0, 2}, {2, 3}, {3, 5}})
+    gemm_f16(a, g.b.data(), g.ldb, g.n, pieces.data(), g.ldc, g.epilogue(g.residual.data()), 0, g.n, p0, p1);
+  EXPECT_EQ(whole, pieces);
+}
+
+// The residual may be C itself (a ResNet shortcut added in place).
+TEST_F(F16Gemm, ResidualInPlace) {
+  F16Case g(7, 37, 20);
+  g.fill_small_integers(5);
+  std::vector<float> want = run(g);
+  std::vector<float> c = g.fresh_c();
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j) c[i * g.ldc + j] = g.residual[i * g.ldc + j];
+  gemm_f16(g.packed(), g.b.data(), g.ldb, g.n, c.data(), g.ldc, g.epilogue(c.data()), 0, g.n);
+  EXPECT_EQ(want, c);
+}
+
+// Sums beyond fp16's 65504: the tile is computed again in f32, finite and close to the truth.
+// A tile of ordinary values beside it stays in fp16.
+TEST_F(F16Gemm, OverflowingTilesAreComputedInF32) {
+  F16Case g(8, 40, 64);
+  g.fill_small_integers(7);
+  g.with_residual = false;
+  for (int64_t kk = 0; kk < g.k; ++kk)
+    for (int64_t j = 0; j < 16; ++j) g.b[kk * g.ldb + j] = 1000.0f + static_cast<float>(j);  // first tile's columns
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t kk = 0; kk < g.k; ++kk) g.a[i * g.lda + kk] = 3.0f;  // sums of 192000 and more
+  std::vector<float> c = run(g);
+  expect_only_c_written(g, c);
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j) {
+      const double want = g.exact_product(i, j, nullptr) + g.bias[i];
+      const float got = c[i * g.ldc + j];
+      ASSERT_TRUE(std::isfinite(got)) << "C(" << i << ", " << j << ")";
+      if (j < 16) {
+        EXPECT_NEAR(got, want, 1e-6 * std::fabs(want)) << "C(" << i << ", " << j << ") from the f32 fallback";
+      } else {
+        EXPECT_EQ(got, g.finish(static_cast<float>(g.exact_product(i, j, nullptr)), i, j)) << "C(" << i << ", " << j << ")";
+      }
+    }
+}
+
+// A NaN in B makes its column NaN (through the f32 fallback), and nothing else.
+TEST_F(F16Gemm, NanInBReachesOnlyItsColumn) {
+  F16Case g(6, 20, 10);
+  g.fill_small_integers(9);
+  g.min = 0.0f;
+  g.max = 6.0f;
+  g.b[4 * g.ldb + 3] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> c = run(g);
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j) {
+      if (j == 3) {
+        EXPECT_TRUE(std::isnan(c[i * g.ldc + j])) << "C(" << i << ", 3)";
+      } else {
+        EXPECT_EQ(c[i * g.ldc + j], g.finish(static_cast<float>(g.exact_product(i, j, nullptr)), i, j));
+      }
+    }
+}
+
+TEST_F(F16Gemm, ColumnBiasAndBadRangesAreErrors) {
+  F16Case g(5, 9, 4);
+  g.fill_small_integers(1);
+  PackedF16A a = g.packed();
+  std::vector<float> c = g.fresh_c();
+  GemmEpilogue e = g.epilogue(nullptr);
+  e.column_bias = g.bias.data();
+  EXPECT_THROW(gemm_f16(a, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 0, g.n), Error);
+  e.column_bias = nullptr;
+  EXPECT_THROW(gemm_f16(a, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 0, g.n + 1), Error);
+  EXPECT_THROW(gemm_f16(a, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 0, g.n, 0, 2), Error);
+  EXPECT_THROW(gemm_f16(a, g.b.data(), g.n - 1, g.n, c.data(), g.ldc, e, 0, g.n), Error);
+}
+
+// Where the CPU has no fp16 arithmetic (or the portable kernels are forced), the product is
+// refused rather than run some other way.
+TEST(F16GemmAvailability, RefusedWithoutFp16Arithmetic) {
+  force_generic_kernels(true);
+  EXPECT_FALSE(f16_gemm_available());
+  EXPECT_STREQ(gemm_f16_kernel_name(), "none");
+  F16Case g(2, 3, 4);
+  std::vector<float> c = g.fresh_c();
+  EXPECT_THROW(gemm_f16(g.packed(), g.b.data(), g.ldb, g.n, c.data(), g.ldc, GemmEpilogue{}, 0, g.n), Error);
+  force_generic_kernels(false);
+  EXPECT_EQ(f16_gemm_available(), cpu_has_arm_fp16());
+}
+
+}  // namespace
+}  // namespace kite

@@ -1,0 +1,78 @@
+// The pooling combine loops (src/kernels/pool_combine.h): the SIMD implementation of this CPU
+// (AVX2, NEON) and the portable one, each against the definition written here, bit for bit,
+// over every length up to a few vectors, strides 1, 2 and 3, and NaN, infinities and signed
+// zeros in both operands. src holds exactly the elements the loop needs, so that a sanitizer
+// build catches a read past them; dst has guards after its n elements.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu_features.h"
+#include "kernels/pool_combine.h"
+
+namespace kite {
+namespace {
+
+float reference(PoolCombine op, float best, float v) {
+  if (op == PoolCombine::kSum) return best + v;
+  return v > best || std::isnan(best) ? v : best;
+}
+
+uint32_t bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+std::vector<float> values(size_t count, uint32_t seed) {
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(), 0.0f, -0.0f, 1.0f, -1.0f};
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  std::vector<float> v(count);
+  for (float& x : v) x = rng() % 4 == 0 ? specials[rng() % 7] : u(rng);
+  return v;
+}
+
+void expect_definition(bool generic) {
+  force_generic_kernels(generic);
+  SCOPED_TRACE(pool_combine_kernel_name());
+  constexpr float kGuard = 12345.0f;
+  for (PoolCombine op : {PoolCombine::kMax, PoolCombine::kSum})
+    for (int64_t stride : {1, 2, 3})
+      for (int64_t n = 0; n <= 40; ++n) {
+        const uint32_t seed = static_cast<uint32_t>(n * 10 + stride + (op == PoolCombine::kSum ? 1000 : 0));
+        std::vector<float> src = values(n == 0 ? 0 : static_cast<size_t>((n - 1) * stride + 1), seed);
+        std::vector<float> dst = values(static_cast<size_t>(n), seed + 1);
+        std::vector<float> want = dst;
+        for (int64_t i = 0; i < n; ++i) want[i] = reference(op, dst[i], src[i * stride]);
+        dst.resize(static_cast<size_t>(n) + 8, kGuard);
+        pool_combine_f32(op, dst.data(), src.data(), stride, n);
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(bits(dst[i]), bits(want[i])) << "n=" << n << " stride=" << stride << " i=" << i << ": " << dst[i]
+                                                 << " vs " << want[i];
+        for (int64_t i = n; i < n + 8; ++i) ASSERT_EQ(dst[i], kGuard) << "wrote past n=" << n;
+      }
+  force_generic_kernels(false);
+}
+
+TEST(PoolCombine, SimdMatchesTheDefinition) {
+  const std::string name = pool_combine_kernel_name();
+  if (name == "f32_pool_combine_generic") GTEST_SKIP() << "no SIMD pooling kernel for this CPU";
+  expect_definition(false);
+}
+
+TEST(PoolCombine, PortableMatchesTheDefinition) {
+  expect_definition(true);
+  force_generic_kernels(true);
+  EXPECT_STREQ(pool_combine_kernel_name(), "f32_pool_combine_generic");
+  force_generic_kernels(false);
+}
+
+}  // namespace
+}  // namespace kite
