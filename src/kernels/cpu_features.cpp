@@ -14,6 +14,8 @@ namespace kite {
 namespace {
 
 std::atomic<bool> g_force_generic{false};
+// hide_arm_extensions(): the ARMv8.2 extensions reported absent (tests).
+std::atomic<bool> g_hide_arm_extensions{false};
 
 bool detect_avx2_fma() {
 #if defined(KITE_KERNELS_X86)
@@ -76,7 +78,7 @@ bool cpu_has_neon() {
 bool cpu_has_arm_dotprod() {
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
   static const bool has = hwcap_has(HWCAP_ASIMDDP);
-  return has;
+  return has && !g_hide_arm_extensions.load(std::memory_order_relaxed);
 #else
   return false;
 #endif
@@ -85,11 +87,13 @@ bool cpu_has_arm_dotprod() {
 bool cpu_has_arm_fp16() {
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
   static const bool has = hwcap_has(HWCAP_ASIMDHP);
-  return has;
+  return has && !g_hide_arm_extensions.load(std::memory_order_relaxed);
 #else
   return false;
 #endif
 }
+
+void hide_arm_extensions(bool hide) { g_hide_arm_extensions.store(hide, std::memory_order_relaxed); }
 
 void force_generic_kernels(bool force) { g_force_generic.store(force, std::memory_order_relaxed); }
 

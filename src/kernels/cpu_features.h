@@ -23,6 +23,9 @@ bool cpu_has_neon();
 // not report them.
 bool cpu_has_arm_dotprod();  // SDOT / UDOT: int8 dot products into int32 lanes (HWCAP_ASIMDDP)
 bool cpu_has_arm_fp16();     // fp16 arithmetic on vectors (HWCAP_ASIMDHP)
+// When set, the two above report false, as on an ARMv8.0 CPU, so that tests can run the plain
+// NEON kernels on a CPU that has the extensions. Process-wide; for tests.
+void hide_arm_extensions(bool hide);
 
 // When set, every kernel dispatcher picks its portable C++ implementation, as on a CPU without
 // any of the features above. Process-wide; meant for tests and benchmarks.

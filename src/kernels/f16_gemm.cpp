@@ -7,6 +7,7 @@
 #include "kernels/f16_gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/aligned_alloc.h"
@@ -63,11 +64,13 @@ void pack_b_panels(F16PackRowKernel pack_row, const float* b, int64_t ldb, int64
   }
 }
 
-// A tile whose fp16 sums did not stay finite, again in f32: the same fp16 weights times B's f32
-// values (not rounded to fp16), summed in k order, then the same epilogue.
-void tile_in_f32(const F16Tile& t, const float* b, int64_t ldb) {
+// The elements of a tile whose fp16 sums did not stay finite (F16Tile::unfinished), in f32: the
+// same weights (finite in fp16: see make_conv_kernel's use of fits_fp16) times B's f32 values
+// (not rounded to fp16), summed in k order, then the same epilogue.
+void finish_in_f32(const F16Tile& t, const float* b, int64_t ldb) {
   for (int r = 0; r < t.rows; ++r)
     for (int j = 0; j < t.columns; ++j) {
+      if (!(t.unfinished[r] >> j & 1u)) continue;
       float v = 0.0f;
       for (int64_t k = 0; k < t.depth; ++k) v += half_to_float(t.a[k * kF16TileRows + r]) * b[k * ldb + j];
       if (t.row_bias) v += t.row_bias[r];
@@ -91,10 +94,17 @@ PackedF16A::PackedF16A(int64_t m, int64_t k) : m_(m), k_(k) {
 PackedF16A pack_f16_a(const float* a, int64_t m, int64_t k, int64_t lda) {
   KITE_CHECK(m <= 1 || lda >= k, "pack_f16_a: leading dimension ", lda, " is less than K = ", k);
   PackedF16A packed(m, k);
+  constexpr uint16_t kExponentMask = 0x7C00;  // all ones: an infinity or a NaN
   for (int64_t i = 0; i < m; ++i) {
     uint16_t* panel = packed.data_.get() + (i / PackedF16A::kPanelRows) * PackedF16A::kPanelRows * k;
     const int64_t r = i % PackedF16A::kPanelRows;
-    for (int64_t kk = 0; kk < k; ++kk) panel[kk * PackedF16A::kPanelRows + r] = float_to_half(a[i * lda + kk]);
+    for (int64_t kk = 0; kk < k; ++kk) {
+      const float w = a[i * lda + kk];
+      const uint16_t h = float_to_half(w);
+      // A finite weight that rounds to an infinity (|w| > 65504).
+      if ((h & kExponentMask) == kExponentMask && std::isfinite(w)) packed.fits_fp16_ = false;
+      panel[kk * PackedF16A::kPanelRows + r] = h;
+    }
   }
   return packed;
 }
@@ -124,7 +134,9 @@ void gemm_f16(const PackedF16A& a, const float* b, int64_t ldb, int64_t n, float
   const int64_t block_columns = block_panels * kF16TileColumns;
   uint16_t* b_panels = b_panels_scratch(std::max<int64_t>(panel_bytes * block_panels, 64));
 
+  uint16_t unfinished[kF16TileRows];
   F16Tile tile{};
+  tile.unfinished = unfinished;
   tile.depth = depth;
   tile.ldc = ldc;
   tile.ldr = e.ldr;
@@ -143,7 +155,7 @@ void gemm_f16(const PackedF16A& a, const float* b, int64_t ldb, int64_t n, float
         tile.c = c + row0 * ldc + n0 + j0;
         tile.residual = e.residual ? e.residual + row0 * e.ldr + n0 + j0 : nullptr;
         tile.columns = static_cast<int>(std::min<int64_t>(columns - j0, kF16TileColumns));
-        if (!kernels.tile(tile)) tile_in_f32(tile, b + n0 + j0, ldb);
+        if (kernels.tile(tile)) finish_in_f32(tile, b + n0 + j0, ldb);
       }
     }
   }

@@ -15,9 +15,11 @@
 // Accuracy: an fp16 sum keeps 11 significant bits, so each element carries an error of up to
 // about K * 2^-11 times the sum of |A[i, k] B[k, j]| in the worst case, typically
 // sqrt(K) * 2^-11 of it (tests/unit/test_kernels_f16_gemm.cpp states the bound it checks).
-// Range: an fp16 holds at most 65504. A tile whose sums overflow (or meet an infinite or NaN
-// operand) is computed again in f32 from the same fp16 weights, so an overflow costs time, never a
-// wrong or infinite answer that the f32 product would not give.
+// Range: an fp16 holds at most 65504. An element whose fp16 sum overflows (or meets an infinite
+// or NaN operand) is computed again in f32, from the same fp16 weights and B's f32 values, so an
+// overflowing sum costs time, never a wrong or infinite answer that the f32 product would not
+// give, provided the weights themselves fit fp16 (PackedF16A::fits_fp16; callers keep f32 for a
+// matrix that does not). Per element: whether it happens does not depend on the ranges either.
 //
 // column_bias is not supported (convolutions have none): kite::Error.
 #pragma once
@@ -40,6 +42,9 @@ class PackedF16A {
   int64_t panel_count() const { return (m_ + kPanelRows - 1) / kPanelRows; }
   // Element (k, row r) of panel p at panel(p)[k * kPanelRows + r].
   const uint16_t* panel(int64_t p) const { return data_.get() + p * kPanelRows * k_; }
+  // False where a finite weight is beyond fp16's range (|w| > 65504) and became an infinity: the
+  // products would not be A's, so such a layer should keep the f32 product.
+  bool fits_fp16() const { return fits_fp16_; }
 
  private:
   friend PackedF16A pack_f16_a(const float* a, int64_t m, int64_t k, int64_t lda);
@@ -48,6 +53,7 @@ class PackedF16A {
   std::shared_ptr<uint16_t> data_;
   int64_t m_ = 0;
   int64_t k_ = 0;
+  bool fits_fp16_ = true;
 };
 
 // A is row-major M x K: A[i, k] = a[i * lda + k]; each value rounded to fp16.

@@ -13,12 +13,15 @@ constexpr int kF16TileColumns = 16;
 constexpr int64_t kF16PackedASlackBytes = 64;
 
 // One tile of C over all of K. The microkernel computes the whole 6 x 16 tile (A's padding rows
-// and B's padding columns are zeros) and stores only the `rows` x `columns` that exist, f32, with
-// the epilogue of kernels/f16_gemm.h; or, where any of the tile's fp16 sums is infinite or NaN,
-// stores nothing and returns false.
+// and B's padding columns are zeros) and stores the `rows` x `columns` that exist, f32, with the
+// epilogue of kernels/f16_gemm.h, except the elements whose fp16 sum is infinite or NaN: those it
+// leaves alone (C, and the residual where it is C, keep their values) and marks in `unfinished`
+// (bit j of unfinished[r] for element (r, j)), for the driver to compute in f32. It returns
+// whether it marked any. Per element, so that an element's value never depends on its tile's
+// other columns (nor, therefore, on where a column range starts).
 struct F16Tile {
   const uint16_t* a;  // packed A panel: a[k * 6 + r]
-  const uint16_t* b;  // packed B panel: b[k * 16 + j], 64-byte aligned
+  const uint16_t* b;  // packed B panel: b[k * 16 + j]
   int64_t depth;      // K; may be 0
   float* c;           // C at the tile's top-left element
   int64_t ldc;
@@ -28,6 +31,7 @@ struct F16Tile {
   const float* residual;  // at the tile's top-left element, or null (may be c itself)
   int64_t ldr;
   float min, max;
+  uint16_t* unfinished;  // 6 row masks, written by the microkernel
 };
 
 // Converts `panels` whole panels' worth (16 columns each) of one row of B to fp16:

@@ -133,14 +133,17 @@ class DepthwiseConvKernel : public NodeKernel {
 
 class GemmConvKernel : public NodeKernel {
  public:
-  // fp16: multiply and add in fp16 (kernels/f16_gemm.h), where the caller found it available.
+  // fp16: multiply and add in fp16 (kernels/f16_gemm.h), where the caller found it available and
+  // every weight fits fp16's range (else the layer stays f32).
   GemmConvKernel(const ConvPlan& plan, const Tensor& weights, bool fp16) : plan_(plan), fp16_(fp16) {
     int64_t m = plan.out_channels / plan.groups, k = plan.window.rows();
-    for (int64_t gi = 0; gi < plan.groups; ++gi) {
-      const float* w = weights.data<float>() + gi * m * k;
-      if (fp16) packed_f16_.push_back(pack_f16_a(w, m, k, k));
-      else packed_.push_back(pack_a(w, m, k, k));
+    for (int64_t gi = 0; gi < plan.groups && fp16_; ++gi) {
+      packed_f16_.push_back(pack_f16_a(weights.data<float>() + gi * m * k, m, k, k));
+      fp16_ = packed_f16_.back().fits_fp16();
     }
+    if (fp16_) return;
+    packed_f16_.clear();
+    for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
   }
 
   std::string name() const override {

@@ -137,7 +137,9 @@ TEST_P(HalfConvert, EveryHalfSurvivesTheRoundTrip) {
   f16_to_f32(halves.data(), floats.data(), 65536);
   f32_to_f16(floats.data(), back.data(), 65536);
   for (size_t i = 0; i < halves.size(); ++i) {
-    if (!half_is_nan(halves[i])) EXPECT_EQ(back[i], halves[i]) << "half 0x" << std::hex << halves[i];
+    if (!half_is_nan(halves[i])) {
+      EXPECT_EQ(back[i], halves[i]) << "half 0x" << std::hex << halves[i];
+    }
   }
 }
 

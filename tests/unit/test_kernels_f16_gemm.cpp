@@ -2,12 +2,15 @@
 // QEMU_CPU=max); elsewhere only that it refuses to run. Checked three ways:
 //  - exactly, on small integers whose every partial sum an fp16 holds (|sum| <= 2048): any
 //    layout, tail or epilogue mistake shows as a wrong bit;
-//  - on random reals, against a double-precision product, within the rigorous error bound of an
-//    fp16 sum: (2u + gamma_K) * sum |A B| with u = 2^-11 and gamma_K = K u / (1 - K u);
-//  - overflow, NaN, in-place residual, column and panel splits (bitwise identical).
+//  - on random reals, against a double-precision product of the fp16-rounded operands, within the
+//    rigorous error bound of an fp16 sum, gamma_K * sum |A B| with u = 2^-11 and
+//    gamma_K = K u / (1 - K u), and well inside it;
+//  - overflow (per element, across column blocks, with the residual in place), NaN, column and
+//    panel splits (bitwise identical, overflowing elements included).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -72,7 +75,7 @@ struct F16Case {
       double p = static_cast<double>(half_to_float(float_to_half(a[i * lda + kk]))) *
                  half_to_float(float_to_half(b[kk * ldb + j]));
       s += p;
-      mag += std::fabs(static_cast<double>(a[i * lda + kk]) * b[kk * ldb + j]);
+      mag += std::fabs(p);
     }
     if (magnitude) *magnitude = mag;
     return s;
@@ -155,8 +158,9 @@ TEST_F(F16Gemm, RandomRealsWithinTheFp16ErrorBound) {
         for (int64_t j = 0; j < n; ++j) {
           double magnitude = 0;
           const double want = g.exact_product(i, j, &magnitude) + g.bias[i] + g.residual[i * g.ldc + j];
-          // Rounding A and B (2u), the fp16 sum (gamma_K), and a few f32 roundings in the epilogue.
-          const double bound = (2 * u + u * u + gamma) * magnitude + 4e-7 * (std::fabs(want) + 4);
+          // The fp16 sum (gamma_K; A and B are rounded in `want` too), and a few f32 roundings in
+          // the epilogue.
+          const double bound = gamma * magnitude + 4e-7 * (std::fabs(want) + 4);
           const double error = std::fabs(c[i * g.ldc + j] - want);
           ASSERT_LE(error, bound) << "C(" << i << ", " << j << ")";
           worst_share = std::max(worst_share, error / bound);
@@ -181,7 +185,14 @@ TEST_F(F16Gemm, ColumnAndPanelSplitsAreBitwiseIdentical) {
       gemm_f16(a, g.b.data(), g.ldb, g.n, c.data(), g.ldc, g.epilogue(g.residual.data()), begin, end);
       begin = end;
     }
-    EXPECT_EQ(whole, c) << cuts.size() - 1 << " cuts from " << cuts.front();
+    for (size_t e = 0; e < whole.size(); ++e)
+      if (std::memcmp(&whole[e], &c[e], sizeof(float)) != 0) {
+        const int64_t ei = static_cast<int64_t>(e) / g.ldc, ej = static_cast<int64_t>(e) % g.ldc;
+        ADD_FAILURE() << "element (" << ei << ", " << ej << "): " << whole[e] << " vs " << c[e] << " (exact "
+                      << g.exact_product(ei, ej, nullptr) + g.bias[ei] + g.residual[e] << "), "
+                      << cuts.size() - 1 << " cuts from " << cuts.front();
+        break;
+      }
   }
   std::vector<float> pieces = g.fresh_c();
   for (auto [p0, p1] : {std::pair<int64_t, int64_t>{0, 2}, {2, 3}, {3, 5}})
@@ -201,28 +212,88 @@ TEST_F(F16Gemm, ResidualInPlace) {
   EXPECT_EQ(want, c);
 }
 
-// Sums beyond fp16's 65504: the tile is computed again in f32, finite and close to the truth.
-// A tile of ordinary values beside it stays in fp16.
-TEST_F(F16Gemm, OverflowingTilesAreComputedInF32) {
-  F16Case g(8, 40, 64);
+// Sums beyond fp16's 65504: those elements are computed again in f32, finite and close to the
+// truth; every other element, in the same tiles too, stays the fp16 result. Over several column
+// blocks (N = 400), with the residual given and with it in C itself.
+F16Case overflowing_case() {
+  F16Case g(8, 400, 20);
   g.fill_small_integers(7);
-  g.with_residual = false;
+  // Columns of 1024: the other rows' sums are multiples of 1024 below 61440, exact in fp16;
+  // rows 2 and 7 (weights +-4) reach +-81920, past fp16's 65504.
   for (int64_t kk = 0; kk < g.k; ++kk)
-    for (int64_t j = 0; j < 16; ++j) g.b[kk * g.ldb + j] = 1000.0f + static_cast<float>(j);  // first tile's columns
-  for (int64_t i = 0; i < g.m; ++i)
-    for (int64_t kk = 0; kk < g.k; ++kk) g.a[i * g.lda + kk] = 3.0f;  // sums of 192000 and more
-  std::vector<float> c = run(g);
-  expect_only_c_written(g, c);
+    for (int64_t j : {3, 250, 251, 399}) g.b[kk * g.ldb + j] = 1024.0f;
+  for (int64_t kk = 0; kk < g.k; ++kk) g.a[2 * g.lda + kk] = 4.0f;
+  for (int64_t kk = 0; kk < g.k; ++kk) g.a[7 * g.lda + kk] = -4.0f;
+  return g;
+}
+
+bool overflows(int64_t i, int64_t j) { return (i == 2 || i == 7) && (j == 3 || j == 250 || j == 251 || j == 399); }
+
+void expect_overflow_handled(const F16Case& g, const std::vector<float>& c) {
   for (int64_t i = 0; i < g.m; ++i)
     for (int64_t j = 0; j < g.n; ++j) {
-      const double want = g.exact_product(i, j, nullptr) + g.bias[i];
       const float got = c[i * g.ldc + j];
+      const double s = g.exact_product(i, j, nullptr);
       ASSERT_TRUE(std::isfinite(got)) << "C(" << i << ", " << j << ")";
-      if (j < 16) {
-        EXPECT_NEAR(got, want, 1e-6 * std::fabs(want)) << "C(" << i << ", " << j << ") from the f32 fallback";
+      if (overflows(i, j)) {
+        ASSERT_GT(std::fabs(s), 65504.0) << "the test means this sum to overflow fp16";
+        const double want = s + g.bias[i] + g.residual[i * g.ldc + j];
+        ASSERT_NEAR(got, want, 1e-6 * std::fabs(want)) << "C(" << i << ", " << j << ") from the f32 fallback";
       } else {
-        EXPECT_EQ(got, g.finish(static_cast<float>(g.exact_product(i, j, nullptr)), i, j)) << "C(" << i << ", " << j << ")";
+        ASSERT_EQ(got, g.finish(static_cast<float>(s), i, j)) << "C(" << i << ", " << j << ")";
       }
+    }
+}
+
+TEST_F(F16Gemm, OverflowingElementsAreComputedInF32) {
+  const F16Case g = overflowing_case();
+  std::vector<float> c = run(g);
+  expect_only_c_written(g, c);
+  expect_overflow_handled(g, c);
+  // The residual in C itself: the fallback must read each element's residual before writing it.
+  std::vector<float> in_place = g.fresh_c();
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j) in_place[i * g.ldc + j] = g.residual[i * g.ldc + j];
+  gemm_f16(g.packed(), g.b.data(), g.ldb, g.n, in_place.data(), g.ldc, g.epilogue(in_place.data()), 0, g.n);
+  EXPECT_EQ(c, in_place);
+  // Column ranges cutting the overflowing tiles in odd places: the same bits.
+  PackedF16A a = g.packed();
+  for (std::vector<int64_t> cuts : std::vector<std::vector<int64_t>>{{2}, {4, 251}, {7, 23, 250, 390}}) {
+    std::vector<float> pieces = g.fresh_c();
+    int64_t begin = 0;
+    cuts.push_back(g.n);
+    for (int64_t end : cuts) {
+      gemm_f16(a, g.b.data(), g.ldb, g.n, pieces.data(), g.ldc, g.epilogue(g.residual.data()), begin, end);
+      begin = end;
+    }
+    EXPECT_EQ(c, pieces) << cuts.size() - 1 << " cuts from " << cuts.front();
+  }
+}
+
+// A weight beyond fp16's range is reported, so that a caller can keep the f32 product.
+TEST_F(F16Gemm, WeightsBeyondFp16AreReported) {
+  F16Case g(3, 4, 5);
+  g.fill_small_integers(2);
+  EXPECT_TRUE(g.packed().fits_fp16());
+  g.a[1 * g.lda + 2] = 65520.0f;  // rounds to an infinity
+  EXPECT_FALSE(g.packed().fits_fp16());
+  g.a[1 * g.lda + 2] = 65504.0f;  // fp16's largest
+  EXPECT_TRUE(g.packed().fits_fp16());
+  g.a[1 * g.lda + 2] = std::numeric_limits<float>::infinity();  // already infinite: the f32 product's too
+  EXPECT_TRUE(g.packed().fits_fp16());
+}
+
+// NaN in the bias or the residual reaches its element through the f32 epilogue.
+TEST_F(F16Gemm, NanInTheEpilogueReachesItsElements) {
+  F16Case g(6, 20, 10);
+  g.fill_small_integers(4);
+  g.bias[2] = std::numeric_limits<float>::quiet_NaN();
+  g.residual[4 * g.ldc + 9] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> c = run(g);
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j) {
+      const bool nan = i == 2 || (i == 4 && j == 9);
+      EXPECT_EQ(std::isnan(c[i * g.ldc + j]), nan) << "C(" << i << ", " << j << ")";
     }
 }
 

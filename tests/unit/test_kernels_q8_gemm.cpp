@@ -141,9 +141,10 @@ void expect_matches_reference(const Q8Case& g, const std::vector<float>& c) {
 
 struct KernelPath {
   const char* isa;     // the test name's suffix
-  const char* kernel;  // what gemm_q8_kernel_name() must say while the path is in use
+  const char* kernel;  // what gemm_q8_kernel_name(A) must say while the path is in use (A 8-bit)
   bool generic;        // forced with force_generic_kernels
   bool (*cpu_has)();   // whether this CPU runs it
+  bool hide_arm_extensions = false;  // run as on an ARMv8.0 CPU (no SDOT)
 };
 
 bool always() { return true; }
@@ -156,7 +157,8 @@ std::vector<KernelPath> kernel_paths() {
 #if defined(__x86_64__)
   paths.push_back({"avx2", "q8_gemm_avx2", false, cpu_has_avx2_fma});
 #elif defined(__aarch64__)
-  paths.push_back({"neon", "q8_gemm_neon", false, cpu_has_neon});
+  paths.push_back({"neon", "q8_gemm_neon", false, cpu_has_neon, true});
+  paths.push_back({"sdot", "q8_gemm_sdot_neon", false, cpu_has_arm_dotprod});
 #endif
   paths.push_back({"generic", "q8_gemm_generic", true, always});
   return paths;
@@ -170,9 +172,14 @@ class Q8GemmKernels : public ::testing::TestWithParam<KernelPath> {
     const KernelPath& path = GetParam();
     if (!path.cpu_has()) GTEST_SKIP() << "this CPU cannot run " << path.kernel;
     force_generic_kernels(path.generic);
-    ASSERT_STREQ(gemm_q8_kernel_name(), path.kernel);
+    hide_arm_extensions(path.hide_arm_extensions);
+    Q8Case probe(7, 20, 9);
+    ASSERT_STREQ(gemm_q8_kernel_name(probe.packed()), path.kernel);
   }
-  void TearDown() override { force_generic_kernels(false); }
+  void TearDown() override {
+    force_generic_kernels(false);
+    hide_arm_extensions(false);
+  }
 };
 
 // Rows around the 6-row panel, columns around the 8-lane (AVX2) and 4-lane (NEON) vectors and the

@@ -9,7 +9,7 @@
 
 #include "format/kite_file.h"
 #include "graph/graph.h"
-#include "kernels/cpu_features.h"
+#include "kernels/f16_gemm.h"
 #include "kernels/half_convert.h"
 #include "usage_error.h"
 
@@ -73,7 +73,7 @@ void apply_precision(const std::string& precision, SessionOptions& options) {
 }
 
 void note_precision(const std::string& precision) {
-  if (precision == "fp16" && !cpu_has_arm_fp16())
+  if (precision == "fp16" && !f16_gemm_available())
     std::fprintf(stderr,
                  "kite: --precision fp16: this CPU has no fp16 arithmetic (ARMv8.2 FP16), so the fp16 weights "
                  "are multiplied in fp32\n");

@@ -5,11 +5,13 @@
 // fp16 per multiply-add, k in order, as kernels/f16_gemm.h defines the sum.
 //
 // The epilogue widens the sums to f32 (FCVTL), adds the bias and the residual and clamps in f32.
-// Before any store it checks that every sum is finite: where one is not, it stores nothing and
-// returns false, and the driver computes the tile again in f32.
+// An element whose fp16 sum is not finite is not stored but marked, and the driver computes it
+// again in f32.
 //
 // Only this file is compiled with +fp16 (CMakeLists.txt); it is called only where the CPU has it.
 #include <arm_neon.h>
+
+#include <algorithm>
 
 #include "kernels/f16_gemm_microkernel.h"
 
@@ -51,26 +53,28 @@ void accumulate(const float16_t* a, const float16_t* b, int64_t depth, float16x8
     KITE_UNROLL_TILE for (int v = 0; v < kVectors; ++v) acc[r][v] = sum[r][v];
 }
 
-// Whether every sum of the rows that exist is finite: |s| < infinity is false for an infinity
-// and for a NaN.
-template <int kVectors>
-bool all_finite(const float16x8_t (&acc)[kRows][kVectors], int rows) {
-  const float16x8_t infinity = vreinterpretq_f16_u16(vdupq_n_u16(0x7C00));
-  uint16x8_t ok = vdupq_n_u16(0xFFFF);
-  for (int r = 0; r < rows; ++r)
-    KITE_UNROLL_TILE for (int v = 0; v < kVectors; ++v) ok = vandq_u16(ok, vcaltq_f16(acc[r][v], infinity));
-  return vminvq_u16(ok) != 0;
+// Lanes whose sum is finite: an infinity or a NaN has every exponent bit set.
+inline uint16x8_t finite_lanes(float16x8_t sum) {
+  const uint16x8_t exponent = vdupq_n_u16(0x7C00);
+  return vmvnq_u16(vceqq_u16(vandq_u16(vreinterpretq_u16_f16(sum), exponent), exponent));
 }
 
 // One row's 8 columns from column `j0`: f32 epilogue, then stored (through a buffer where fewer
-// than 8 columns exist, so that nothing past C's row is written).
-void store_row_vector(const F16Tile& t, int r, int j0, float16x8_t sum, float bias) {
-  const int count = t.columns - j0;
-  if (count <= 0) return;
+// than 8 columns exist or a lane is not finite, so that nothing past C's row, and no element
+// left to the driver, is written). Returns the mask of the row's unfinished columns.
+uint16_t store_row_vector(const F16Tile& t, int r, int j0, float16x8_t sum, float bias) {
+  const int count = std::min(t.columns - j0, kLanes);  // this vector's columns that exist
+  if (count <= 0) return 0;
+  const uint16x8_t finite = finite_lanes(sum);
+  uint16_t lanes_finite[kLanes];
+  vst1q_u16(lanes_finite, finite);
+  uint16_t unfinished = 0;
+  for (int j = 0; j < count; ++j)
+    if (!lanes_finite[j]) unfinished = static_cast<uint16_t>(unfinished | (1u << (j0 + j)));
   float32x4_t y[2] = {vcvt_f32_f16(vget_low_f16(sum)), vcvt_high_f32_f16(sum)};
   const float* residual = t.residual ? t.residual + r * t.ldr + j0 : nullptr;
   float* c = t.c + r * t.ldc + j0;
-  float buffer[kLanes];
+  float buffer[kLanes] = {};
   if (residual && count < kLanes) {
     for (int j = 0; j < count; ++j) buffer[j] = residual[j];
     residual = buffer;
@@ -81,31 +85,38 @@ void store_row_vector(const F16Tile& t, int r, int j0, float16x8_t sum, float bi
     if (residual && 4 * h < count) y[h] = vaddq_f32(y[h], vld1q_f32(residual + 4 * h));
     y[h] = vminq_f32(vmaxq_f32(y[h], lo), hi);
   }
-  if (count >= kLanes) {
+  if (count == kLanes && unfinished == 0) {
     vst1q_f32(c, y[0]);
     vst1q_f32(c + 4, y[1]);
-    return;
+    return 0;
   }
   vst1q_f32(buffer, y[0]);
   vst1q_f32(buffer + 4, y[1]);
-  for (int j = 0; j < count; ++j) c[j] = buffer[j];
+  for (int j = 0; j < count; ++j)
+    if (lanes_finite[j]) c[j] = buffer[j];
+  return unfinished;
 }
 
 template <int kVectors>
 bool tile_fp16(const F16Tile& t) {
   float16x8_t acc[kRows][kVectors];
   accumulate(reinterpret_cast<const float16_t*>(t.a), reinterpret_cast<const float16_t*>(t.b), t.depth, acc);
-  if (!all_finite(acc, t.rows)) return false;
+  bool any = false;
   for (int r = 0; r < t.rows; ++r) {
     const float bias = t.row_bias ? t.row_bias[r] : 0.0f;
-    KITE_UNROLL_TILE for (int v = 0; v < kVectors; ++v) store_row_vector(t, r, v * kLanes, acc[r][v], bias);
+    uint16_t unfinished = 0;
+    KITE_UNROLL_TILE for (int v = 0; v < kVectors; ++v)
+      unfinished = static_cast<uint16_t>(unfinished | store_row_vector(t, r, v * kLanes, acc[r][v], bias));
+    t.unfinished[r] = unfinished;
+    any = any || unfinished != 0;
   }
-  return true;
+  return any;
 }
 
 }  // namespace
 
 bool f16_gemm_6x16_neonfp16(const F16Tile& t) {
+  // Returns whether any element was left unfinished.
   if (t.columns > kLanes) return tile_fp16<2>(t);
   return tile_fp16<1>(t);
 }
