@@ -125,7 +125,7 @@ check "convert --fp16" 0 "wrote tiny16.kite: .* with fp32 weights; 2 weight tens
 # (--precision fp16 also asks for fp16 arithmetic, which only ARMv8.2 CPUs have; compared runs
 # either both ask for it or both do not.)
 check "run an fp16 .kite" 0 "" -- "$kite" run tiny16.kite --input "$fx/image.npy" --output-dir out_kite16
-check "run --precision fp16" 0 "" -- bash -c "'$kite' run '$fx/tiny.onnx' --input '$fx/image.npy' --output-dir out_fp16 --precision fp16 2> fp16_note.txt"
+check "run --precision fp16" 0 "" -- bash -c "'$kite' run '$fx/tiny.onnx' --input '$fx/image.npy' --output-dir out_fp16 --precision fp16 2> fp16_note.txt; code=\$?; cat fp16_note.txt >&2; exit \$code"
 if grep -q "no fp16 arithmetic" fp16_note.txt; then
   expect "no fp16 arithmetic here: --precision fp16 is the fp16 weights in fp32" npy_equal out_kite16/scores.npy out_fp16/scores.npy
 else
@@ -167,7 +167,7 @@ for model in mobilenet_v2_fm resnet_fm; do
     # Emulated, 10,000 images take too long: 100 images, in fp32 and in fp16 (fp16 arithmetic on a
     # CPU model that has it), whose top-1 may differ by one image.
     check "eval $model (emulated, 100 images)" 0 '^\{"top1": [0-9.]+, "samples": 100, "precision": "fp32"\}$' -- \
-      bash -c "'$kite' eval '$fm_models/$model.onnx' --dataset 'fashion-mnist:$fm_data' --limit 100 --json | tee eval_$model.json"
+      bash -c "set -o pipefail; '$kite' eval '$fm_models/$model.onnx' --dataset 'fashion-mnist:$fm_data' --limit 100 --json | tee eval_$model.json"
     check "eval $model --precision fp16 (emulated, 100 images)" 0 "" -- bash -c \
       "'$kite' eval '$fm_models/$model.onnx' --dataset 'fashion-mnist:$fm_data' --limit 100 --precision fp16 --json > eval16_$model.json"
     expect "eval $model: fp16 top-1 within one image of fp32 (emulated)" /usr/bin/python3 -c "

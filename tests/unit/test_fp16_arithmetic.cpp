@@ -90,6 +90,16 @@ TEST(Fp16Arithmetic, ConvolutionsStayWithinFp16OfTheReference) {
   }
 }
 
+// A layer with a weight beyond fp16's range (70000) keeps the f32 product, bit for bit.
+TEST(Fp16Arithmetic, WeightsBeyondFp16KeepF32) {
+  Tensor w = test::random_tensor({12, 8, 1, 1}, 10);
+  w.data<float>()[5] = 70000.0f;
+  Model m = test::one_node_model({"Conv", test::conv_attrs(1, 1, {0, 0, 0, 0}), {1, 8, 10, 10}, {w, {}}});
+  const std::string kernel = Session(m, options(true, 1)).plan()[0].kernel;
+  EXPECT_EQ(kernel.find("f16_gemm"), std::string::npos) << kernel;
+  EXPECT_TRUE(same_bits(run_once(m, options(true, 1))[0], run_once(m, options(false, 1))[0]));
+}
+
 // Layers the fp16 GEMM does not cover keep their fp32 kernels.
 TEST(Fp16Arithmetic, DepthwiseAndWinogradStayFp32) {
   OneNode depthwise{"Conv", test::conv_attrs(3, 1, {1, 1, 1, 1}, 8), {1, 8, 20, 20},

@@ -26,6 +26,12 @@ namespace {
 
 constexpr float kUntouched = -777.0f;
 
+uint32_t bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
 struct F16Case {
   int64_t m, n, k, lda, ldb, ldc;
   std::vector<float> a, b, bias, residual;
@@ -270,8 +276,37 @@ TEST_F(F16Gemm, OverflowingElementsAreComputedInF32) {
   }
 }
 
-// A weight beyond fp16's range is reported, so that a caller can keep the f32 product.
-TEST_F(F16Gemm, WeightsBeyondFp16AreReported) {
+// Real values around the overflowing elements: their neighbours keep their fp16 results (not
+// f32's), bit for bit what each gives computed alone, one column per call.
+TEST_F(F16Gemm, OverflowLeavesItsNeighboursInFp16) {
+  F16Case g = overflowing_case();
+  g.fill_reals(8);
+  for (int64_t kk = 0; kk < g.k; ++kk)
+    for (int64_t j : {3, 250, 251, 399}) g.b[kk * g.ldb + j] = 1024.0f;
+  for (int64_t kk = 0; kk < g.k; ++kk) g.a[2 * g.lda + kk] = 4.0f;
+  for (int64_t kk = 0; kk < g.k; ++kk) g.a[7 * g.lda + kk] = -4.0f;
+  PackedF16A a = g.packed();
+  std::vector<float> whole = run(g, a, 0, g.n);
+  int64_t differ_from_f32 = 0;
+  for (int64_t j : {0, 1, 2, 3, 4, 15, 240, 249, 250, 251, 252, 255, 398, 399}) {
+    std::vector<float> alone = run(g, a, j, j + 1);
+    for (int64_t i = 0; i < g.m; ++i) {
+      ASSERT_EQ(bits(whole[i * g.ldc + j]), bits(alone[i * g.ldc + j])) << "C(" << i << ", " << j << ")";
+      ASSERT_TRUE(std::isfinite(whole[i * g.ldc + j])) << "C(" << i << ", " << j << ")";
+      if (overflows(i, j)) continue;
+      // What f32 arithmetic gives from the same fp16-rounded operands, for comparison.
+      float f32 = 0.0f;
+      for (int64_t kk = 0; kk < g.k; ++kk)
+        f32 += half_to_float(float_to_half(g.a[i * g.lda + kk])) * half_to_float(float_to_half(g.b[kk * g.ldb + j]));
+      differ_from_f32 += g.finish(f32, i, j) != whole[i * g.ldc + j];
+    }
+  }
+  EXPECT_GT(differ_from_f32, 20) << "the neighbours of the overflowing sums look computed in f32";
+}
+
+// A weight beyond fp16's range is reported, so that a caller can keep the f32 product. (Packing
+// is portable: this runs on every CPU.)
+TEST(F16GemmPacking, WeightsBeyondFp16AreReported) {
   F16Case g(3, 4, 5);
   g.fill_small_integers(2);
   EXPECT_TRUE(g.packed().fits_fp16());
