@@ -167,15 +167,27 @@ void BM_global_average_pool_q8(benchmark::State& state) {
   set_ops(state, static_cast<double>(kChannels * kPlane));
 }
 
-void BM_max_pool_u8(benchmark::State& state) {
+struct MaxPoolShape {
+  const char* layer;
+  int64_t channels, size, kernel, stride;
+};
+
+// ResNet's and GoogLeNet's stem pooling (stride 2), GoogLeNet's pooling branches (stride 1, same
+// size).
+const MaxPoolShape kMaxPools[] = {{"resnet50_stem", 64, 112, 3, 2},
+                                  {"googlenet_inception3b", 256, 28, 3, 1},
+                                  {"googlenet_inception4b", 512, 14, 3, 1}};
+
+void BM_max_pool_u8(benchmark::State& state, MaxPoolShape s) {
   kite::Q8PoolParams p;
-  p.channels = 64;
-  p.in_h = p.in_w = 112;
-  p.out_h = p.out_w = 56;
-  p.kernel_h = p.kernel_w = 3;
-  p.stride_h = p.stride_w = 2;
-  p.pad_top = p.pad_left = 1;
-  std::vector<uint8_t> x = random_values<uint8_t>(64 * 112 * 112, 0, 255, 1), y(64 * 56 * 56);
+  p.channels = s.channels;
+  p.in_h = p.in_w = s.size;
+  p.kernel_h = p.kernel_w = s.kernel;
+  p.stride_h = p.stride_w = s.stride;
+  p.pad_top = p.pad_left = s.kernel / 2;
+  p.out_h = p.out_w = (s.size + 2 * p.pad_left - s.kernel) / s.stride + 1;
+  std::vector<uint8_t> x = random_values<uint8_t>(s.channels * s.size * s.size, 0, 255, 1),
+                       y(static_cast<size_t>(s.channels * p.out_h * p.out_w));
   for (auto _ : state) {
     kite::max_pool_u8(p, x.data(), y.data(), 0, p.channels);
     benchmark::ClobberMemory();
@@ -211,7 +223,12 @@ void register_benchmarks() {
   }
   benchmark::RegisterBenchmark("add_q8/256x56x56", BM_add_q8);
   benchmark::RegisterBenchmark("global_average_pool_q8/2048x7x7", BM_global_average_pool_q8);
-  benchmark::RegisterBenchmark("max_pool_u8/3x3s2_64x112x112", BM_max_pool_u8);
+  for (const MaxPoolShape& s : kMaxPools) {
+    std::string name = std::string(s.layer) + "/" + std::to_string(s.kernel) + "x" + std::to_string(s.kernel) + "s" +
+                       std::to_string(s.stride) + "_" + std::to_string(s.channels) + "x" + std::to_string(s.size) + "x" +
+                       std::to_string(s.size);
+    benchmark::RegisterBenchmark(("max_pool_u8/" + name).c_str(), BM_max_pool_u8, s);
+  }
   benchmark::RegisterBenchmark("quantize_u8/3x224x224", BM_quantize_u8);
 }
 

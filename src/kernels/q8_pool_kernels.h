@@ -20,8 +20,13 @@ void q8_avgpool_avx2(const uint8_t* x, uint8_t* y, int64_t channels, int64_t pla
 void q8_avgpool_neon(const uint8_t* x, uint8_t* y, int64_t channels, int64_t plane, const Q8GlobalAveragePoolParams& p);
 
 void u8_maxpool_generic(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
-// 3x3 and 2x2 windows of stride 2 (rows up to a few thousand wide); both hand anything else to
-// u8_maxpool_generic. Only compiled for x86-64 and only called when cpu_has_avx2_fma(), and only
+// Stride 1 with output rows as wide as the input's and windows up to 64 on a side
+// (kernels/generic/u8_maxpool_stride1.cpp): portable loops over whole planes that the compiler
+// vectorizes for each target, so every ISA's kernel hands these shapes to it.
+bool u8_maxpool_stride1_applies(const Q8PoolParams& p);
+void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
+// 3x3 and 2x2 windows of stride 2 (rows up to a few thousand wide); both hand the stride-1 shapes
+// above to u8_maxpool_stride1 and anything else to u8_maxpool_generic. Only compiled for x86-64 and only called when cpu_has_avx2_fma(), and only
 // compiled for AArch64.
 void u8_maxpool_avx2(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
 void u8_maxpool_neon(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);

@@ -51,7 +51,8 @@ struct Q8PoolParams {
 void max_pool_u8(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
 
 // The kernel max_pool_u8 runs now: "u8_maxpool_avx2" or "u8_maxpool_neon" (3x3 and 2x2 windows of
-// stride 2, the portable kernel for the rest), or "u8_maxpool_generic".
+// stride 2; stride 1 with rows as wide as the input's goes to a flat portable kernel that the
+// compiler vectorizes, the rest to the portable kernel), or "u8_maxpool_generic".
 const char* max_pool_u8_kernel_name();
 
 }  // namespace kite

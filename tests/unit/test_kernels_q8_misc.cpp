@@ -21,6 +21,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/q8_depthwise_conv.h"
 #include "kernels/q8_elementwise.h"
+#include "kernels/q8_pool_kernels.h"
 #include "kernels/q8_pooling.h"
 #include "kernels/requantize.h"
 #include "op_test_util.h"
@@ -806,6 +807,40 @@ TEST(Q8MaxPoolKernels, MatchReferenceForStride2AtEveryRowWidth) {
           if (valid(c)) cases.push_back(c);
         }
   expect_max_pool_paths_match_reference(cases, 32);
+}
+
+// Stride 1 with rows as wide as the input's (the left and right paddings summing to the window
+// less one) takes the flat kernel: every row width up to 40 and some wider, windows up to 13
+// (YOLO's SPP), the padding centred or all on one side, heights from 1, and with the input and
+// output ending at a page boundary or starting at one, so that a read or write past either end
+// faults.
+TEST(Q8MaxPoolKernels, MatchReferenceForStride1WithSameWidthRows) {
+  std::mt19937 rng(35);
+  std::vector<int64_t> widths;
+  for (int64_t w = 1; w <= 40; ++w) widths.push_back(w);
+  for (int64_t w : {63, 64, 65, 200}) widths.push_back(w);
+  int checked = 0;
+  for (int64_t width : widths)
+    for (int64_t k : {2, 3, 5, 13})
+      for (int64_t left : {(k - 1) / 2, int64_t{0}, k - 1})
+        for (int64_t height : {int64_t{1}, int64_t{4}, int64_t{9}}) {
+          const int64_t top = (left + 1) % k;  // a different split of the rows' padding
+          MaxPoolCase c = max_pool_case(2, height, width, k, k, 1, 1, {top, left, k - 1 - top, k - 1 - left}, false);
+          ASSERT_EQ(c.params.out_w, width);
+          ASSERT_TRUE(u8_maxpool_stride1_applies(c.params)) << describe(c);
+          std::vector<uint8_t> x = random_bytes(static_cast<size_t>(2 * height * width), rng);
+          std::vector<uint8_t> want = reference_max_pool(x, c.params), unset(want.size(), 0);
+          for (bool generic : generic_flags()) {
+            ForceGeneric force(generic);
+            for (bool guard_after : {false, true}) {
+              GuardedBytes gx(x.data(), x.size(), guard_after), gy(unset.data(), unset.size(), guard_after);
+              max_pool_u8(c.params, gx.data(), gy.data(), 0, 2);
+              ASSERT_EQ(first_difference(gy.values(), want), -1) << max_pool_u8_kernel_name() << ", " << describe(c);
+            }
+          }
+          ++checked;
+        }
+  EXPECT_GT(checked, 1500);
 }
 
 // Paddings as wide as the window or wider: whole rows and columns of windows see only padding.

@@ -3,7 +3,8 @@
 // the maximum over the window's columns inside the input. Both passes are loops over consecutive
 // elements (for each tap, the outputs that see it inside the input) that compilers vectorize.
 // Starting from 0, the lowest uint8 value, changes no maximum and gives 0 to a window that holds
-// only padding.
+// only padding. Stride 1 with rows as wide as the input's goes to u8_maxpool_stride1, which does
+// the same in passes over whole planes.
 #include <algorithm>
 #include <vector>
 
@@ -13,6 +14,7 @@
 namespace kite {
 
 void u8_maxpool_generic(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end) {
+  if (u8_maxpool_stride1_applies(p)) return u8_maxpool_stride1(p, x, y, c_begin, c_end);
   // The sizes in locals: stores through a uint8_t pointer may alias anything, and would make the
   // compiler reload them inside the loops instead of vectorizing them.
   const int64_t in_h = p.in_h, in_w = p.in_w, out_h = p.out_h, out_w = p.out_w;

@@ -1,5 +1,5 @@
-// AVX2 uint8 max pooling for the two common windows, 3x3 and 2x2 with stride 2; everything else
-// goes to the portable kernel.
+// AVX2 uint8 max pooling for the two common windows, 3x3 and 2x2 with stride 2; stride 1 goes to the
+// flat portable kernel (u8_maxpool_stride1), everything else to the portable one.
 //
 // Per output row, the window's rows that lie inside the input are reduced with vpmaxub into one
 // row of column maxima, written into a buffer between zeros standing for the left and right
@@ -103,6 +103,7 @@ void u8_maxpool_avx2(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_
   const bool fits = 2 * (p.out_w > kTile ? p.out_w : kTile) + 2 <= kBufferCapacity;
   if (square_stride_2 && fits && p.kernel_w == 3) return pool_channels<3>(p, x, y, c_begin, c_end);
   if (square_stride_2 && fits && p.kernel_w == 2) return pool_channels<2>(p, x, y, c_begin, c_end);
+  if (u8_maxpool_stride1_applies(p)) return u8_maxpool_stride1(p, x, y, c_begin, c_end);
   u8_maxpool_generic(p, x, y, c_begin, c_end);
 }
 
