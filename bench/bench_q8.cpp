@@ -7,17 +7,21 @@
 // (vpmaddubsw, kite quantize --weight-bits 7).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "core/aligned_alloc.h"
 #include "kernels/depthwise_conv.h"
 #include "kernels/gemm.h"
 #include "kernels/q8_depthwise_conv.h"
 #include "kernels/q8_elementwise.h"
 #include "kernels/q8_gemm.h"
+#include "kernels/q8_im2col.h"
 #include "kernels/q8_pooling.h"
+#include "kernels/q8_winograd.h"
 #include "kernels/requantize.h"
 
 namespace {
@@ -79,6 +83,87 @@ void BM_gemm_q8(benchmark::State& state, GemmShape s, int weight_limit) {
   }
   state.SetLabel(kite::gemm_q8_kernel_name(packed));
   set_ops(state, 2.0 * s.m * s.k * s.n);
+}
+
+// 3x3 stride-1 convolutions, one image, one thread: im2col + the 7-bit GEMM (what kite ran
+// before the Winograd path) against Winograd F(2x2, 3x3) (input transform, 16 products, output
+// transform). Same bytes out; the counter counts the direct convolution's multiply-adds for both.
+struct Conv3x3Shape {
+  const char* layer;
+  int64_t channels, out_channels, size;
+};
+
+const Conv3x3Shape kConv3x3[] = {{"resnet50_layer1", 64, 64, 56},
+                                 {"resnet50_layer2", 128, 128, 28},
+                                 {"resnet50_layer3", 256, 256, 14},
+                                 {"googlenet_inception3a", 96, 128, 28}};
+
+kite::Im2colParams conv3x3_window(Conv3x3Shape s) {
+  kite::Im2colParams q;
+  q.channels = s.channels;
+  q.in_h = q.in_w = q.out_h = q.out_w = s.size;
+  q.kernel_h = q.kernel_w = 3;
+  q.pad_top = q.pad_left = 1;
+  return q;
+}
+
+void BM_conv3x3_q8(benchmark::State& state, Conv3x3Shape s, bool winograd) {
+  const kite::Im2colParams q = conv3x3_window(s);
+  std::vector<int8_t> w = random_values<int8_t>(s.out_channels * q.rows(), -63, 63, 1);
+  std::vector<uint8_t> x = random_values<uint8_t>(s.channels * s.size * s.size, 0, 255, 2),
+                       y(static_cast<size_t>(s.out_channels * q.columns()));
+  std::vector<int32_t> bias = random_values<int32_t>(s.out_channels, -1000, 1000, 3);
+  std::vector<float> scale(static_cast<size_t>(s.out_channels), 1e-4f);
+  const int32_t x_zero = 128, y_zero = 10;
+  if (winograd) {
+    // Groups of blocks whose transformed input takes about 256 KiB, as the node kernel cuts them
+    // (runtime/q8_winograd_conv_kernel.cpp).
+    const kite::Q8WinogradParams p(q);
+    const int64_t blocks = kite::q8_winograd_blocks(p);
+    const int64_t block_bytes = kite::q8_winograd_input_values(p, 1) * int64_t{sizeof(int16_t)};
+    const int64_t group = std::clamp<int64_t>(256 * 1024 / block_bytes, 1, blocks);
+    std::vector<kite::PackedQ8A> u = kite::q8_winograd_weights(w.data(), s.out_channels, s.channels);
+    auto v = kite::allocate_aligned(static_cast<size_t>(group * block_bytes));
+    std::vector<int32_t> m(static_cast<size_t>(kite::kQ8WinogradPoints * s.out_channels * kite::kQ8WinogradLanes));
+    const kite::Q8WinogradEpilogue e{bias.data(), scale.data(), y_zero, y_zero, 255};
+    int16_t* vp = static_cast<int16_t*>(v.get());
+    for (auto _ : state) {
+      for (int64_t b0 = 0; b0 < blocks; b0 += group) {
+        const int64_t count = std::min(group, blocks - b0);
+        kite::q8_winograd_input(p, x.data(), x_zero, b0 * kite::kQ8WinogradLanes, count, vp);
+        for (int64_t b = 0; b < count; ++b) {
+          for (int64_t xi = 0; xi < kite::kQ8WinogradPoints; ++xi)
+            kite::gemm_s16_panel(u[static_cast<size_t>(xi)], kite::q8_winograd_panel(p, vp, count, xi, b),
+                                 m.data() + xi * s.out_channels * kite::kQ8WinogradLanes, kite::kQ8WinogradLanes, 0,
+                                 u[0].panel_count());
+          kite::q8_winograd_output(p, m.data(), s.out_channels * kite::kQ8WinogradLanes, s.out_channels, 0,
+                                   (b0 + b) * kite::kQ8WinogradLanes, e, y.data());
+        }
+      }
+      benchmark::ClobberMemory();
+    }
+    state.SetLabel(std::string("winograd_f23+") + kite::gemm_q8_kernel_name());
+  } else {
+    kite::PackedQ8A a = kite::pack_q8_a(w.data(), s.out_channels, q.rows(), q.rows());
+    kite::Q8GemmEpilogue e;
+    e.row_bias = bias.data();
+    e.row_scale = scale.data();
+    e.b_zero_point = x_zero;
+    e.c_zero_point = y_zero;
+    e.qmin = y_zero;
+    constexpr int64_t kChunk = 256;  // columns per im2col panel, as the node kernel cuts them
+    std::vector<uint8_t> panel(static_cast<size_t>(q.rows() * kChunk));
+    for (auto _ : state) {
+      for (int64_t c0 = 0; c0 < q.columns(); c0 += kChunk) {
+        const int64_t width = std::min(kChunk, q.columns() - c0);
+        kite::im2col_u8(q, x.data(), static_cast<uint8_t>(x_zero), c0, c0 + width, panel.data(), width);
+        kite::gemm_q8(a, panel.data(), width, width, y.data() + c0, q.columns(), e, 0, width);
+      }
+      benchmark::ClobberMemory();
+    }
+    state.SetLabel(std::string("im2col+") + kite::gemm_q8_kernel_name(a));
+  }
+  set_ops(state, 2.0 * s.out_channels * q.rows() * q.columns());
 }
 
 struct DepthwiseShape {
@@ -214,6 +299,12 @@ void register_benchmarks() {
     benchmark::RegisterBenchmark(("gemm_f32/" + name).c_str(), BM_gemm_f32, s);
     benchmark::RegisterBenchmark(("gemm_q8_wide/" + name).c_str(), BM_gemm_q8, s, 127);
     benchmark::RegisterBenchmark(("gemm_q8_7bit/" + name).c_str(), BM_gemm_q8, s, 63);
+  }
+  for (const Conv3x3Shape& s : kConv3x3) {
+    std::string name = std::string(s.layer) + "/C" + std::to_string(s.channels) + "_M" +
+                       std::to_string(s.out_channels) + "_" + std::to_string(s.size);
+    benchmark::RegisterBenchmark(("conv3x3_q8_im2col/" + name).c_str(), BM_conv3x3_q8, s, false);
+    benchmark::RegisterBenchmark(("conv3x3_q8_winograd/" + name).c_str(), BM_conv3x3_q8, s, true);
   }
   for (const DepthwiseShape& s : kDepthwise) {
     std::string name = std::string(s.layer) + "/C" + std::to_string(s.channels) + "_" + std::to_string(s.size) + "_s" +

@@ -244,7 +244,7 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
   Q8QuadTile tile{};
   tile.quads = quads;
   tile.out.ldc = out.ldc;
-  tile.out.float_output = out.is_float;
+  tile.out.output = out.is_float ? Q8TileOutput::kF32 : Q8TileOutput::kU8;
   tile.out.c_zero_point = e.c_zero_point;
   tile.out.qmin = e.qmin;
   tile.out.qmax = e.qmax;
@@ -305,7 +305,7 @@ void run(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const Out
   Q8Tile tile{};
   tile.pairs = pairs;
   tile.ldc = out.ldc;
-  tile.float_output = out.is_float;
+  tile.output = out.is_float ? Q8TileOutput::kF32 : Q8TileOutput::kU8;
   tile.c_zero_point = e.c_zero_point;
   tile.qmin = e.qmin;
   tile.qmax = e.qmax;
@@ -343,6 +343,28 @@ void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t 
                      const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin,
                      int64_t panel_end) {
   run(a, b, ldb, n, Output{c, ldc, sizeof(float), true}, e, n_begin, n_end, panel_begin, panel_end);
+}
+
+void gemm_s16_panel(const PackedQ8A& a, const int16_t* b_panel, int32_t* c, int64_t ldc, int64_t panel_begin,
+                    int64_t panel_end) {
+  static_assert(kS16PanelColumns == kQ8TileColumns, "a B panel feeds one register tile");
+  KITE_CHECK(0 <= panel_begin && panel_begin <= panel_end && panel_end <= a.panel_count(), "gemm_s16_panel: panel range [",
+             panel_begin, ", ", panel_end, ") is not within [0, ", a.panel_count(), ")");
+  KITE_CHECK(a.rows() <= 1 || ldc >= kS16PanelColumns, "gemm_s16_panel: ldc ", ldc, " is less than 16");
+  const Kernels kernels = select_kernels();
+  Q8Tile tile{};
+  tile.b = b_panel;
+  tile.pairs = a.pair_count();
+  tile.ldc = ldc;
+  tile.columns = static_cast<int>(kS16PanelColumns);
+  tile.output = Q8TileOutput::kI32;
+  for (int64_t p = panel_begin; p < panel_end; ++p) {
+    const int64_t row0 = p * kQ8TileRows;
+    tile.a = a.panel(p);
+    tile.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
+    tile.c = c + row0 * ldc;
+    kernels.tile(tile);
+  }
 }
 
 const char* gemm_q8_kernel_name() { return select_kernels().name; }

@@ -94,6 +94,7 @@ class PackedQ8A {
 
  private:
   friend PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda);
+  friend PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda);
   PackedQ8A(int64_t m, int64_t k);  // zero-filled storage for the padding
 
   std::shared_ptr<int16_t> data_;
@@ -106,6 +107,22 @@ class PackedQ8A {
 // A is row-major M x K: A[i, k] = a[i * lda + k] (convolution weights [OC, IC*KH*KW]). K at most
 // 65535 (see Range above); kite::Error otherwise.
 PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda);
+
+// The Winograd convolution's A (kernels/q8_winograd.h): int16 values, each of magnitude at most
+// 2^13, packed in pairs like pack_q8_a's (never in quads). Only gemm_s16_panel takes it.
+PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda);
+
+// B packed for gemm_s16_panel: one panel of 16 columns, per pair of k the 16 columns' (B[2p, j],
+// B[2p + 1, j]) as two int16 at b[(p * 16 + j) * 2 + h]; 64-byte aligned. The caller writes it
+// (the Winograd input transform does, straight into this layout).
+constexpr int64_t kS16PanelColumns = 16;
+
+// C[i, j] = sum over k of A[i, k] * B[k, j] (int32, modulo 2^32; no bias, no scale) for the rows
+// of A's panels [panel_begin, panel_end) and the 16 columns of one packed B panel: c[i * ldc + j].
+// Each |B| at most 2^13 too, so that a pair of products cannot overflow (2 * 2^26 < 2^31). Rows
+// past A's last row are not written.
+void gemm_s16_panel(const PackedQ8A& a, const int16_t* b_panel, int32_t* c, int64_t ldc, int64_t panel_begin,
+                    int64_t panel_end);
 
 // C[i, j] for i in the rows of A's panels [panel_begin, panel_end) (all of them by default), j in
 // [n_begin, n_end); B[k, j] = b[k * ldb + j], C[i, j] = c[i * ldc + j] (i counted from A's first

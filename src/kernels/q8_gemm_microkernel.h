@@ -16,6 +16,10 @@ constexpr int kQ8TileColumns = 16;
 // multiplies it by zero); the columns past N are zero.
 constexpr int64_t kQ8PanelPairStride = kQ8TileColumns * 2;  // int16 per pair of k
 
+// What a tile stores: requantized uint8 (gemm_q8), the sums scaled to float (gemm_q8_f32_out), or
+// the int32 sums themselves (gemm_s16_panel, for the Winograd transforms; row_scale not read).
+enum class Q8TileOutput { kU8, kF32, kI32 };
+
 // One tile of C, all of K at once (the sums never leave the registers until they are final).
 // A microkernel computes the whole 6 x 16 tile (padding rows and columns are zeros) and stores
 // only the `rows` x `columns` that exist.
@@ -23,13 +27,13 @@ struct Q8Tile {
   const int16_t* a;  // packed A panel
   const int16_t* b;  // packed B panel, 64-byte aligned
   int64_t pairs;     // pairs of k; may be 0 (K = 0: acc = row_bias)
-  void* c;           // C at the tile's top-left element: uint8_t, or float when float_output
+  void* c;           // C at the tile's top-left element: uint8_t, float or int32_t, as `output` says
   int64_t ldc;
   int rows;          // 1 .. 6
   int columns;       // 1 .. 16
-  bool float_output;
+  Q8TileOutput output;
   const int32_t* row_bias;  // at the tile's first row, or null
-  const float* row_scale;   // at the tile's first row
+  const float* row_scale;   // at the tile's first row (not read for kI32)
   int32_t c_zero_point, qmin, qmax;
 };
 

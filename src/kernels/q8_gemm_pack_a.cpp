@@ -47,6 +47,23 @@ PackedQ8A::PackedQ8A(int64_t m, int64_t k) : m_(m), k_(k) {
   data_ = std::static_pointer_cast<int16_t>(allocate_aligned(bytes));
 }
 
+PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda) {
+  KITE_CHECK(m <= 1 || lda >= k, "pack_s16_a: leading dimension ", lda, " is less than K = ", k);
+  constexpr int kMaxMagnitude = 1 << 13;
+  PackedQ8A packed(m, k);
+  for (int64_t i = 0; i < m; ++i) {
+    int16_t* panel = packed.data_.get() + (i / PackedQ8A::kPanelRows) * PackedQ8A::kPanelRows * 2 * packed.pair_count();
+    int64_t r = i % PackedQ8A::kPanelRows;
+    const int16_t* row = a + i * lda;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      KITE_CHECK(row[kk] >= -kMaxMagnitude && row[kk] <= kMaxMagnitude, "pack_s16_a: A[", i, ", ", kk, "] = ",
+                 row[kk], " is beyond 2^13 in magnitude");
+      panel[((kk / 2) * PackedQ8A::kPanelRows + r) * 2 + kk % 2] = row[kk];
+    }
+  }
+  return packed;
+}
+
 PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
   KITE_CHECK(m <= 1 || lda >= k, "pack_q8_a: leading dimension ", lda, " is less than K = ", k);
   PackedQ8A packed(m, k);

@@ -60,6 +60,12 @@ inline int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t 
 // every caller runs the vectorized loop.
 void quantize_u8_block(const float* x, uint8_t* y, int64_t count, float scale, int32_t zero_point);
 
+// y[i] = requantize(acc[i], scale, zero_point, qmin, qmax) for a block of uint8 outputs
+// (0 <= qmin <= qmax <= 255): the same values, in a loop that vectorizes (the int8 Winograd output
+// transform's). Compiled once, in requantize.cpp.
+void requantize_u8_block(const int32_t* acc, uint8_t* y, int64_t count, float scale, int32_t zero_point, int32_t qmin,
+                         int32_t qmax);
+
 // ONNX DequantizeLinear: (q - zero_point) * scale; the subtraction is exact in int32.
 inline float dequantize_value(int32_t q, float scale, int32_t zero_point) {
   return static_cast<float>(q - zero_point) * scale;

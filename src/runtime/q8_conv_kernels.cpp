@@ -2,6 +2,7 @@
 // weights (zero point 0), as kite's quantizer writes them and ONNX Runtime's QDQ models hold:
 //  - depthwise 3x3 / 5x5, stride 1 / 2: kernels/q8_depthwise_conv.h, channels split across
 //    threads;
+//  - 3x3 stride-1 on maps where it pays: exact Winograd F(2x2, 3x3), runtime/q8_winograd_conv_kernel.cpp;
 //  - everything else as int8 GEMM per group (kernels/q8_gemm.h): 1x1 stride-1 convolutions read
 //    the input as B directly, the others build uint8 im2col panels per thread, padded with the
 //    input's zero point; output pixels split across threads, and output-channel chunks on small
@@ -16,17 +17,11 @@
 #include "kernels/q8_im2col.h"
 #include "kernels/requantize.h"
 #include "ops/quant_args.h"
-#include "runtime/conv_plan.h"
+#include "runtime/q8_conv_plan.h"
 #include "runtime/node_kernel.h"
 
 namespace kite {
 namespace {
-
-struct Q8ConvPlan : ConvGeometry {
-  int32_t x_zero = 0, y_zero = 0, qmin = 0, qmax = 255;
-  std::vector<float> scale;    // per output channel
-  std::vector<int32_t> bias;   // per output channel (zeros when absent)
-};
 
 // Everything the kernels need, or false when the node is outside what they handle (then its
 // reference runs): uint8 input and output, int8 weights with zero point 0, constant parameters.
@@ -169,6 +164,7 @@ std::unique_ptr<NodeKernel> make_q8_conv_kernel(const Graph& g, const Node& n) {
   if (!plan_q8_conv(g, n, plan)) return nullptr;
   const Tensor& weights = *g.constant_input(n, 3);
   if (is_q8_depthwise(plan)) return std::make_unique<Q8DepthwiseConvKernel>(std::move(plan), weights);
+  if (q8_winograd_applies(plan)) return make_q8_winograd_conv_kernel(plan, weights);
   return std::make_unique<Q8GemmConvKernel>(std::move(plan), weights);
 }
 

@@ -73,7 +73,7 @@ class WinogradConvKernel : public NodeKernel {
 
 }  // namespace
 
-bool winograd_applies(const ConvPlan& p) {
+bool is_winograd_shape(const ConvGeometry& p) {
   const Im2colParams& q = p.window;
   // Maps under 14x14 waste much of their 4x4 tiles and hold the largest weights (which Winograd
   // stores 4 times over). Under 64 input channels the GEMMs are too short to pay for the
@@ -83,6 +83,8 @@ bool winograd_applies(const ConvPlan& p) {
          q.dilation_h == 1 && q.dilation_w == 1 && q.out_h >= 14 && q.out_w >= 14 && p.in_channels >= 64 &&
          p.out_channels >= 16;
 }
+
+bool winograd_applies(const ConvPlan& p) { return is_winograd_shape(p); }
 
 std::unique_ptr<NodeKernel> make_winograd_conv_kernel(const ConvPlan& p, const Tensor& weights) {
   return std::make_unique<WinogradConvKernel>(p, weights);

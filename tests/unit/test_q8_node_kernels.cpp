@@ -76,6 +76,27 @@ TEST(Q8NodeKernels, ConvolutionsMatchTheReferenceExactly) {
                                                 std::to_string(c.stride) + " g" + std::to_string(c.group));
 }
 
+// 3x3 stride-1 layers with 64 or more input channels on maps of 14 or more take the exact
+// Winograd F(2x2, 3x3) kernel: odd output sizes (partial 2x2 tiles, partial blocks of 16 tiles),
+// odd channel counts, paddings 0 to 2, fused clamps, with and without bias.
+TEST(Q8NodeKernels, WinogradConvolutionsMatchTheReferenceExactly) {
+  const QConvCase cases[] = {
+      {64, 20, 14, 3, 1, 1, 1, 1, true, 0, 255},
+      {65, 17, 15, 3, 1, 1, 1, 1, true, 17, 200},
+      {64, 23, 14, 3, 1, 2, 1, 1, false, 0, 255},
+      {96, 16, 17, 3, 1, 0, 1, 1, true, 17, 255},
+  };
+  for (const QConvCase& c : cases) {
+    const std::string what = "Winograd FusedQLinearConv " + std::to_string(c.channels) + "->" +
+                             std::to_string(c.out_channels) + " on " + std::to_string(c.size) + " pad " +
+                             std::to_string(c.pad);
+    std::vector<Session::PlannedNode> plan = Session(one_node_model(qconv_node(c))).plan();
+    ASSERT_FALSE(plan.empty());
+    EXPECT_NE(plan[0].kernel.find("q8_conv_winograd_f23"), std::string::npos) << what << ": " << plan[0].kernel;
+    expect_matches_reference(qconv_node(c), what);
+  }
+}
+
 TEST(Q8NodeKernels, QLinearConvFromAFileMatchesTheReference) {
   OneNode spec = qconv_node({6, 10, 9, 3, 1, 1, 1, 1, true, 0, 255});
   spec.op = "QLinearConv";

@@ -78,9 +78,30 @@ inline void store_f32(const Q8Tile& t, const int32x4_t (&acc)[kRows][kVectors]) 
 }
 
 template <int kVectors>
+inline void store_i32(const Q8Tile& t, const int32x4_t (&acc)[kRows][kVectors]) {
+  int32_t* const c = static_cast<int32_t*>(t.c);
+  const int64_t ldc = t.ldc;
+  const int rows = t.rows, columns = t.columns;
+  for (int r = 0; r < rows; ++r) {
+    int32_t* c_row = c + r * ldc;
+    KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) {
+      const int count = columns - q * kLanes;
+      if (count >= kLanes) {
+        vst1q_s32(c_row + q * kLanes, acc[r][q]);
+      } else if (count > 0) {
+        int32_t buffer[kLanes];
+        vst1q_s32(buffer, acc[r][q]);
+        for (int j = 0; j < count; ++j) c_row[q * kLanes + j] = buffer[j];
+      }
+    }
+  }
+}
+
+template <int kVectors>
 inline void store_q8_tile(const Q8Tile& t, const int32x4_t (&acc)[kRows][kVectors]) {
-  if (t.float_output) store_f32(t, acc);
-  else store_u8(t, acc);
+  if (t.output == Q8TileOutput::kU8) store_u8(t, acc);
+  else if (t.output == Q8TileOutput::kF32) store_f32(t, acc);
+  else store_i32(t, acc);
 }
 
 }  // namespace

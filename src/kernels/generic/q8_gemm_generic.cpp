@@ -51,8 +51,13 @@ void q8_gemm_6x16_generic(const Q8Tile& t) {
   accumulate_half(t.a, t.b, t.pairs, sum, 0);
   if (t.columns > kHalf) accumulate_half(t.a, t.b, t.pairs, sum, kHalf);
   for (int r = 0; r < t.rows; ++r) {
+    if (t.output == Q8TileOutput::kI32) {
+      int32_t* c_row = static_cast<int32_t*>(t.c) + r * t.ldc;
+      for (int j = 0; j < t.columns; ++j) c_row[j] = static_cast<int32_t>(sum[r][j]);
+      continue;
+    }
     const float scale = t.row_scale[r];
-    if (t.float_output) {
+    if (t.output == Q8TileOutput::kF32) {
       float* c_row = static_cast<float*>(t.c) + r * t.ldc;
       for (int j = 0; j < t.columns; ++j) c_row[j] = static_cast<float>(static_cast<int32_t>(sum[r][j])) * scale;
     } else {

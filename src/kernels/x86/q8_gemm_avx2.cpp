@@ -166,6 +166,30 @@ void store_f32(const Q8Tile& t, const __m256i (&acc)[kRows][kVectors]) {
   }
 }
 
+template <int kVectors>
+void store_i32(const Q8Tile& t, const __m256i (&acc)[kRows][kVectors]) {
+  int32_t* const c = static_cast<int32_t*>(t.c);
+  const int64_t ldc = t.ldc;
+  const int rows = t.rows, columns = t.columns;
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    if (r >= rows) break;
+    KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) {
+      int count = columns - q * kLanes;
+      if (count <= 0) break;
+      // The int32 bits through the float store: a store moves bits, it does not convert them.
+      store_floats(reinterpret_cast<float*>(c + r * ldc + q * kLanes), _mm256_castsi256_ps(acc[r][q]),
+                   count < kLanes ? count : kLanes);
+    }
+  }
+}
+
+template <int kVectors>
+void store_tile(const Q8Tile& t, const __m256i (&acc)[kRows][kVectors]) {
+  if (t.output == Q8TileOutput::kU8) store_u8(t, acc);
+  else if (t.output == Q8TileOutput::kF32) store_f32(t, acc);
+  else store_i32(t, acc);
+}
+
 // Rows past the tile's end start at zero and are never stored.
 template <int kVectors>
 void tile_avx2(const Q8Tile& t) {
@@ -175,8 +199,7 @@ void tile_avx2(const Q8Tile& t) {
     KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) acc[r][q] = start;
   }
   accumulate(t.a, t.b, t.pairs, acc);
-  if (t.float_output) store_f32(t, acc);
-  else store_u8(t, acc);
+  store_tile(t, acc);
 }
 
 // The 7-bit path: per quad of k, one vector of B per 8 columns (8 x 4 uint8) and each row's 4
@@ -210,8 +233,7 @@ void tile_u8s8_avx2(const Q8QuadTile& t) {
     KITE_UNROLL_TILE for (int v = 0; v < kVectors; ++v) acc[r][v] = start;
   }
   accumulate_quads(t.a, t.b, t.quads, acc);
-  if (t.out.float_output) store_f32(t.out, acc);
-  else store_u8(t.out, acc);
+  store_tile(t.out, acc);
 }
 
 }  // namespace
