@@ -289,6 +289,7 @@ void run(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const Out
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
   check_arguments(a, b, ldb, n, out.c, out.ldc, e, out.is_float, n_begin, n_end, panel_begin, panel_end);
+  KITE_CHECK(!a.has_wide_values(), "gemm_q8: A was packed by pack_s16_a, for gemm_s16_panel only");
   const Kernels kernels = select_kernels();
   if (n_end - n_begin == 1) {
     run_single_column(kernels, a, b, ldb, n_begin, out, e, panel_begin, panel_end);
@@ -351,6 +352,7 @@ void gemm_s16_panel(const PackedQ8A& a, const int16_t* b_panel, int32_t* c, int6
   KITE_CHECK(0 <= panel_begin && panel_begin <= panel_end && panel_end <= a.panel_count(), "gemm_s16_panel: panel range [",
              panel_begin, ", ", panel_end, ") is not within [0, ", a.panel_count(), ")");
   KITE_CHECK(a.rows() <= 1 || ldc >= kS16PanelColumns, "gemm_s16_panel: ldc ", ldc, " is less than 16");
+  KITE_CHECK(a.has_wide_values(), "gemm_s16_panel: A was not packed by pack_s16_a");
   const Kernels kernels = select_kernels();
   Q8Tile tile{};
   tile.b = b_panel;

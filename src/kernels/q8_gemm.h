@@ -73,6 +73,9 @@ class PackedQ8A {
  public:
   static constexpr int64_t kPanelRows = 6;
 
+  // Whether pack_s16_a built it (int16 values beyond int8's range: only gemm_s16_panel takes it).
+  bool has_wide_values() const { return wide_values_; }
+
   PackedQ8A() = default;
   int64_t rows() const { return m_; }
   int64_t depth() const { return k_; }
@@ -100,6 +103,7 @@ class PackedQ8A {
   std::shared_ptr<int16_t> data_;
   std::shared_ptr<int8_t> quads_;      // null unless has_quads()
   std::shared_ptr<int32_t> row_sums_;  // null unless has_quads()
+  bool wide_values_ = false;           // packed by pack_s16_a: for gemm_s16_panel only
   int64_t m_ = 0;
   int64_t k_ = 0;
 };

@@ -51,6 +51,7 @@ PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda) {
   KITE_CHECK(m <= 1 || lda >= k, "pack_s16_a: leading dimension ", lda, " is less than K = ", k);
   constexpr int kMaxMagnitude = 1 << 13;
   PackedQ8A packed(m, k);
+  packed.wide_values_ = true;
   for (int64_t i = 0; i < m; ++i) {
     int16_t* panel = packed.data_.get() + (i / PackedQ8A::kPanelRows) * PackedQ8A::kPanelRows * 2 * packed.pair_count();
     int64_t r = i % PackedQ8A::kPanelRows;

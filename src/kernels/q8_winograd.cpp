@@ -75,9 +75,11 @@ void transform_channel(const Q8WinogradParams& p, const uint8_t* xc, int16_t zer
         std::fill(row, row + width, int16_t{0});
         continue;
       }
-      const uint8_t* src = xc + iy * p.in_w + (u0 + begin - p.pad_left);  // the input column of row[begin]
       std::fill(row, row + begin, int16_t{0});
-      for (int64_t u = begin; u < end; ++u) row[u] = static_cast<int16_t>(src[u - begin] - zero_point);
+      if (end > begin) {  // (no pointer is formed for a range wholly in the padding)
+        const uint8_t* src = xc + iy * p.in_w + (u0 + begin - p.pad_left);  // the input column of row[begin]
+        for (int64_t u = begin; u < end; ++u) row[u] = static_cast<int16_t>(src[u - begin] - zero_point);
+      }
       std::fill(row + end, row + width, int16_t{0});
     }
     combine_rows(rows[0], rows[1], rows[2], rows[3], width, combined[0], combined[1], combined[2], combined[3]);

@@ -59,7 +59,8 @@ void apply_activation(const ConvPlan& p, float* y, int64_t count);
 // element's value does not depend on the cut.
 int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads);
 
-// 3x3, stride 1, no dilation, one group, on maps of 14x14 or more with 64 or more input channels:
+// 3x3, stride 1, no dilation, one group, on maps of 14x14 or more with 64 or more input channels
+// and 16 or more output channels:
 // the layers where the Winograd kernels (fp32 and int8) measured faster than im2col + GEMM.
 bool is_winograd_shape(const ConvGeometry& p);
 // What the fp32 Winograd kernel computes: is_winograd_shape.

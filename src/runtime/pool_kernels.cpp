@@ -100,8 +100,8 @@ void reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* ro
 
 // Whether any of x[0, n) is a NaN: planes without one skip pool_plane's NaN pass (a loop with a
 // clip per output, which took most of the time of GoogLeNet's 3x3 stride-1 pooling).
-// On the bits (exponent all ones, mantissa not zero), as a count: GCC vectorizes that integer
-// loop, and not the float compare `x != x`.
+// On the bits (exponent all ones, mantissa not zero), OR-ed into an int: GCC vectorizes that
+// integer loop, and not the float compare `x != x`.
 bool has_nan(const float* x, int64_t n) {
   int32_t nans = 0;
   for (int64_t i = 0; i < n; ++i) {

@@ -1,7 +1,8 @@
 // int8 3x3 stride-1 convolutions by exact Winograd F(2x2, 3x3) (kernels/q8_winograd.h), cut into
 // work items as the fp32 Winograd kernel's (runtime/winograd_conv_kernel.cpp): per image, groups of
 // blocks of 16 output tiles times chunks of output channels. Each item transforms its group's
-// input (all channels, about 256 KiB, so that it stays in L2), runs the 16 products per block
+// input (all channels, about 256 KiB so that it stays in L2; one block is more past 512 input
+// channels), runs the 16 products per block
 // over its chunk's rows and transforms back with bias and requantization.
 // Integer arithmetic throughout, so results are bitwise identical to the reference for any cut
 // and thread count.

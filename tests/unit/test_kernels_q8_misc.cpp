@@ -820,16 +820,19 @@ TEST(Q8MaxPoolKernels, MatchReferenceForStride1WithSameWidthRows) {
   for (int64_t w = 1; w <= 40; ++w) widths.push_back(w);
   for (int64_t w : {63, 64, 65, 200}) widths.push_back(w);
   int checked = 0;
+  // Windows (kernel_h, kernel_w): square, and 1x3, 3x1, 5x3 so that the two are not confused.
+  const int64_t windows[][2] = {{2, 2}, {3, 3}, {5, 5}, {13, 13}, {1, 3}, {3, 1}, {5, 3}};
   for (int64_t width : widths)
-    for (int64_t k : {2, 3, 5, 13})
-      for (int64_t left : {(k - 1) / 2, int64_t{0}, k - 1})
+    for (const auto& window : windows)
+      for (int64_t left : {(window[1] - 1) / 2, int64_t{0}, window[1] - 1})
         for (int64_t height : {int64_t{1}, int64_t{4}, int64_t{9}}) {
-          const int64_t top = (left + 1) % k;  // a different split of the rows' padding
-          MaxPoolCase c = max_pool_case(2, height, width, k, k, 1, 1, {top, left, k - 1 - top, k - 1 - left}, false);
+          const int64_t kh = window[0], kw = window[1];
+          const int64_t top = (left + 1) % kh;  // a different split of the rows' padding
+          MaxPoolCase c = max_pool_case(2, height, width, kh, kw, 1, 1, {top, left, kh - 1 - top, kw - 1 - left}, false);
           ASSERT_EQ(c.params.out_w, width);
           ASSERT_TRUE(u8_maxpool_stride1_applies(c.params)) << describe(c);
           std::vector<uint8_t> x = random_bytes(static_cast<size_t>(2 * height * width), rng);
-          std::vector<uint8_t> want = reference_max_pool(x, c.params), unset(want.size(), 0);
+          std::vector<uint8_t> want = reference_max_pool(x, c.params), unset(want.size(), 0xcd);
           for (bool generic : generic_flags()) {
             ForceGeneric force(generic);
             for (bool guard_after : {false, true}) {
@@ -840,7 +843,14 @@ TEST(Q8MaxPoolKernels, MatchReferenceForStride1WithSameWidthRows) {
           }
           ++checked;
         }
-  EXPECT_GT(checked, 1500);
+  EXPECT_GT(checked, 2500);
+  // Rows of windows wholly in the padding (pad_top >= kernel_h): 0 there.
+  MaxPoolCase c = max_pool_case(1, 3, 20, 2, 3, 1, 1, {3, 1, 0, 1}, false);
+  ASSERT_TRUE(u8_maxpool_stride1_applies(c.params));
+  std::vector<uint8_t> x(static_cast<size_t>(3 * 20), 200);
+  std::vector<uint8_t> want = reference_max_pool(x, c.params);
+  ASSERT_EQ(want.front(), 0);
+  EXPECT_EQ(first_difference(run_max_pool(x, c.params, 0, 1), want), -1) << describe(c);
 }
 
 // Paddings as wide as the window or wider: whole rows and columns of windows see only padding.

@@ -1,7 +1,8 @@
 // The int8 Winograd F(2x2, 3x3) kernels (kernels/q8_winograd.h) against a direct convolution
 // summed in int64: the same bytes, for small odd shapes where a unit scale makes every int32 sum
-// visible in the output, and at the largest sums the kernel accepts (1024 input channels of
-// extreme inputs and weights), where a wrapped partial sum or an inexact division by 4 would show.
+// visible in the output (an inexact division by 4 included), and at the largest sums the kernel
+// accepts (1024 input channels of extreme inputs and weights), where a wrapped partial sum or a
+// lost high bit would show.
 // Run with the portable kernels forced too.
 #include <gtest/gtest.h>
 
@@ -105,13 +106,13 @@ class ForceGeneric {
 };
 
 // A unit scale and zero point 128 with sums inside [-128, 127]: each output byte is its exact sum
-// plus 128. Odd sizes (partial 2x2 tiles), maps from 1x1 up, odd channel counts, paddings 0 to 2
-// on any side, and groups of 1 and 2 blocks.
+// plus 128 (the test checks that no sum is clamped). Odd sizes (partial 2x2 tiles), maps from 1x1
+// up, odd channel counts, paddings 0 to 2 on any side, and groups of 1 and 2 blocks.
 TEST(Q8Winograd, MatchesTheDirectSumOnSmallShapes) {
   std::mt19937 rng(41);
   std::uniform_int_distribution<int> small_x(126, 130), small_w(-2, 2);
   int checked = 0;
-  for (int64_t channels : {1, 2, 3, 5})
+  for (int64_t channels : {1, 2, 3})  // |sum| <= 3 * 9 * 2 * 2 + 2 = 110
     for (int64_t out_channels : {1, 6, 7})
       for (int64_t h : {1, 2, 5, 8})
         for (int64_t w : {1, 3, 7, 9})
@@ -127,6 +128,7 @@ TEST(Q8Winograd, MatchesTheDirectSumOnSmallShapes) {
             for (int32_t& b : bias) b = small_w(rng);
             const Requant rq{1.f, 128, 0, 255};
             const std::vector<uint8_t> want = direct(c, x, 128, wt, bias, rq);
+            for (uint8_t v : want) ASSERT_TRUE(v > 0 && v < 255) << "a clamped sum would hide its errors";
             for (bool generic : {false, true}) {
               ForceGeneric force(generic);
               for (int64_t group : {1, 2})
@@ -134,7 +136,7 @@ TEST(Q8Winograd, MatchesTheDirectSumOnSmallShapes) {
             }
             ++checked;
           }
-  EXPECT_GT(checked, 400);
+  EXPECT_GT(checked, 300);
 }
 
 // The largest sums: 1024 channels, inputs at 0 or 255 and weights at -128 or 127: every product

@@ -3,6 +3,7 @@
 // dilation and fused clamps, with the portable kernels forced too, and for 1, 2 and 4 threads.
 #include <gtest/gtest.h>
 
+#include "kernels/cpu_features.h"
 #include "node_kernel_check.h"
 
 namespace kite::test {
@@ -78,13 +79,17 @@ TEST(Q8NodeKernels, ConvolutionsMatchTheReferenceExactly) {
 
 // 3x3 stride-1 layers with 64 or more input channels on maps of 14 or more take the exact
 // Winograd F(2x2, 3x3) kernel: odd output sizes (partial 2x2 tiles, partial blocks of 16 tiles),
-// odd channel counts, paddings 0 to 2, fused clamps, with and without bias.
+// odd channel counts, paddings 0 to 2, fused clamps, with and without bias. (ARM CPUs with the
+// dot product run them through im2col, and again with the extension hidden.)
 TEST(Q8NodeKernels, WinogradConvolutionsMatchTheReferenceExactly) {
   const QConvCase cases[] = {
       {64, 20, 14, 3, 1, 1, 1, 1, true, 0, 255},
       {65, 17, 15, 3, 1, 1, 1, 1, true, 17, 200},
       {64, 23, 14, 3, 1, 2, 1, 1, false, 0, 255},
       {96, 16, 17, 3, 1, 0, 1, 1, true, 17, 255},
+      // 14 blocks of tiles in 4 groups, 11 panels of output channels in 2 chunks on 2 and 4
+      // threads: work items that start past the first group and the first panel.
+      {128, 64, 28, 3, 1, 1, 1, 1, true, 0, 255},
   };
   for (const QConvCase& c : cases) {
     const std::string what = "Winograd FusedQLinearConv " + std::to_string(c.channels) + "->" +
@@ -92,8 +97,16 @@ TEST(Q8NodeKernels, WinogradConvolutionsMatchTheReferenceExactly) {
                              std::to_string(c.pad);
     std::vector<Session::PlannedNode> plan = Session(one_node_model(qconv_node(c))).plan();
     ASSERT_FALSE(plan.empty());
-    EXPECT_NE(plan[0].kernel.find("q8_conv_winograd_f23"), std::string::npos) << what << ": " << plan[0].kernel;
+    // On an ARM CPU with the dot product these layers keep im2col + SDOT (q8_winograd_applies).
+    const char* expected = cpu_has_arm_dotprod() ? "q8_conv_im2col_gemm" : "q8_conv_winograd_f23";
+    EXPECT_NE(plan[0].kernel.find(expected), std::string::npos) << what << ": " << plan[0].kernel;
     expect_matches_reference(qconv_node(c), what);
+    if (cpu_has_arm_dotprod()) {  // there, the Winograd path with the extension hidden
+      hide_arm_extensions(true);
+      EXPECT_NE(Session(one_node_model(qconv_node(c))).plan()[0].kernel.find("q8_conv_winograd_f23"), std::string::npos);
+      expect_matches_reference(qconv_node(c), what + " (dot product hidden)");
+      hide_arm_extensions(false);
+    }
   }
 }
 

@@ -4,7 +4,7 @@
 // de-interleaving loads (LD2: the even k of 8 columns in one register, the odd k in another), then
 // multiplies each B half-vector by an A value taken from its lane and adds the widened products
 // into int32 (SMLAL / SMLAL2 by element): exact, whatever the values (|a| <= 128,
-// |b - zb| <= 255).
+// |b - zb| <= 255; both up to 2^13 for gemm_s16_panel).
 //
 // The requantization is requantize() (kernels/requantize.h) lane by lane: SCVTF, FMUL, FMAX /
 // FMIN against (qmin - zp, qmax - zp) (no NaN can reach them), FCVTNS (round to nearest even),

@@ -30,7 +30,8 @@ void accumulate_half(const int16_t* a, const int16_t* b, int64_t pairs, TileSums
     KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
       const int32_t a0 = a_p[2 * r], a1 = a_p[2 * r + 1];
       KITE_UNROLL_TILE for (int j = 0; j < kHalf; ++j) {
-        // Each product is at most 128 * 255 in magnitude, the pair's sum below 2^16: exact.
+        // Each product is at most 128 * 255 in magnitude (2^13 * 2^13 for gemm_s16_panel), the
+        // pair's sum below 2^27: exact in an int32.
         int32_t pair = a0 * b_p[2 * j] + a1 * b_p[2 * j + 1];
         half[r][j] += static_cast<uint32_t>(pair);
       }

@@ -5,8 +5,9 @@
 //
 // Separable. Horizontal: H[i] = max over the window's columns of x[i + d], d in [-pad_left,
 // kernel_w - 1 - pad_left], computed for the whole plane at once, one pass per tap. A tap that
-// would cross a row end reads a neighbouring row's byte; it is masked to 0 there (a mask per tap,
-// built once per call from the column index), which changes no maximum. Only the few positions at
+// would cross a row end reads a neighbouring row's byte; it counts as 0 there (each position's
+// room to the row's left and right end, computed once per call, against the tap's distance),
+// which changes no maximum. Only the few positions at
 // the plane's two ends, where a tap would read outside the plane, are done one by one. Vertical:
 // each output row is the maximum of the H rows inside the input, and a tap's rows form one
 // contiguous range of the plane, so it too is one flat pass per tap. Starting from 0, the lowest
@@ -30,10 +31,16 @@ void max_into(uint8_t* __restrict dst, const uint8_t* __restrict src, int64_t n)
   for (int64_t i = 0; i < n; ++i) dst[i] = std::max(dst[i], src[i]);
 }
 
-// dst[i] = max(dst[i], src[i] & mask[i]) for i in [0, n).
-void masked_max_into(uint8_t* __restrict dst, const uint8_t* __restrict src, const uint8_t* __restrict mask,
-                     int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] = std::max(dst[i], static_cast<uint8_t>(src[i] & mask[i]));
+// dst[i] = max(dst[i], src[i]) where room[i] >= reach, for i in [0, n): a tap `reach` columns
+// away is inside the row only where the row has that much room on its side.
+void max_into_where(uint8_t* __restrict dst, const uint8_t* __restrict src, const uint8_t* __restrict room,
+                    uint8_t reach, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    // A mask, not a conditional read: src[i] is always inside the plane, and a load that the
+    // condition guarded would keep the loop scalar.
+    const uint8_t keep = static_cast<uint8_t>(-static_cast<int>(room[i] >= reach));
+    dst[i] = std::max(dst[i], static_cast<uint8_t>(src[i] & keep));
+  }
 }
 
 }  // namespace
@@ -47,18 +54,16 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
   const int64_t in_h = p.in_h, width = p.in_w, out_h = p.out_h;
   const int64_t left = p.pad_left, right = p.kernel_w - 1 - p.pad_left;  // taps d in [-left, right]
   const int64_t in_plane = in_h * width, out_plane = out_h * width;
-  // The row maxima H, then one mask per tap d != 0: 0xff where column i % width + d is inside
-  // the row.
-  std::vector<uint8_t> scratch(static_cast<size_t>(p.kernel_w * in_plane));
+  // The row maxima H; then, per position, the columns its row has to the left and to the right
+  // (up to kMaxFlatWindow), against which each tap's distance is compared.
+  std::vector<uint8_t> scratch(static_cast<size_t>(3 * in_plane));
   uint8_t* h = scratch.data();
-  auto mask = [&](int64_t d) { return h + (d < 0 ? left + d + 1 : left + d) * in_plane; };
-  for (int64_t d = -left; d <= right; ++d) {
-    if (d == 0) continue;
-    uint8_t* m = mask(d);
-    for (int64_t i = 0; i < in_plane; ++i) {
-      const int64_t u = i % width + d;
-      m[i] = u >= 0 && u < width ? 0xff : 0;
-    }
+  uint8_t* room_left = h + in_plane;
+  uint8_t* room_right = room_left + in_plane;
+  for (int64_t i = 0; i < in_plane; ++i) {
+    const int64_t u = i % width;
+    room_left[i] = static_cast<uint8_t>(std::min(u, kMaxFlatWindow));
+    room_right[i] = static_cast<uint8_t>(std::min(width - 1 - u, kMaxFlatWindow));
   }
   // Positions [flat_begin, flat_end) read only inside the plane.
   const int64_t flat_begin = std::min(left, in_plane), flat_end = std::max(in_plane - right, flat_begin);
@@ -66,8 +71,12 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
     const uint8_t* xc = x + c * in_plane;
     uint8_t* yc = y + c * out_plane;
     std::copy(xc, xc + in_plane, h);  // tap 0, inside the row for every column
-    for (int64_t d = -left; d <= right; ++d)
-      if (d != 0) masked_max_into(h + flat_begin, xc + flat_begin + d, mask(d) + flat_begin, flat_end - flat_begin);
+    for (int64_t d = -left; d <= right && flat_end > flat_begin; ++d) {
+      if (d == 0) continue;
+      const uint8_t* room = (d < 0 ? room_left : room_right) + flat_begin;
+      max_into_where(h + flat_begin, xc + flat_begin + d, room, static_cast<uint8_t>(d < 0 ? -d : d),
+                     flat_end - flat_begin);
+    }
     auto clipped = [&](int64_t i) {  // one position, its window clipped to its row
       const int64_t row_start = i - i % width;
       for (int64_t ix = std::max(i - left, row_start); ix <= std::min(i + right, row_start + width - 1); ++ix)

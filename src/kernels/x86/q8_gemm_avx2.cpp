@@ -1,7 +1,8 @@
 // The AVX2 int8 microkernel: a 6 x 16 tile of int32 sums in 12 ymm accumulators. Per pair of k it
 // loads two vectors of the packed B panel (8 columns x 2 int16 each) and broadcasts each row's
 // pair of A (two int16 read as one 32-bit value); vpmaddwd multiplies the pairs and adds them
-// into int32 lanes, exactly (|a| <= 128, |b - zb| <= 255), and vpaddd accumulates. u8 x s8
+// into int32 lanes, exactly (|a| <= 128, |b - zb| <= 255; or both up to 2^13 for
+// gemm_s16_panel), and vpaddd accumulates. u8 x s8
 // vpmaddubsw would do twice the work per instruction, but it saturates at int16 (2 x 255 x 127 >
 // 32767), which would make the result depend on the data's magnitude. Where every weight is in
 // [-63, 63] it cannot (2 x 255 x 63 = 32130), and q8_gemm_6x16_u8s8_avx2 below uses it, on A in
