@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/f32_max_pool_stride1.h"
 #include "kernels/pool_combine.h"
 #include "ops/op_util.h"
 #include "ops/window_geometry.h"
@@ -157,9 +158,21 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
   }
 }
 
+// Stride-1 max pooling with rows as wide as the input's takes the flat kernel on NaN-free planes.
+bool flat_max_pool(const PoolPlan& p, Stride1Window& w) {
+  w.in_h = p.in_h;
+  w.width = p.in_w;
+  w.out_h = p.out_h;
+  w.kernel_h = p.kernel_h;
+  w.kernel_w = p.kernel_w;
+  w.pad_top = p.pad_top;
+  w.pad_left = p.pad_left;
+  return p.stride_h == 1 && p.stride_w == 1 && p.out_w == p.in_w && f32_max_pool_stride1_applies(w);
+}
+
 class PoolKernel : public NodeKernel {
  public:
-  PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max) {}
+  PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max) { flat_ = max && flat_max_pool(p, window_); }
   std::string name() const override {
     return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + pool_combine_kernel_name();
   }
@@ -171,7 +184,8 @@ class PoolKernel : public NodeKernel {
     pool.parallel_for(plan_.planes, [&](int64_t begin, int64_t end) {
       thread_local std::vector<float> rows;
       for (int64_t c = begin; c < end; ++c) {
-        if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
+        if (flat_ && !has_nan(x + c * in_plane, in_plane)) f32_max_pool_stride1(window_, x + c * in_plane, y + c * out_plane, rows);
+        else if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
         else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
       }
     });
@@ -180,6 +194,8 @@ class PoolKernel : public NodeKernel {
  private:
   PoolPlan plan_;
   bool max_;
+  bool flat_ = false;  // flat_max_pool
+  Stride1Window window_;
 };
 
 }  // namespace

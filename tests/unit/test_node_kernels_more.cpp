@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "graph_fixtures.h"
@@ -158,6 +159,51 @@ TEST(NodeKernels, MaxPoolWithNaNsAndEmptyWindows) {
       EXPECT_TRUE(g == w || (std::isnan(g) && std::isnan(w))) << "output " << i << ": " << g << " vs " << w;
     }
   }
+}
+
+// Stride-1 MaxPool with rows as wide as the input's runs the flat kernel on planes without a NaN
+// (kernels/f32_max_pool_stride1.h) and the row-by-row one on planes with one: bit for bit the
+// reference's, signed zeros and infinities included (and maps of +0 / -0 ties, where only the
+// first maximum in row-major order may win), over square and non-square windows up to 13x13, the
+// padding split either way, maps from 1x1, and one plane with a NaN next to one without.
+TEST(NodeKernels, StrideOneMaxPoolMatchesTheReferenceBitwise) {
+  struct Case {
+    int64_t kh, kw, top, left, bottom, right;
+  };
+  const Case cases[] = {{3, 3, 1, 1, 1, 1}, {5, 5, 2, 2, 2, 2}, {2, 2, 0, 0, 1, 1}, {2, 2, 1, 1, 0, 0},
+                        {1, 3, 0, 1, 0, 1}, {3, 1, 1, 0, 1, 0}, {5, 3, 0, 2, 4, 0}, {13, 13, 6, 6, 6, 6}};
+  const Shape sizes[] = {{1, 2, 1, 1}, {1, 2, 4, 7}, {2, 2, 9, 30}};
+  const float specials[] = {0.f, -0.f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
+  for (const Case& c : cases)
+    for (const Shape& size : sizes)
+      for (int data = 0; data < 3; ++data) {
+        const bool with_nan = data == 1, all_ties = data == 2;
+        Attributes a;
+        a.set_ints("kernel_shape", {c.kh, c.kw});
+        a.set_ints("strides", {1, 1});
+        a.set_ints("pads", {c.top, c.left, c.bottom, c.right});
+        Model m = test::one_node_model({"MaxPool", a, size, {}});
+        Tensor x = random_tensor(size, 7);
+        float* v = x.data<float>();
+        for (int64_t i = 0; i < x.numel(); i += 3) v[i] = specials[(i / 3) % 4];
+        // Windows whose maximum is a tie of +0 and -0, so that only the first one wins.
+        if (all_ties)
+          for (int64_t i = 0; i < x.numel(); ++i) v[i] = (i * 7) % 5 == 0 ? -1.f : ((i * 13) % 3 == 0 ? 0.f : -0.f);
+        if (with_nan) v[x.numel() / size[1] / 2] = std::numeric_limits<float>::quiet_NaN();  // plane 0 only
+        SessionOptions reference;
+        reference.optimize = false;
+        Tensor want = Session(m, reference).run({{"x", x}})[0].second;
+        Session fast(m);
+        ASSERT_EQ(fast.plan()[0].kernel.rfind("max_pool_2d/", 0), 0u) << fast.plan()[0].kernel;
+        Tensor got = fast.run({{"x", x}})[0].second;
+        ASSERT_EQ(got.shape(), want.shape());
+        for (int64_t i = 0; i < want.numel(); ++i) {
+          const float g = got.data<float>()[i], w = want.data<float>()[i];
+          ASSERT_TRUE(std::isnan(w) ? std::isnan(g) : std::memcmp(&g, &w, sizeof g) == 0)
+              << c.kh << "x" << c.kw << " pads " << c.top << c.left << c.bottom << c.right << " on "
+              << shape_to_string(size) << (with_nan ? " with a NaN" : "") << ", output " << i << ": " << g << " vs " << w;
+        }
+      }
 }
 
 // 3x3 stride-1 convolutions on maps of 14x14 and more with 64+ input channels run Winograd
