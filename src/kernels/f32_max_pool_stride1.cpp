@@ -17,6 +17,7 @@ namespace kite {
 namespace {
 
 constexpr int64_t kMaxFlatWindow = 64;
+static_assert(kMaxFlatWindow <= 255, "a room, clamped to the widest window, is one byte");
 constexpr float kLowest = -std::numeric_limits<float>::infinity();
 
 // h[i] = (tap > h[i] ? tap : h[i]) with tap = src[i] where room[i] >= reach, -inf elsewhere. The
@@ -38,20 +39,25 @@ bool f32_max_pool_stride1_applies(const Stride1Window& w) {
          w.in_h > 0 && w.out_h > 0;
 }
 
-void f32_max_pool_stride1(const Stride1Window& w, const float* x, float* y, std::vector<float>& scratch) {
+void f32_max_pool_stride1(const Stride1Window& w, const float* x, float* y, Stride1Scratch& scratch) {
   const int64_t width = w.width, in_plane = w.in_h * width, out_plane = w.out_h * width;
   const int64_t left = w.pad_left, right = w.kernel_w - 1 - w.pad_left;  // taps d in [-left, right]
-  // H, then each position's room to its row's left and right end (bytes, up to kMaxFlatWindow).
-  const int64_t room_floats = (2 * in_plane + int64_t{sizeof(float)} - 1) / int64_t{sizeof(float)};
-  scratch.resize(static_cast<size_t>(in_plane + room_floats));
-  float* h = scratch.data();
-  uint8_t* room_left = reinterpret_cast<uint8_t*>(h + in_plane);
-  uint8_t* room_right = room_left + in_plane;
-  for (int64_t i = 0; i < in_plane; ++i) {
-    const int64_t u = i % width;
-    room_left[i] = static_cast<uint8_t>(std::min(u, kMaxFlatWindow));
-    room_right[i] = static_cast<uint8_t>(std::min(width - 1 - u, kMaxFlatWindow));
+  if (scratch.width != width || scratch.plane != in_plane) {
+    scratch.room_left.resize(static_cast<size_t>(in_plane));
+    scratch.room_right.resize(static_cast<size_t>(in_plane));
+    for (int64_t row = 0; row < w.in_h; ++row)
+      for (int64_t u = 0; u < width; ++u) {
+        scratch.room_left[static_cast<size_t>(row * width + u)] = static_cast<uint8_t>(std::min(u, kMaxFlatWindow));
+        scratch.room_right[static_cast<size_t>(row * width + u)] =
+            static_cast<uint8_t>(std::min(width - 1 - u, kMaxFlatWindow));
+      }
+    scratch.width = width;
+    scratch.plane = in_plane;
   }
+  scratch.row_maxima.resize(static_cast<size_t>(in_plane));
+  float* h = scratch.row_maxima.data();
+  const uint8_t* room_left = scratch.room_left.data();
+  const uint8_t* room_right = scratch.room_right.data();
   std::fill(h, h + in_plane, kLowest);
   // Positions [flat_begin, flat_end) read only inside the plane.
   const int64_t flat_begin = std::min(left, in_plane), flat_end = std::max(in_plane - right, flat_begin);

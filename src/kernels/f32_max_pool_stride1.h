@@ -21,7 +21,15 @@ struct Stride1Window {
 // Stride 1 both ways, out_w == in_w with pad_left < kernel_w, windows up to 64 on a side.
 bool f32_max_pool_stride1_applies(const Stride1Window& w);
 
-// One plane: x [in_h][width] -> y [out_h][width]. scratch: any vector, reused between calls.
-void f32_max_pool_stride1(const Stride1Window& w, const float* x, float* y, std::vector<float>& scratch);
+// What the passes need besides the planes: the row maxima, and each position's room to its row's
+// ends (which depends only on the plane's shape, so it is built once per shape and kept).
+struct Stride1Scratch {
+  std::vector<float> row_maxima;
+  std::vector<uint8_t> room_left, room_right;
+  int64_t width = -1, plane = -1;  // the shape the rooms were built for
+};
+
+// One plane: x [in_h][width] -> y [out_h][width].
+void f32_max_pool_stride1(const Stride1Window& w, const float* x, float* y, Stride1Scratch& scratch);
 
 }  // namespace kite

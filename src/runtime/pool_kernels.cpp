@@ -174,7 +174,8 @@ class PoolKernel : public NodeKernel {
  public:
   PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max) { flat_ = max && flat_max_pool(p, window_); }
   std::string name() const override {
-    return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + pool_combine_kernel_name();
+    return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + (flat_ ? "f32_max_pool_stride1+" : "") +
+           pool_combine_kernel_name();
   }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
@@ -183,8 +184,9 @@ class PoolKernel : public NodeKernel {
     int64_t in_plane = plan_.in_h * plan_.in_w, out_plane = plan_.out_h * plan_.out_w;
     pool.parallel_for(plan_.planes, [&](int64_t begin, int64_t end) {
       thread_local std::vector<float> rows;
+      thread_local Stride1Scratch flat;
       for (int64_t c = begin; c < end; ++c) {
-        if (flat_ && !has_nan(x + c * in_plane, in_plane)) f32_max_pool_stride1(window_, x + c * in_plane, y + c * out_plane, rows);
+        if (flat_ && !has_nan(x + c * in_plane, in_plane)) f32_max_pool_stride1(window_, x + c * in_plane, y + c * out_plane, flat);
         else if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
         else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
       }

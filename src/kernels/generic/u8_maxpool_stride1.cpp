@@ -60,11 +60,11 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
   uint8_t* h = scratch.data();
   uint8_t* room_left = h + in_plane;
   uint8_t* room_right = room_left + in_plane;
-  for (int64_t i = 0; i < in_plane; ++i) {
-    const int64_t u = i % width;
-    room_left[i] = static_cast<uint8_t>(std::min(u, kMaxFlatWindow));
-    room_right[i] = static_cast<uint8_t>(std::min(width - 1 - u, kMaxFlatWindow));
-  }
+  for (int64_t row = 0; row < in_h; ++row)  // (no division per element)
+    for (int64_t u = 0; u < width; ++u) {
+      room_left[row * width + u] = static_cast<uint8_t>(std::min(u, kMaxFlatWindow));
+      room_right[row * width + u] = static_cast<uint8_t>(std::min(width - 1 - u, kMaxFlatWindow));
+    }
   // Positions [flat_begin, flat_end) read only inside the plane.
   const int64_t flat_begin = std::min(left, in_plane), flat_end = std::max(in_plane - right, flat_begin);
   for (int64_t c = c_begin; c < c_end; ++c) {
