@@ -12,12 +12,11 @@
 #include <limits>
 
 #include "kernels/pool_combine.h"
+#include "kernels/stride1_row_rooms.h"
 
 namespace kite {
 namespace {
 
-constexpr int64_t kMaxFlatWindow = 64;
-static_assert(kMaxFlatWindow <= 255, "a room, clamped to the widest window, is one byte");
 constexpr float kLowest = -std::numeric_limits<float>::infinity();
 
 // h[i] = (tap > h[i] ? tap : h[i]) with tap = src[i] where room[i] >= reach, -inf elsewhere. The
@@ -35,7 +34,7 @@ void max_tap(float* __restrict h, const float* __restrict src, const uint8_t* __
 }  // namespace
 
 bool f32_max_pool_stride1_applies(const Stride1Window& w) {
-  return w.pad_left < w.kernel_w && w.kernel_w <= kMaxFlatWindow && w.kernel_h <= kMaxFlatWindow && w.width > 0 &&
+  return w.pad_left < w.kernel_w && w.kernel_w <= kStride1MaxWindow && w.kernel_h <= kStride1MaxWindow && w.width > 0 &&
          w.in_h > 0 && w.out_h > 0;
 }
 
@@ -45,12 +44,7 @@ void f32_max_pool_stride1(const Stride1Window& w, const float* x, float* y, Stri
   if (scratch.width != width || scratch.plane != in_plane) {
     scratch.room_left.resize(static_cast<size_t>(in_plane));
     scratch.room_right.resize(static_cast<size_t>(in_plane));
-    for (int64_t row = 0; row < w.in_h; ++row)
-      for (int64_t u = 0; u < width; ++u) {
-        scratch.room_left[static_cast<size_t>(row * width + u)] = static_cast<uint8_t>(std::min(u, kMaxFlatWindow));
-        scratch.room_right[static_cast<size_t>(row * width + u)] =
-            static_cast<uint8_t>(std::min(width - 1 - u, kMaxFlatWindow));
-      }
+    fill_row_rooms(w.in_h, width, scratch.room_left.data(), scratch.room_right.data());
     scratch.width = width;
     scratch.plane = in_plane;
   }

@@ -19,12 +19,11 @@
 #include <vector>
 
 #include "kernels/q8_pool_kernels.h"
+#include "kernels/stride1_row_rooms.h"
 
 namespace kite {
 namespace {
 
-// Windows up to this size on a side take the flat path (a pass per tap).
-constexpr int64_t kMaxFlatWindow = 64;
 
 // dst[i] = max(dst[i], src[i]) for i in [0, n).
 void max_into(uint8_t* __restrict dst, const uint8_t* __restrict src, int64_t n) {
@@ -47,7 +46,7 @@ void max_into_where(uint8_t* __restrict dst, const uint8_t* __restrict src, cons
 
 bool u8_maxpool_stride1_applies(const Q8PoolParams& p) {
   return p.stride_h == 1 && p.stride_w == 1 && p.out_w == p.in_w && p.pad_left < p.kernel_w &&
-         p.kernel_w <= kMaxFlatWindow && p.kernel_h <= kMaxFlatWindow;
+         p.kernel_w <= kStride1MaxWindow && p.kernel_h <= kStride1MaxWindow;
 }
 
 void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end) {
@@ -55,16 +54,12 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
   const int64_t left = p.pad_left, right = p.kernel_w - 1 - p.pad_left;  // taps d in [-left, right]
   const int64_t in_plane = in_h * width, out_plane = out_h * width;
   // The row maxima H; then, per position, the columns its row has to the left and to the right
-  // (up to kMaxFlatWindow), against which each tap's distance is compared.
+  // (kernels/stride1_row_rooms.h), against which each tap's distance is compared.
   std::vector<uint8_t> scratch(static_cast<size_t>(3 * in_plane));
   uint8_t* h = scratch.data();
   uint8_t* room_left = h + in_plane;
   uint8_t* room_right = room_left + in_plane;
-  for (int64_t row = 0; row < in_h; ++row)  // (no division per element)
-    for (int64_t u = 0; u < width; ++u) {
-      room_left[row * width + u] = static_cast<uint8_t>(std::min(u, kMaxFlatWindow));
-      room_right[row * width + u] = static_cast<uint8_t>(std::min(width - 1 - u, kMaxFlatWindow));
-    }
+  fill_row_rooms(in_h, width, room_left, room_right);
   // Positions [flat_begin, flat_end) read only inside the plane.
   const int64_t flat_begin = std::min(left, in_plane), flat_end = std::max(in_plane - right, flat_begin);
   for (int64_t c = c_begin; c < c_end; ++c) {
