@@ -145,8 +145,16 @@ struct Target {
   int64_t panel_begin, panel_end;
 };
 
+// Where the packed B block's 16-column panels are: the one for the block's columns [j0, j0 + 16)
+// at first_panel + j0 * column_stride (the driver's own block: column_stride = block depth; B
+// packed once for all of K by pack_b: column_stride = K).
+struct PackedBBlock {
+  const float* first_panel;
+  int64_t column_stride;
+};
+
 // Every panel of A against every panel of the packed B block.
-void run_block(GemmTileKernel kernel, const PackedA& a, const float* b_panels, const Block& block, const Target& target,
+void run_block(GemmTileKernel kernel, const PackedA& a, PackedBBlock b_block, const Block& block, const Target& target,
                NextBlockPrefetcher& prefetcher) {
   const GemmEpilogue& e = *target.e;
   GemmTile tile{};
@@ -164,7 +172,7 @@ void run_block(GemmTileKernel kernel, const PackedA& a, const float* b_panels, c
     tile.row_bias = e.row_bias ? e.row_bias + row0 : nullptr;
     for (int64_t j0 = 0; j0 < block.columns; j0 += kGemmTileColumns) {
       int64_t j = block.n0 + j0;
-      tile.b = b_panels + j0 * block.depth;
+      tile.b = b_block.first_panel + j0 * b_block.column_stride;
       tile.c = target.c + row0 * target.ldc + j;
       tile.columns = static_cast<int>(block.columns - j0 < kGemmTileColumns ? block.columns - j0 : kGemmTileColumns);
       tile.column_bias = e.column_bias ? e.column_bias + j : nullptr;
@@ -205,8 +213,41 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
     int64_t tiles = panels * ((block.columns + kGemmTileColumns - 1) / kGemmTileColumns);
     NextBlockPrefetcher prefetcher(b, ldb, has_next ? &next : nullptr, panels, tiles);
     if (block.depth > 0) pack_b_panels(b + block.k0 * ldb + block.n0, ldb, block.depth, block.columns, b_panels);
-    run_block(kernel, a, b_panels, block, target, prefetcher);
+    run_block(kernel, a, {b_panels, block.depth}, block, target, prefetcher);
     if (!has_next) break;
+    block = next;
+  }
+}
+
+int64_t packed_b_floats(int64_t k, int64_t n) {
+  return (n + kGemmTileColumns - 1) / kGemmTileColumns * kGemmTileColumns * k;
+}
+
+void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
+  if (n_begin == n_end || k == 0) return;
+  KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b: column range [", n_begin,
+             ", ", n_end, ") does not start a panel");
+  pack_b_panels(b + n_begin, ldb, k, n_end - n_begin, packed + n_begin * k);
+}
+
+void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
+                   int64_t panel_begin, int64_t panel_end) {
+  if (panel_end < 0) panel_end = a.panel_count();
+  if (a.rows() == 0 || n == 0 || panel_begin >= panel_end) return;
+  check_arguments(a, packed_b, n, n, c, ldc, e, 0, n);
+  KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm_packed_b: panel range [", panel_begin, ", ",
+             panel_end, ") is not within [0, ", a.panel_count(), ")");
+  GemmTileKernel kernel = select_tile_kernel().run;
+  const Target target{c, ldc, &e, panel_begin, panel_end};
+  const int64_t k = a.depth();
+  // The same blocks as gemm(): a block's slices of the shared panels (depth x NC floats) are what
+  // every panel of A runs against while they stay in L2.
+  Block block = first_block_of_columns(0, n, k);
+  for (;;) {
+    NextBlockPrefetcher no_prefetch(nullptr, 0, nullptr, 0, 0);
+    run_block(kernel, a, {packed_b + block.n0 * k + block.k0 * kGemmTileColumns, k}, block, target, no_prefetch);
+    Block next{};
+    if (!next_block(block, n, k, next)) break;
     block = next;
   }
 }

@@ -84,6 +84,20 @@ PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
           const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
 
+// B packed once for all of K, for products whose few columns several threads share by each taking
+// a range of A's panels (convolutions on 7x7 and 14x14 maps): B is packed once, in parallel,
+// instead of once per thread. Layout: 16-column panels, panel p (columns [16p, 16p + 16)) at
+// packed + 16 * p * K, each K x 16 floats (k-major), the last one zero-padded on the right;
+// 64-byte aligned where the buffer is.
+int64_t packed_b_floats(int64_t k, int64_t n);
+// Packs the panels that hold columns [n_begin, n_end) of B (K x n_end at least, B[k, j] =
+// b[k * ldb + j]); n_begin starts a panel (a multiple of 16) unless the range is empty. Threads may pack disjoint ranges.
+void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed);
+// gemm() over all n columns, with B packed by pack_b (K = a.depth()): the same value for every
+// element, bit for bit, as gemm() gives.
+void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
+                   int64_t panel_begin = 0, int64_t panel_end = -1);
+
 // The name of the microkernel gemm() uses now ("f32_gemm_6x16_fma3", "f32_gemm_6x16_neon" or
 // "f32_gemm_6x16_generic"), so that tests and benchmarks can say which one they measured.
 const char* gemm_kernel_name();

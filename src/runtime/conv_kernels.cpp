@@ -19,6 +19,7 @@
 #include "kernels/f16_gemm.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
+#include "kernels/thread_scratch.h"
 #include "ops/activation_functions.h"
 #include "ops/op_util.h"
 #include "ops/window_geometry.h"
@@ -63,9 +64,14 @@ bool is_depthwise(const ConvGeometry& p) {
          depthwise_supported(q.kernel_h, q.stride_h);
 }
 
+bool few_pixel_items(int64_t pixel_items, int threads) {
+  constexpr int64_t kEnoughItems = 8;
+  return threads > 1 && pixel_items < kEnoughItems;
+}
+
 int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads) {
-  constexpr int64_t kEnoughItems = 8, kChunkPanels = 8;
-  return threads > 1 && pixel_items < kEnoughItems ? std::min(panels, kChunkPanels) : panels;
+  constexpr int64_t kChunkPanels = 8;
+  return few_pixel_items(pixel_items, threads) ? std::min(panels, kChunkPanels) : panels;
 }
 
 namespace {
@@ -159,8 +165,10 @@ class GemmConvKernel : public NodeKernel {
     // Output pixels are split in tiles, so every thread's share is a multiple of the GEMM tile.
     int64_t tiles = (columns + kTile - 1) / kTile;
     int64_t panels = (m + PackedA::kPanelRows - 1) / PackedA::kPanelRows;
-    int64_t chunk_panels = panels_per_chunk(panels, tiles * plan_.groups * plan_.batch, pool.size());
+    int64_t pixel_items = tiles * plan_.groups * plan_.batch;
+    int64_t chunk_panels = panels_per_chunk(panels, pixel_items, pool.size());
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
+    const bool share_b = !fp16_ && panels > 1 && few_pixel_items(pixel_items, pool.size());
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
         int64_t image_group = n * plan_.groups + gi;
@@ -171,6 +179,10 @@ class GemmConvKernel : public NodeKernel {
         e.row_bias = plan_.bias ? plan_.bias + gi * m : nullptr;
         e.min = plan_.min;
         e.max = plan_.max;
+        if (share_b) {
+          run_shared_b(static_cast<size_t>(gi), x, y, r, e, pool);
+          continue;
+        }
         // Work items: (chunk of panels, run of tiles); each thread takes a contiguous range.
         pool.parallel_for(chunks * tiles, [&](int64_t i0, int64_t i1) {
           for (int64_t i = i0; i < i1;) {
@@ -184,6 +196,43 @@ class GemmConvKernel : public NodeKernel {
   }
 
  private:
+  // Few output pixels (7x7, 14x14 maps) and several threads: B (the im2col matrix, or the input
+  // of a 1x1) is packed once, its 16-column panels split across the threads, then the threads
+  // split the weights' panels and all read the one packed B. Cutting the output channels into
+  // chunks instead would repeat the im2col and the packing per chunk (ResNet-18's 7x7 layers ran
+  // slower on two threads than on one).
+  void run_shared_b(size_t gi, const float* x, float* y, const float* r, GemmEpilogue e, ThreadPool& pool) const {
+    const Im2colParams& q = plan_.window;
+    const PackedA& a = packed_[gi];
+    const int64_t k = a.depth(), columns = q.columns();
+    const int64_t column_panels = (columns + kPanelColumns - 1) / kPanelColumns;
+    struct SharedPackedB {};
+    // The calling thread's buffer, written and read by all the pool's threads during this call.
+    float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(
+        packed_b_floats(k, columns) * static_cast<int64_t>(sizeof(float)), 0));
+    const bool pointwise = conv_is_pointwise(q);
+    pool.parallel_for(column_panels, [&](int64_t j0, int64_t j1) {
+      if (pointwise) {
+        pack_b(x, columns, k, j0 * kPanelColumns, std::min(columns, j1 * kPanelColumns), packed_b);
+        return;
+      }
+      // im2col with a row stride of 16 writes a panel in the packed layout directly.
+      for (int64_t j = j0; j < j1; ++j) {
+        int64_t c0 = j * kPanelColumns, c1 = std::min(columns, c0 + kPanelColumns);
+        float* panel = packed_b + c0 * k;
+        if (c1 - c0 < kPanelColumns) std::fill(panel, panel + k * kPanelColumns, 0.f);
+        im2col_f32(q, x, c0, c1, panel, kPanelColumns);
+      }
+    });
+    e.residual = r;
+    e.ldr = columns;
+    pool.parallel_for(a.panel_count(), [&](int64_t p0, int64_t p1) {
+      gemm_packed_b(a, packed_b, columns, y, columns, e, p0, p1);
+      int64_t row1 = std::min(a.rows(), p1 * PackedA::kPanelRows);
+      for (int64_t i = p0 * PackedA::kPanelRows; i < row1; ++i) apply_activation(plan_, y + i * columns, columns);
+    });
+  }
+
   // C = group gi's weights times B, as gemm() takes them.
   void multiply(size_t gi, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
                 int64_t n_begin, int64_t n_end, int64_t p0, int64_t p1) const {
@@ -221,6 +270,7 @@ class GemmConvKernel : public NodeKernel {
   }
 
   static constexpr int64_t kTile = 64;  // output pixels per work item
+  static constexpr int64_t kPanelColumns = 16;  // pack_b's panel width (kernels/gemm.h)
 
   ConvPlan plan_;
   bool fp16_;

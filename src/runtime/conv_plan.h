@@ -53,6 +53,10 @@ struct ConvPlan : ConvGeometry {
 // y[0, count) = the plan's activation (SiLU, HardSwish) of itself; nothing if it has none.
 void apply_activation(const ConvPlan& p, float* y, int64_t count);
 
+// Whether several threads would share fewer than a few work items of output pixels (7x7, 14x14
+// maps, batch 1): then the kernels split the output channels instead, or as well.
+bool few_pixel_items(int64_t pixel_items, int threads);
+
 // How many 6-row panels of the weights (output channels) one work item covers: all of them,
 // unless several threads would share fewer than a few work items of pixels (7x7, 14x14 maps);
 // then 8 (48 channels), each chunk repeating its share of the input's preparation. A GEMM

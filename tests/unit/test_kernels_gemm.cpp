@@ -13,8 +13,10 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
+#include "core/aligned_alloc.h"
 #include "kernels/cpu_features.h"
 #include "kernels/gemm.h"
 #include "kite/error.h"
@@ -330,6 +332,62 @@ TEST_P(GemmKernels, PanelRangesMatchOneCallAndWriteOnlyTheirRows) {
       bool inside = i >= 12 && i < 18 && j < g.n;
       EXPECT_EQ(c[i * g.ldc + j] != kUntouched, inside) << "(" << i << ", " << j << ")";
     }
+}
+
+// B packed once (pack_b, in pieces as threads would) then gemm_packed_b over panel ranges: C bit
+// for bit as gemm() gives it, with the padding past each row and the spare row untouched. The
+// packed buffer starts full of NaN, so a panel tail left unpadded would show.
+std::vector<float> run_packed_b(const GemmCase& g, const PackedA& packed, const GemmEpilogue& e, int64_t column_cut,
+                                const std::vector<int64_t>& panel_cuts) {
+  std::shared_ptr<void> buffer = allocate_aligned(static_cast<size_t>(packed_b_floats(g.k, g.n) + 1) * sizeof(float));
+  float* b = static_cast<float*>(buffer.get());
+  std::fill(b, b + packed_b_floats(g.k, g.n), NAN);
+  pack_b(g.b.data(), g.ldb, g.k, 0, column_cut, b);
+  pack_b(g.b.data(), g.ldb, g.k, column_cut, g.n, b);
+  std::vector<float> c = g.fresh_c();
+  int64_t begin = 0;
+  for (size_t piece = 0; piece <= panel_cuts.size(); ++piece) {
+    int64_t end = piece < panel_cuts.size() ? panel_cuts[piece] : packed.panel_count();
+    gemm_packed_b(packed, b, g.n, c.data(), g.ldc, e, begin, end);
+    begin = end;
+  }
+  return c;
+}
+
+TEST_P(GemmKernels, PackedOnceMatchesGemmBitwise) {
+  const EpilogueOption& everything = kEpilogues[7];
+  for (int64_t m : kRowCounts)
+    for (int64_t n : kColumnCounts)
+      for (int64_t k : {0, 1, 3, 257, 600}) {
+        GemmCase g(m, n, k);
+        PackedA packed = g.packed();
+        GemmEpilogue e = epilogue_for(g, everything);
+        std::vector<float> whole = run_whole(g, packed, e);
+        int64_t column_cut = std::min<int64_t>(n, 16);
+        std::vector<int64_t> panel_cuts;
+        if (packed.panel_count() > 1) panel_cuts.push_back(1);
+        if (packed.panel_count() > 3) panel_cuts.push_back(3);
+        ASSERT_TRUE(bitwise_equal(whole, run_packed_b(g, packed, e, column_cut, panel_cuts)))
+            << describe(g, everything.name);
+      }
+}
+
+// Several blocks of columns (192) and of K: each block's slice of the shared panels.
+TEST_P(GemmKernels, PackedOnceAcrossCacheBlocks) {
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{13, 1000, 1100}, {29, 49, 4608}, {7, 196, 2304}}) {
+    GemmCase g(m, n, k);
+    PackedA packed = g.packed();
+    GemmEpilogue e = epilogue_for(g, kEpilogues[7]);
+    std::vector<float> whole = run_whole(g, packed, e);
+    expect_matches_reference(g, product_in_double(g), kEpilogues[7], whole);
+    EXPECT_TRUE(bitwise_equal(whole, run_packed_b(g, packed, e, 32, {2}))) << describe(g, "everything");
+  }
+}
+
+TEST(GemmArguments, PackedBRangesMustStartAPanel) {
+  std::vector<float> b(4 * 40, 1.f), packed(static_cast<size_t>(packed_b_floats(4, 40)));
+  EXPECT_THROW(pack_b(b.data(), 40, 4, 5, 40, packed.data()), Error);
+  EXPECT_NO_THROW(pack_b(b.data(), 40, 4, 16, 40, packed.data()));
 }
 
 // A shortcut added in place (residual is C) must read each residual element before the first

@@ -29,6 +29,10 @@ TEST(NodeKernels, GemmConvolutions) {
       {5, 6, 12, 12, 3, 1, 1, 2, {2, 2, 2, 2}},   // dilated
       {4, 9, 8, 15, 5, 1, 1, 1, {0, 2, 3, 1}},    // asymmetric pads
       {64, 70, 5, 5, 3, 1, 1, 1, {1, 1, 1, 1}},   // K = 576
+      // 7x7 maps: two threads and more share one packed B and split the output channels
+      {60, 54, 7, 7, 1, 1, 1, 1, {0, 0, 0, 0}},   // pointwise, 49 pixels
+      {24, 100, 13, 14, 1, 2, 1, 1, {0, 0, 0, 0}}, // strided 1x1
+      {40, 13, 7, 7, 3, 1, 1, 1, {1, 1, 1, 1}},   // 3 panels of output channels
   };
   for (const Case& c : cases) {
     OneNode spec{"Conv", conv_attrs(c.k, c.stride, c.pads, c.group, c.dilation), {2, c.in_c, c.h, c.w},
