@@ -18,6 +18,18 @@ enum class PoolCombine { kMax, kSum };
 
 void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 
+// A whole window line in one call: dst[i] = src[i * stride], then combined tap by tap, in order,
+// with src[i * stride + t * tap_step] for t in [1, taps). A row of window results is
+// (stride, taps = kernel width, tap_step = 1); a column of them over the row results is
+// (stride 1, taps = kernel height, tap_step = the row length). The same bits as the copy and
+// taps - 1 pool_combine_f32 calls it replaces, with one call and one pass over dst.
+void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
+                     int64_t n);
+
+// Whether any of x[0, n) is a NaN: max pooling runs its NaN pass (or leaves the flat stride-1
+// kernel) only on planes that hold one.
+bool f32_has_nan(const float* x, int64_t n);
+
 // "f32_pool_combine_avx2", "f32_pool_combine_neon" or "f32_pool_combine_generic".
 const char* pool_combine_kernel_name();
 
@@ -28,5 +40,11 @@ const char* pool_combine_kernel_name();
 void f32_pool_combine_generic(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 void f32_pool_combine_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 void f32_pool_combine_neon(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
+bool f32_has_nan_generic(const float* x, int64_t n);
+bool f32_has_nan_avx2(const float* x, int64_t n);
+void f32_pool_window_generic(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
+                             int64_t tap_step, int64_t n);
+void f32_pool_window_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
+                          int64_t tap_step, int64_t n);
 
 }  // namespace kite

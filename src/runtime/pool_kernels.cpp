@@ -93,28 +93,35 @@ void reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* ro
   };
   for (int64_t ow = 0; ow < first; ++ow) clipped(ow);
   const float* base = x - p.pad_left;
-  for (int64_t ow = first; ow < last; ++ow) row[ow] = base[ow * s];
-  for (int64_t k = 1; k < p.kernel_w; ++k)
-    pool_combine_f32(Op::kCombine, row + first, base + first * s + k, s, last - first);
+  pool_window_f32(Op::kCombine, row + first, base + first * s, s, p.kernel_w, 1, last - first);
   for (int64_t ow = last; ow < p.out_w; ++ow) clipped(ow);
 }
 
-// Whether any of x[0, n) is a NaN: planes without one skip pool_plane's NaN pass (a loop with a
-// clip per output, which took most of the time of GoogLeNet's 3x3 stride-1 pooling).
-// On the bits (exponent all ones, mantissa not zero), OR-ed into an int: GCC vectorizes that
-// integer loop, and not the float compare `x != x`.
-bool has_nan(const float* x, int64_t n) {
-  int32_t nans = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, x + i, sizeof bits);
-    nans |= (bits & 0x7fffffffu) > 0x7f800000u;
+// How many positions each average's window counts (count_include_pad or not), as the product of
+// a per-row and a per-column count: the division loop then vectorizes. Both are small integers,
+// so their float product is exact, and sum / (rows * columns) is the reference's sum / count.
+// An empty count gives 0 / 0, a NaN, as the reference does (its window holds no input either).
+struct AverageCounts {
+  std::vector<float> rows, columns;
+};
+
+AverageCounts average_counts(const PoolPlan& p) {
+  AverageCounts counts;
+  for (int64_t oh = 0; oh < p.out_h; ++oh) {
+    int64_t h0, h1;
+    clip(oh * p.stride_h - p.pad_top, p.kernel_h, p.count_top, p.count_bottom, h0, h1);
+    counts.rows.push_back(static_cast<float>(std::max<int64_t>(0, h1 - h0)));
   }
-  return nans != 0;
+  for (int64_t ow = 0; ow < p.out_w; ++ow) {
+    int64_t w0, w1;
+    clip(ow * p.stride_w - p.pad_left, p.kernel_w, p.count_left, p.count_right, w0, w1);
+    counts.columns.push_back(static_cast<float>(std::max<int64_t>(0, w1 - w0)));
+  }
+  return counts;
 }
 
 template <typename Op>
-void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>& rows) {
+void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>& rows, const AverageCounts& counts) {
   rows.resize(static_cast<size_t>(p.in_h * p.out_w));
   for (int64_t h = 0; h < p.in_h; ++h) {
     float* r = rows.data() + h * p.out_w;
@@ -123,7 +130,9 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
     else if (p.stride_w == 2) reduce_columns<Op, 2>(p, 2, xr, r);
     else reduce_columns<Op, 0>(p, p.stride_w, xr, r);
   }
-  const bool plane_nan = std::is_same_v<Op, MaxOp> && has_nan(x, p.in_h * p.in_w);
+  // Planes without a NaN skip the NaN pass (a loop with a clip per output, which took most of the
+  // time of GoogLeNet's 3x3 stride-1 pooling).
+  const bool plane_nan = std::is_same_v<Op, MaxOp> && f32_has_nan(x, p.in_h * p.in_w);
   for (int64_t oh = 0; oh < p.out_h; ++oh) {
     int64_t h0, h1;
     int64_t top = oh * p.stride_h - p.pad_top;
@@ -132,10 +141,7 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
     if (h0 >= h1) {  // a window wholly in the padding (ceil_mode): nothing to reduce
       std::fill(yr, yr + p.out_w, std::is_same_v<Op, SumOp> ? 0.f : -std::numeric_limits<float>::infinity());
     } else {
-      std::copy(rows.data() + h0 * p.out_w, rows.data() + (h0 + 1) * p.out_w, yr);
-      for (int64_t h = h0 + 1; h < h1; ++h) {
-        pool_combine_f32(Op::kCombine, yr, rows.data() + h * p.out_w, 1, p.out_w);
-      }
+      pool_window_f32(Op::kCombine, yr, rows.data() + h0 * p.out_w, 1, h1 - h0, p.out_w, p.out_w);
     }
     if constexpr (std::is_same_v<Op, MaxOp>) {
       if (h0 < h1 && plane_nan)
@@ -146,14 +152,9 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
         }
     }
     if constexpr (std::is_same_v<Op, SumOp>) {
-      int64_t ch0, ch1;
-      clip(top, p.kernel_h, p.count_top, p.count_bottom, ch0, ch1);
-      for (int64_t ow = 0; ow < p.out_w; ++ow) {
-        int64_t cw0, cw1;
-        clip(ow * p.stride_w - p.pad_left, p.kernel_w, p.count_left, p.count_right, cw0, cw1);
-        int64_t count = std::max<int64_t>(0, ch1 - ch0) * std::max<int64_t>(0, cw1 - cw0);
-        yr[ow] = count ? yr[ow] / static_cast<float>(count) : std::numeric_limits<float>::quiet_NaN();
-      }
+      const float row_count = counts.rows[static_cast<size_t>(oh)];
+      const float* column_counts = counts.columns.data();
+      for (int64_t ow = 0; ow < p.out_w; ++ow) yr[ow] = yr[ow] / (row_count * column_counts[ow]);
     }
   }
 }
@@ -172,7 +173,10 @@ bool flat_max_pool(const PoolPlan& p, Stride1Window& w) {
 
 class PoolKernel : public NodeKernel {
  public:
-  PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max) { flat_ = max && flat_max_pool(p, window_); }
+  PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max) {
+    flat_ = max && flat_max_pool(p, window_);
+    if (!max) counts_ = average_counts(p);
+  }
   std::string name() const override {
     return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + (flat_ ? "f32_max_pool_stride1+" : "") +
            pool_combine_kernel_name();
@@ -186,9 +190,9 @@ class PoolKernel : public NodeKernel {
       thread_local std::vector<float> rows;
       thread_local Stride1Scratch flat;
       for (int64_t c = begin; c < end; ++c) {
-        if (flat_ && !has_nan(x + c * in_plane, in_plane)) f32_max_pool_stride1(window_, x + c * in_plane, y + c * out_plane, flat);
-        else if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
-        else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
+        if (flat_ && !f32_has_nan(x + c * in_plane, in_plane)) f32_max_pool_stride1(window_, x + c * in_plane, y + c * out_plane, flat);
+        else if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
+        else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
       }
     });
   }
@@ -198,6 +202,7 @@ class PoolKernel : public NodeKernel {
   bool max_;
   bool flat_ = false;  // flat_max_pool
   Stride1Window window_;
+  AverageCounts counts_;  // AveragePool only
 };
 
 }  // namespace

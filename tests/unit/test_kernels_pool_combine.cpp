@@ -1,8 +1,9 @@
-// The pooling combine loops (src/kernels/pool_combine.h): the SIMD implementation of this CPU
-// (AVX2, NEON) and the portable one, each against the definition written here, bit for bit,
-// over every length up to a few vectors, strides 1, 2 and 3, and NaN, infinities and signed
-// zeros in both operands. src holds exactly the elements the loop needs, so that a sanitizer
-// build catches a read past them; dst has guards after its n elements.
+// The pooling combine loops (src/kernels/pool_combine.h), pool_combine_f32 and pool_window_f32:
+// the SIMD implementation of this CPU (AVX2, NEON) and the portable one, each against the
+// definition written here, bit for bit, over every length up to a few vectors, strides 1, 2 and
+// 3, and NaN, infinities and signed zeros in both operands. src holds exactly the elements the
+// loop needs, so that a sanitizer build catches a read past them; dst has guards after its n
+// elements.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -58,6 +59,66 @@ void expect_definition(bool generic) {
                                                  << " vs " << want[i];
         for (int64_t i = n; i < n + 8; ++i) ASSERT_EQ(dst[i], kGuard) << "wrote past n=" << n;
       }
+  force_generic_kernels(false);
+}
+
+// pool_window_f32: a whole window line per call, against the copy-then-combine definition tap by
+// tap, over every length to 40 (the vector loop, the overlapping last vector, lines too short for
+// either), 1 to 4 taps read along the line (tap_step 1) or down a column of rows (tap_step 43).
+// src holds exactly the elements the windows reach, so a sanitizer build catches a read before
+// or past them.
+void expect_window_definition(bool generic) {
+  force_generic_kernels(generic);
+  SCOPED_TRACE(pool_combine_kernel_name());
+  constexpr float kGuard = 12345.0f;
+  for (PoolCombine op : {PoolCombine::kMax, PoolCombine::kSum})
+    for (int64_t stride : {1, 2, 3})
+      for (int64_t taps : {1, 2, 3, 4})
+        for (int64_t tap_step : {1, 43})
+          for (int64_t n = 1; n <= 40; ++n) {
+            const uint32_t seed = static_cast<uint32_t>(n * 1000 + stride * 100 + taps * 10 + tap_step);
+            std::vector<float> src = values(static_cast<size_t>((n - 1) * stride + (taps - 1) * tap_step + 1), seed);
+            std::vector<float> want(static_cast<size_t>(n));
+            for (int64_t i = 0; i < n; ++i) {
+              want[i] = src[i * stride];
+              for (int64_t t = 1; t < taps; ++t) want[i] = reference(op, want[i], src[i * stride + t * tap_step]);
+            }
+            std::vector<float> dst(static_cast<size_t>(n) + 8, kGuard);
+            pool_window_f32(op, dst.data(), src.data(), stride, taps, tap_step, n);
+            const std::string where = "n=" + std::to_string(n) + " stride=" + std::to_string(stride) +
+                                      " taps=" + std::to_string(taps) + " tap_step=" + std::to_string(tap_step);
+            for (int64_t i = 0; i < n; ++i)
+              ASSERT_EQ(bits(dst[i]), bits(want[i])) << where << " i=" << i << ": " << dst[i] << " vs " << want[i];
+            for (int64_t i = n; i < n + 8; ++i) ASSERT_EQ(dst[i], kGuard) << "wrote past " << where;
+          }
+  force_generic_kernels(false);
+}
+
+TEST(PoolCombine, SimdWindowLinesMatchTheDefinition) {
+  const std::string name = pool_combine_kernel_name();
+  if (name == "f32_pool_combine_generic") GTEST_SKIP() << "no SIMD pooling kernel for this CPU";
+  expect_window_definition(false);
+}
+
+TEST(PoolCombine, PortableWindowLinesMatchTheDefinition) { expect_window_definition(true); }
+
+// A NaN anywhere (each position of the vector loop, its unrolled steps and the tail), of either
+// sign or payload, is found; infinities are not NaNs.
+TEST(PoolCombine, HasNanFindsEveryNan) {
+  for (bool generic : {false, true}) {
+    force_generic_kernels(generic);
+    for (int64_t n : {0, 1, 7, 8, 9, 31, 32, 33, 100}) {
+      std::vector<float> x(static_cast<size_t>(n), 1.5f);
+      if (n > 0) x[0] = std::numeric_limits<float>::infinity(), x[n - 1] = -std::numeric_limits<float>::infinity();
+      EXPECT_FALSE(f32_has_nan(x.data(), n)) << "n=" << n;
+      for (int64_t i = 0; i < n; ++i) {
+        std::vector<float> y = x;
+        uint32_t nan_bits = i % 2 ? 0xffc00001u : 0x7f800001u;  // negative quiet, positive signalling
+        std::memcpy(&y[i], &nan_bits, sizeof nan_bits);
+        ASSERT_TRUE(f32_has_nan(y.data(), n)) << "n=" << n << " i=" << i << (generic ? " generic" : "");
+      }
+    }
+  }
   force_generic_kernels(false);
 }
 

@@ -39,7 +39,92 @@ void combine_row(float* dst, const float* src, int64_t n) {
   if (i < n) f32_pool_combine_generic(kOp, dst + i, src + i * kStride, kStride, n - i);
 }
 
+// src[1], src[3], .., src[15].
+inline __m256 load_odd(const float* src) {
+  const __m256 odds = _mm256_shuffle_ps(_mm256_loadu_ps(src), _mm256_loadu_ps(src + 8), _MM_SHUFFLE(3, 1, 3, 1));
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(odds), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// Outputs [i, i + 8) of a window line; with kLast (stride 2), the taps are read as the odd
+// elements of the 16 floats starting one before, so that nothing past the line's last needed
+// element is read.
+template <PoolCombine kOp, int kStride, bool kLast>
+inline void window_vector(float* dst, const float* src, int64_t taps, int64_t tap_step, int64_t i) {
+  const float* window = src + i * kStride;
+  auto load = [](const float* p) {
+    if (kStride == 1) return _mm256_loadu_ps(p);
+    return kLast ? load_odd(p - 1) : load_even(p);
+  };
+  __m256 v = load(window);
+  for (int64_t t = 1; t < taps; ++t) v = combine<kOp>(v, load(window + t * tap_step));
+  _mm256_storeu_ps(dst + i, v);
+}
+
+// Lines of at most 8 outputs (7x7 and 14x14 maps): masked loads read only the elements the
+// windows reach, and a masked store writes only the n outputs. One by one, the maximum's
+// unpredictable branches took most of the time of GoogLeNet's 14x14 -> 7x7 pooling.
+template <PoolCombine kOp, int kStride>
+void window_short(float* dst, const float* src, int64_t taps, int64_t tap_step, int64_t n) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  // Elements [0, reach) of each tap's stretch are read: n for stride 1, 2n - 1 for stride 2.
+  const __m256i reach = _mm256_set1_epi32(static_cast<int>(kStride == 1 ? n : 2 * n - 1));
+  const __m256i low = _mm256_cmpgt_epi32(reach, lane);
+  const __m256i high = _mm256_cmpgt_epi32(reach, _mm256_add_epi32(lane, _mm256_set1_epi32(8)));
+  auto load = [&](const float* p) {
+    if (kStride == 1) return _mm256_maskload_ps(p, low);
+    const __m256 evens = _mm256_shuffle_ps(_mm256_maskload_ps(p, low), _mm256_maskload_ps(p + 8, high),
+                                           _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(evens), _MM_SHUFFLE(3, 1, 2, 0)));
+  };
+  __m256 v = load(src);
+  for (int64_t t = 1; t < taps; ++t) v = combine<kOp>(v, load(src + t * tap_step));
+  _mm256_maskstore_ps(dst, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), lane), v);
+}
+
+// A line's outputs 8 at a time. The last few are the 8 ending at n, computed again where they
+// overlap the previous vector (the same values; dst and src do not overlap), instead of going one
+// by one: with 55- and 56-wide lines, the one-by-one tail took more time than the vectors.
+template <PoolCombine kOp, int kStride>
+void window_row(float* dst, const float* src, int64_t taps, int64_t tap_step, int64_t n) {
+  // load_even reads one float past the window's last element (see combine_row), and the last
+  // vector's load_odd one before the first: n > 8 keeps that inside the line.
+  if (n < 8 || (kStride == 2 && n == 8)) return window_short<kOp, kStride>(dst, src, taps, tap_step, n);
+  int64_t i = 0;
+  const int64_t vector_end = kStride == 1 ? n : n - 1;
+  for (; i + 8 <= vector_end; i += 8) window_vector<kOp, kStride, false>(dst, src, taps, tap_step, i);
+  if (i < n) window_vector<kOp, kStride, kStride == 2>(dst, src, taps, tap_step, n - 8);
+}
+
 }  // namespace
+
+// Four vectors per step, each compared with itself (unordered: NaN), OR-ed together.
+bool f32_has_nan_avx2(const float* x, int64_t n) {
+  __m256 nans = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
+    const __m256 c = _mm256_loadu_ps(x + i + 16), d = _mm256_loadu_ps(x + i + 24);
+    nans = _mm256_or_ps(nans, _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q)));
+  }
+  for (; i + 8 <= n; i += 8) {
+    const __m256 a = _mm256_loadu_ps(x + i);
+    nans = _mm256_or_ps(nans, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
+  }
+  return _mm256_movemask_ps(nans) != 0 || f32_has_nan_generic(x + i, n - i);
+}
+
+void f32_pool_window_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
+                          int64_t tap_step, int64_t n) {
+  if (stride == 1) {
+    if (op == PoolCombine::kMax) window_row<PoolCombine::kMax, 1>(dst, src, taps, tap_step, n);
+    else window_row<PoolCombine::kSum, 1>(dst, src, taps, tap_step, n);
+  } else if (stride == 2) {
+    if (op == PoolCombine::kMax) window_row<PoolCombine::kMax, 2>(dst, src, taps, tap_step, n);
+    else window_row<PoolCombine::kSum, 2>(dst, src, taps, tap_step, n);
+  } else {
+    f32_pool_window_generic(op, dst, src, stride, taps, tap_step, n);
+  }
+}
 
 void f32_pool_combine_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n) {
   if (stride == 1) {
