@@ -162,10 +162,12 @@ class GemmConvKernel : public NodeKernel {
     int64_t m = plan_.out_channels / plan_.groups, columns = q.columns();
     int64_t in_group = q.channels * q.in_h * q.in_w, out_group = m * columns;
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
-    // Output pixels are split in tiles, so every thread's share is a multiple of the GEMM tile.
+    // Output pixels are split in tiles of the GEMM's width, so every thread's share is a multiple
+    // of it and the shares differ by at most one tile (a 28x28 map cut in 64-pixel items gave one
+    // of two threads a third more work).
     int64_t tiles = (columns + kTile - 1) / kTile;
     int64_t panels = (m + PackedA::kPanelRows - 1) / PackedA::kPanelRows;
-    int64_t pixel_items = tiles * plan_.groups * plan_.batch;
+    int64_t pixel_items = (columns + kPixelItem - 1) / kPixelItem * plan_.groups * plan_.batch;
     int64_t chunk_panels = panels_per_chunk(panels, pixel_items, pool.size());
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     const bool share_b = !fp16_ && panels > 1 && few_pixel_items(pixel_items, pool.size());
@@ -269,7 +271,8 @@ class GemmConvKernel : public NodeKernel {
     }
   }
 
-  static constexpr int64_t kTile = 64;  // output pixels per work item
+  static constexpr int64_t kTile = 16;       // output pixels per work item: the GEMM tile's width
+  static constexpr int64_t kPixelItem = 64;  // the pixels few_pixel_items counts in
   static constexpr int64_t kPanelColumns = 16;  // pack_b's panel width (kernels/gemm.h)
 
   ConvPlan plan_;
