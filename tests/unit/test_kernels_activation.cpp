@@ -89,6 +89,10 @@ TEST(ActivationKernel, SpecialValuesFollowTheReference) {
     EXPECT_EQ(one(Activation::kClip, 3.f, 2.f, 1.f), 1.f);          // min > max: the max, as ONNX says
     EXPECT_EQ(one(Activation::kSigmoid, inf), 1.f);
     EXPECT_EQ(one(Activation::kSigmoid, -inf), 0.f);
+    EXPECT_EQ(one(Activation::kSigmoid, -89.5f), 0.f);  // e^89.5 overflows: exactly 0
+    EXPECT_EQ(one(Activation::kSigmoid, 100.f), 1.f);
+    EXPECT_EQ(one(Activation::kSiLU, 100.f), 100.f);
+    EXPECT_TRUE(std::isnan(one(Activation::kSiLU, nan)));
     EXPECT_EQ(one(Activation::kRelu, -inf), 0.f);
   }
   force_generic_kernels(false);
