@@ -31,6 +31,18 @@ Tap make_tap(const Im2colParams& p, const uint8_t* plane, int64_t ky, int64_t kx
 // memset and memcpy for a few bytes costs more than the bytes.
 constexpr int64_t kShortRun = 16;
 
+// dst[i] = src[i * stride] for i in [0, n). The stride is a local and the pointers restrict: a
+// byte store may alias anything, so a loop that read p.stride_w reloaded it after every byte
+// (the stem's stride-2 gather was 6% of ResNet-50's int8 time). Stride 2, the common one, has
+// its own loop, which the compiler vectorizes.
+void gather(const uint8_t* __restrict src, int64_t stride, int64_t n, uint8_t* __restrict dst) {
+  if (stride == 2) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[2 * i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i * stride];
+  }
+}
+
 // Output pixels [ox_begin, ox_end) of output row oy, to dst[0 .. ox_end - ox_begin).
 void write_run(const Im2colParams& p, const Tap& t, uint8_t pad, int64_t oy, int64_t ox_begin, int64_t ox_end,
                uint8_t* dst) {
@@ -42,17 +54,20 @@ void write_run(const Im2colParams& p, const Tap& t, uint8_t pad, int64_t oy, int
   // The input row is only formed when some of it is read: oy * SH + dy may lie outside the image.
   const uint8_t* x = in_begin < in_end ? t.plane + (oy * p.stride_h + t.dy) * p.in_w : nullptr;
   if (ox_end - ox_begin <= kShortRun) {
-    for (int64_t ox = ox_begin; ox < ox_end; ++ox) *dst++ = ox >= in_begin && ox < in_end ? x[ox * p.stride_w + t.dx] : pad;
+    // Three plain loops, not one with a test per element, whose branches mispredicted at every
+    // run's edges (as in the fp32 im2col).
+    const int64_t left = in_begin - ox_begin, inside = in_end - in_begin, right = ox_end - in_end;
+    for (int64_t i = 0; i < left; ++i) dst[i] = pad;
+    if (inside > 0) gather(x + in_begin * p.stride_w + t.dx, p.stride_w, inside, dst + left);
+    for (int64_t i = 0; i < right; ++i) dst[left + inside + i] = pad;
     return;
   }
   std::memset(dst, pad, static_cast<size_t>(in_begin - ox_begin));
   std::memset(dst + (in_end - ox_begin), pad, static_cast<size_t>(ox_end - in_end));
   uint8_t* out = dst + (in_begin - ox_begin);
-  if (p.stride_w == 1) {
-    if (in_begin < in_end) std::memcpy(out, x + in_begin + t.dx, static_cast<size_t>(in_end - in_begin));
-  } else {
-    for (int64_t ox = in_begin; ox < in_end; ++ox) *out++ = x[ox * p.stride_w + t.dx];
-  }
+  if (in_begin == in_end) return;
+  if (p.stride_w == 1) std::memcpy(out, x + in_begin + t.dx, static_cast<size_t>(in_end - in_begin));
+  else gather(x + in_begin * p.stride_w + t.dx, p.stride_w, in_end - in_begin, out);
 }
 
 }  // namespace
