@@ -31,6 +31,10 @@ void prepare_graph(Graph& g);
 // and ReLU / Clip into the convolution before them (as FusedConv). See fuse_conv.cpp.
 void fuse_conv_epilogues(Graph& g);
 
+// For inference: a constant zero Pad of the spatial axes feeding an AveragePool (with no pads and
+// count_include_pad off) becomes that pool's pads, with count_include_pad on. See fuse_pad.cpp.
+void fuse_pad_into_pool(Graph& g);
+
 // Only the BatchNormalization folding of fuse_conv_epilogues, the convolutions staying ONNX
 // Conv nodes: the form a quantizer works on (weights are quantized after folding).
 void fold_batch_norms(Graph& g);

@@ -37,7 +37,10 @@ struct Session::Impl {
   Impl(const Model& m, const SessionOptions& options) : model(m), optimized(m.graph()), pool(options.threads), profile(options.profile), trace(options.trace) {
     if (options.optimize) {
       fuse_qdq(optimized);
-      if (!trace) fuse_conv_epilogues(optimized);
+      if (!trace) {
+        fuse_conv_epilogues(optimized);
+        fuse_pad_into_pool(optimized);
+      }
     }
     const Graph& g = optimized;
     KernelChoices choices;
