@@ -5,8 +5,10 @@
 //    (runtime/winograd_conv_kernel.cpp);
 //  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]; 1x1 stride-1
 //    convolutions read the input as the GEMM's B directly, others build im2col panels per thread
-//    (kernels/im2col.h); output pixels split across threads. With KernelChoices::fp16_arithmetic
-//    on a CPU that has it, in fp16 (kernels/f16_gemm.h).
+//    (kernels/im2col.h); output pixels split across threads in 16-pixel tiles. On maps too small
+//    for that (few_pixel_items: 7x7, 14x14, 17x17), B is packed once by all the threads and the
+//    output channels are split instead (run_shared_b). With KernelChoices::fp16_arithmetic on a
+//    CPU that has it, in fp16 (kernels/f16_gemm.h; small maps in output-channel chunks).
 // Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
 // activation (SiLU, HardSwish) right after, on each thread's share while it is in cache. Splits are
 // static and per-element arithmetic does not depend on them: results are bitwise identical for
