@@ -4,7 +4,8 @@
 // of K, B's block is packed into 16-column panels (KC x NC floats, kept in L2), then every 6-row
 // panel of A (6 x KC) runs against every B panel. A tile of C is written once per block of K;
 // the next block continues from the sums it holds, so each element still sees one unbroken
-// sequence of k, whatever the blocking or the column range.
+// sequence of k, whatever the blocking or the column range. gemm_packed_b runs the same blocks
+// over a B that pack_b packed once for all of K (its panels' slices instead of a packed block).
 #include "kernels/gemm.h"
 
 #include <cstring>

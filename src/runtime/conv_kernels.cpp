@@ -165,8 +165,8 @@ class GemmConvKernel : public NodeKernel {
     int64_t in_group = q.channels * q.in_h * q.in_w, out_group = m * columns;
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
     // Output pixels are split in tiles of the GEMM's width, so every thread's share is a multiple
-    // of it and the shares differ by at most one tile (a 28x28 map cut in 64-pixel items gave one
-    // of two threads a third more work).
+    // of it, and two threads' shares of a 28x28 map differ by one tile (cut in 64-pixel items,
+    // one of them had a third more work).
     int64_t tiles = (columns + kTile - 1) / kTile;
     int64_t panels = (m + PackedA::kPanelRows - 1) / PackedA::kPanelRows;
     int64_t pixel_items = (columns + kPixelItem - 1) / kPixelItem * plan_.groups * plan_.batch;

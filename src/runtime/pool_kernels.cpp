@@ -100,7 +100,8 @@ void reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* ro
 // How many positions each average's window counts (count_include_pad or not), as the product of
 // a per-row and a per-column count: the division loop then vectorizes. Both are small integers,
 // so their float product is exact, and sum / (rows * columns) is the reference's sum / count.
-// An empty count gives 0 / 0, a NaN, as the reference does (its window holds no input either).
+// An empty count gives 0 / 0, a NaN (its sign bit set on x86, where the reference writes a
+// positive quiet NaN), as the window then holds no input either.
 struct AverageCounts {
   std::vector<float> rows, columns;
 };

@@ -19,6 +19,10 @@ struct PadCase {
   std::string pool = "AveragePool";
   int64_t count_include_pad = 0;
   bool second_reader = false;  // the Pad's output also feeds a Relu (a graph output)
+  bool pad_is_output = false;  // the Pad's output is itself a graph output
+  int64_t ceil_mode = 0;
+  std::vector<int64_t> pool_pads;  // the pool's own pads (none if empty)
+  int pad_opset = 13;              // < 11: pads and value as attributes
 };
 
 // x [1, 3, 7, 9] -> Pad -> pool 3x3 stride 1 -> y.
@@ -29,12 +33,24 @@ Graph pad_then_pool(const PadCase& c) {
   for (size_t i = 0; i < 8; ++i) pads.data<int64_t>()[i] = c.pads[i];
   Tensor fill(DType::f32, {});
   fill.data<float>()[0] = c.fill;
-  int padded = test::add_node(g, "Pad", "pad", {x, g.add_constant("pads", pads), g.add_constant("fill", fill)});
+  int padded;
+  if (c.pad_opset < 11) {
+    Attributes pa;
+    pa.set_ints("pads", c.pads);
+    pa.set_float("value", c.fill);
+    padded = test::add_node(g, "Pad", "pad", {x}, pa);
+  } else {
+    padded = test::add_node(g, "Pad", "pad", {x, g.add_constant("pads", pads), g.add_constant("fill", fill)});
+  }
+  g.nodes.back().opset = c.pad_opset;
   Attributes a;
   a.set_ints("kernel_shape", {3, 3});
   if (c.pool == "AveragePool") a.set_int("count_include_pad", c.count_include_pad);
+  if (c.ceil_mode) a.set_int("ceil_mode", c.ceil_mode);
+  if (!c.pool_pads.empty()) a.set_ints("pads", c.pool_pads);
   g.outputs.push_back(test::add_node(g, c.pool, "pool", {padded}, a));
   if (c.second_reader) g.outputs.push_back(test::add_node(g, "Relu", "side", {padded}));
+  if (c.pad_is_output) g.outputs.push_back(padded);
   return g;
 }
 
@@ -63,10 +79,16 @@ void expect_same_results(const Graph& graph, const std::string& what) {
 }
 
 TEST(FusePad, ZeroSpatialPadBecomesTheAveragePoolsPads) {
-  for (std::vector<int64_t> pads : {std::vector<int64_t>{0, 0, 1, 1, 0, 0, 1, 1}, {0, 0, 0, 2, 0, 0, 1, 0},
-                                    {0, 0, 2, 0, 0, 0, 0, 3}}) {
+  // The last one with pads and value as attributes (opset 10).
+  const std::pair<std::vector<int64_t>, int> cases[] = {
+      {{0, 0, 1, 1, 0, 0, 1, 1}, 13},
+      {{0, 0, 0, 2, 0, 0, 1, 0}, 13},
+      {{0, 0, 2, 0, 0, 0, 0, 3}, 13},
+      {{0, 0, 1, 1, 0, 0, 1, 1}, 10}};
+  for (const auto& [pads, opset] : cases) {
     PadCase c;
     c.pads = pads;
+    c.pad_opset = opset;
     Model m = Model::from_graph(pad_then_pool(c));
     Graph g = m.graph();
     fuse_pad_into_pool(g);
@@ -80,7 +102,7 @@ TEST(FusePad, ZeroSpatialPadBecomesTheAveragePoolsPads) {
 }
 
 TEST(FusePad, OtherPadsStayNodes) {
-  PadCase nonzero, negative_zero, channels, crop, counted, max_pool, shared;
+  PadCase nonzero, negative_zero, channels, crop, counted, max_pool, shared, output, ceil, own_pads, old_nonzero;
   nonzero.fill = 0.5f;
   negative_zero.fill = -0.f;
   channels.pads = {0, 1, 1, 1, 0, 0, 1, 1};
@@ -88,10 +110,17 @@ TEST(FusePad, OtherPadsStayNodes) {
   counted.count_include_pad = 1;
   max_pool.pool = "MaxPool";
   shared.second_reader = true;
+  output.pad_is_output = true;
+  ceil.ceil_mode = 1;
+  own_pads.pool_pads = {1, 0, 0, 1};
+  old_nonzero.pad_opset = 10;
+  old_nonzero.fill = 1.f;
   const std::pair<const char*, PadCase> cases[] = {{"fill 0.5", nonzero},     {"fill -0", negative_zero},
                                                    {"channel pad", channels}, {"cropping pad", crop},
                                                    {"count_include_pad", counted}, {"MaxPool", max_pool},
-                                                   {"second reader", shared}};
+                                                   {"second reader", shared}, {"graph output", output},
+                                                   {"ceil_mode", ceil}, {"pool's own pads", own_pads},
+                                                   {"opset 10 fill 1", old_nonzero}};
   for (const auto& [what, c] : cases) {
     Model m = Model::from_graph(pad_then_pool(c));
     Graph g = m.graph();

@@ -90,6 +90,9 @@ TEST(ActivationKernel, SpecialValuesFollowTheReference) {
     EXPECT_EQ(one(Activation::kSigmoid, inf), 1.f);
     EXPECT_EQ(one(Activation::kSigmoid, -inf), 0.f);
     EXPECT_EQ(one(Activation::kSigmoid, -89.5f), 0.f);  // e^89.5 overflows: exactly 0
+    EXPECT_EQ(one(Activation::kSigmoid, -88.5f), 0.f);  // between kMaxInput and the clamp's top
+    EXPECT_GT(one(Activation::kSigmoid, -87.f), 0.f);   // e^87 is finite: a tiny positive result
+    EXPECT_EQ(one(Activation::kSigmoid, 87.4f), 1.f);   // e^-87.4 is below the exp's bottom
     EXPECT_EQ(one(Activation::kSigmoid, 100.f), 1.f);
     EXPECT_EQ(one(Activation::kSiLU, 100.f), 100.f);
     EXPECT_TRUE(std::isnan(one(Activation::kSiLU, nan)));

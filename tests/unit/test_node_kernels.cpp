@@ -33,6 +33,7 @@ TEST(NodeKernels, GemmConvolutions) {
       {60, 54, 7, 7, 1, 1, 1, 1, {0, 0, 0, 0}},   // pointwise, 49 pixels
       {24, 100, 13, 14, 1, 2, 1, 1, {0, 0, 0, 0}}, // strided 1x1
       {40, 13, 7, 7, 3, 1, 1, 1, {1, 1, 1, 1}},   // 3 panels of output channels
+      {16, 32, 7, 7, 3, 1, 2, 1, {1, 1, 1, 1}},   // 2 groups of 3 panels each
   };
   for (const Case& c : cases) {
     OneNode spec{"Conv", conv_attrs(c.k, c.stride, c.pads, c.group, c.dilation), {2, c.in_c, c.h, c.w},
@@ -83,6 +84,18 @@ TEST(NodeKernels, Pooling) {
         if (std::string(op) == "AveragePool") a.set_int("count_include_pad", include_pad);
         // 11 x 10 leaves a remainder in both dims, so ceil_mode adds a partial window.
         expect_matches_reference({op, a, {2, 3, 11, 10}, {}}, std::string(op) + " ceil " + std::to_string(ceil));
+      }
+  // 3x3 stride 2 over rows whose lines of outputs are 8, 9 and 17 long (and one more with
+  // padding): the SIMD line loops' short, overlapping-last-vector and several-vector cases.
+  for (const char* op : {"MaxPool", "AveragePool"})
+    for (int64_t w : {17, 19, 35})
+      for (int64_t pad : {0, 1}) {
+        Attributes a;
+        a.set_ints("kernel_shape", {3, 3});
+        a.set_ints("strides", {2, 2});
+        a.set_ints("pads", {pad, pad, pad, pad});
+        expect_matches_reference({op, a, {1, 3, 9, w}, {}},
+                                 std::string(op) + " 3x3/2 width " + std::to_string(w) + " pad " + std::to_string(pad));
       }
 }
 

@@ -117,11 +117,16 @@ TEST(NodeKernels, FusedNonlinearActivations) {
     pointwise.set_string("activation", activation);
     expect_matches_reference({"FusedConv", pointwise, {1, 5, 7, 3}, {random_tensor({4, 5, 1, 1}, 7)}},
                              std::string(activation) + " pointwise");
+    // 20 output channels on a 7x7 map: several panels, so with threads the shared packed-B path
+    // applies the activation to each thread's rows.
+    expect_matches_reference({"FusedConv", pointwise, {1, 12, 7, 7}, {random_tensor({20, 12, 1, 1}, 8)}},
+                             std::string(activation) + " pointwise, small map");
   }
 }
 
-// A 7x7 map leaves one 64-pixel tile: with several threads the output channels are cut into
-// chunks of 48 (here 48, 48, 4), each with its own rows of the bias and the residual.
+// A 7x7 map is one 64-pixel item: with several threads, B is packed once by all of them and the
+// output channels are split (fp16: cut into chunks of 48, here 48, 48, 4), each thread with its
+// own rows of the bias and the residual.
 TEST(NodeKernels, ChannelChunksOnSmallMaps) {
   for (int64_t k : {1, 3}) {
     Attributes a = test::conv_attrs(k, 1, {k / 2, k / 2, k / 2, k / 2});

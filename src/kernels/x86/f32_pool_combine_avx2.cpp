@@ -1,7 +1,9 @@
 // AVX2 pooling combine loops (kernels/pool_combine.h): 8 outputs per step. Stride 2 loads 16
-// consecutive floats and keeps the even ones (SHUFPS, then VPERMPD to put the halves in order).
-// The maximum is a compare and a blend (VCMPPS greater / unordered, VBLENDVPS), the sum VADDPS:
-// the same bits as the portable loop.
+// consecutive floats and keeps the even ones (SHUFPS, then VPERMPD to put the halves in order);
+// a window line's last vector keeps the odd ones of the 16 starting one float earlier, and lines
+// of 8 or fewer outputs load and store through lane masks. The maximum is a compare and a blend
+// (VCMPPS greater / unordered, VBLENDVPS), the sum VADDPS: the same bits as the portable loop.
+// Also the NaN scan (VCMPPS unordered).
 #include <immintrin.h>
 
 #include "kernels/pool_combine.h"
