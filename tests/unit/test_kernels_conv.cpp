@@ -14,8 +14,6 @@
 // (CheckerCatchesOneWrongWeight shows that it does fail). A NaN in the reference must be a NaN in
 // the kernel's output.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -27,6 +25,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/depthwise_conv.h"
 #include "kernels/im2col.h"
+#include "guarded_buffer.h"
 #include "op_test_util.h"
 
 namespace kite {
@@ -355,32 +354,7 @@ TEST(DepthwiseKernels, RejectsWhatTheyDoNotImplement) {
 
 // --- Memory bounds: buffers placed against inaccessible pages ---
 
-// `count` floats that end exactly where an inaccessible page begins (guard_after) or begin
-// exactly where one ends: touching one element past that side of the buffer crashes the test.
-class GuardedFloats {
- public:
-  GuardedFloats(const float* values, int64_t count, bool guard_after) {
-    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    size_t bytes = static_cast<size_t>(count) * sizeof(float);
-    size_t data_pages = (bytes + page - 1) / page;
-    bytes_ = (data_pages + 2) * page;
-    map_ = static_cast<char*>(mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    EXPECT_NE(map_, MAP_FAILED);
-    mprotect(map_, page, PROT_NONE);
-    mprotect(map_ + (data_pages + 1) * page, page, PROT_NONE);
-    data_ = reinterpret_cast<float*>(guard_after ? map_ + (data_pages + 1) * page - bytes : map_ + page);
-    std::memcpy(data_, values, bytes);
-  }
-  ~GuardedFloats() { munmap(map_, bytes_); }
-  GuardedFloats(const GuardedFloats&) = delete;
-  GuardedFloats& operator=(const GuardedFloats&) = delete;
-  float* data() { return data_; }
-
- private:
-  char* map_ = nullptr;
-  size_t bytes_ = 0;
-  float* data_ = nullptr;
-};
+using GuardedFloats = test::Guarded<float>;
 
 TEST(DepthwiseKernels, TouchNothingOutsideTheirTensors) {
   for (const KernelPath& path : depthwise_paths()) {
@@ -393,9 +367,9 @@ TEST(DepthwiseKernels, TouchNothingOutsideTheirTensors) {
       std::vector<float> want = run_depthwise(c, data, 0, c.channels);
       std::vector<float> unset(want.size(), NAN);
       for (bool guard_after : {false, true}) {
-        GuardedFloats x(data.x.data<float>(), data.x.numel(), guard_after);
-        GuardedFloats w(data.w.data<float>(), data.w.numel(), guard_after);
-        GuardedFloats y(unset.data(), static_cast<int64_t>(unset.size()), guard_after);
+        GuardedFloats x(data.x.data<float>(), static_cast<size_t>(data.x.numel()), guard_after);
+        GuardedFloats w(data.w.data<float>(), static_cast<size_t>(data.w.numel()), guard_after);
+        GuardedFloats y(unset.data(), unset.size(), guard_after);
         depthwise_conv_f32(c.params(), x.data(), w.data(), data.bias(), y.data(), 0, c.channels);
         ASSERT_EQ(std::memcmp(y.data(), want.data(), want.size() * sizeof(float)), 0) << path.name << ", " << c.describe();
       }
@@ -545,7 +519,7 @@ TEST(Im2colKernel, ReadsNothingOutsideItsInput) {
     std::vector<float> want(static_cast<size_t>(p.rows() * p.columns())), got(want.size());
     im2col_f32(p, x.data<float>(), 0, p.columns(), want.data(), p.columns());
     for (bool guard_after : {false, true}) {
-      GuardedFloats guarded(x.data<float>(), x.numel(), guard_after);
+      GuardedFloats guarded(x.data<float>(), static_cast<size_t>(x.numel()), guard_after);
       im2col_f32(p, guarded.data(), 0, p.columns(), got.data(), p.columns());
       EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0) << c.what;
     }

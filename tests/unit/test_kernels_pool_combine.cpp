@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/cpu_features.h"
+#include "guarded_buffer.h"
 #include "kernels/pool_combine.h"
 
 namespace kite {
@@ -66,7 +67,7 @@ void expect_definition(bool generic) {
 // tap, over every length to 40 (the vector loop, the overlapping last vector, lines too short for
 // either), 1 to 4 taps read along the line (tap_step 1) or down a column of rows (tap_step 43).
 // src holds exactly the elements the windows reach, so a sanitizer build catches a read before
-// or past them.
+// or past them, and a copy placed against inaccessible pages crashes the test if one is read.
 void expect_window_definition(bool generic) {
   force_generic_kernels(generic);
   SCOPED_TRACE(pool_combine_kernel_name());
@@ -90,6 +91,14 @@ void expect_window_definition(bool generic) {
             for (int64_t i = 0; i < n; ++i)
               ASSERT_EQ(bits(dst[i]), bits(want[i])) << where << " i=" << i << ": " << dst[i] << " vs " << want[i];
             for (int64_t i = n; i < n + 8; ++i) ASSERT_EQ(dst[i], kGuard) << "wrote past " << where;
+            // Again with src and dst against inaccessible pages on either side: masked and
+            // shifted loads that reached one float too far would crash here.
+            for (bool guard_after : {false, true}) {
+              test::Guarded<float> guarded_src(src.data(), src.size(), guard_after);
+              test::Guarded<float> guarded_dst(dst.data(), static_cast<size_t>(n), guard_after);
+              pool_window_f32(op, guarded_dst.data(), guarded_src.data(), stride, taps, tap_step, n);
+              ASSERT_EQ(std::memcmp(guarded_dst.data(), want.data(), want.size() * sizeof(float)), 0) << where;
+            }
           }
   force_generic_kernels(false);
 }

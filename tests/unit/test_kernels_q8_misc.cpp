@@ -7,8 +7,6 @@
 // widths 1 to 40 and around the kernels' strips), zero points take the values 0, 1, 128 and 255,
 // output ranges are narrowed, and inputs reach the extremes of their types.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -24,6 +22,7 @@
 #include "kernels/q8_pool_kernels.h"
 #include "kernels/q8_pooling.h"
 #include "kernels/requantize.h"
+#include "guarded_buffer.h"
 #include "op_test_util.h"
 
 namespace kite {
@@ -90,34 +89,7 @@ OutputRange8 output_range(int variant, int32_t zero_point) {
   }
 }
 
-// `count` bytes that end exactly where an inaccessible page begins (guard_after) or begin exactly
-// where one ends: touching one byte past that side of the buffer crashes the test.
-class GuardedBytes {
- public:
-  GuardedBytes(const uint8_t* values, size_t count, bool guard_after) {
-    size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    size_t data_pages = (count + page - 1) / page + (count == 0);
-    bytes_ = (data_pages + 2) * page;
-    map_ = static_cast<char*>(mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    EXPECT_NE(map_, MAP_FAILED);
-    mprotect(map_, page, PROT_NONE);
-    mprotect(map_ + (data_pages + 1) * page, page, PROT_NONE);
-    data_ = reinterpret_cast<uint8_t*>(guard_after ? map_ + (data_pages + 1) * page - count : map_ + page);
-    if (count > 0) std::memcpy(data_, values, count);
-    count_ = count;
-  }
-  ~GuardedBytes() { munmap(map_, bytes_); }
-  GuardedBytes(const GuardedBytes&) = delete;
-  GuardedBytes& operator=(const GuardedBytes&) = delete;
-  uint8_t* data() { return data_; }
-  std::vector<uint8_t> values() const { return std::vector<uint8_t>(data_, data_ + count_); }
-
- private:
-  char* map_ = nullptr;
-  size_t bytes_ = 0;
-  uint8_t* data_ = nullptr;
-  size_t count_ = 0;
-};
+using GuardedBytes = test::Guarded<uint8_t>;
 
 // =============================== Depthwise convolution ===============================
 
