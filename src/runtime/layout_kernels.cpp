@@ -47,7 +47,9 @@ class ConcatKernel : public NodeKernel {
       for (int64_t o = o0; o < o1; ++o) {
         char* dst = y + o * row_bytes;
         for (size_t i = 0; i < in.size(); ++i) {
-          std::memcpy(dst, static_cast<const char*>(in[i]->raw()) + o * block_bytes_[i], static_cast<size_t>(block_bytes_[i]));
+          const char* src = static_cast<const char*>(in[i]->raw()) + o * block_bytes_[i];
+          // An input the memory plan placed in its block already is there (zero-copy concat).
+          if (src != dst) std::memcpy(dst, src, static_cast<size_t>(block_bytes_[i]));
           dst += block_bytes_[i];
         }
       }

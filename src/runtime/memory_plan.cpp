@@ -1,6 +1,7 @@
 #include "runtime/memory_plan.h"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 
 namespace kite {
@@ -16,8 +17,10 @@ struct Block {
 
 }  // namespace
 
-MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const std::vector<int>& alias_of) {
+MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const std::vector<int>& alias_of,
+                       const std::vector<PlacedInside>& inside) {
   size_t count = g.values.size();
+  auto container_of = [&](size_t v) { return inside.empty() ? -1 : inside[v].container; };
   std::vector<int64_t> first(count, -1), last(count, -1);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     int64_t at = static_cast<int64_t>(i);
@@ -25,19 +28,24 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const 
     for (int v : g.nodes[i].inputs)
       if (v >= 0) last[static_cast<size_t>(v)] = std::max(last[static_cast<size_t>(v)], at);
   }
-  // A value is needed for as long as anything sharing its storage is.
+  // A value's storage is needed from the first write to the last read of anything sharing it (an
+  // alias) or placed in it (a member, written before the container's own node runs).
   auto root = [&](int v) {
-    while (alias_of[static_cast<size_t>(v)] >= 0) v = alias_of[static_cast<size_t>(v)];
-    return v;
+    for (;;) {
+      if (alias_of[static_cast<size_t>(v)] >= 0) v = alias_of[static_cast<size_t>(v)];
+      else if (container_of(static_cast<size_t>(v)) >= 0) v = container_of(static_cast<size_t>(v));
+      else return v;
+    }
   };
   for (size_t v = 0; v < count; ++v)
-    if (alias_of[v] >= 0) {
+    if (alias_of[v] >= 0 || container_of(v) >= 0) {
       size_t r = static_cast<size_t>(root(static_cast<int>(v)));
       last[r] = std::max(last[r], last[v]);
+      if (first[v] >= 0 && (first[r] < 0 || first[v] < first[r])) first[r] = first[v];
     }
   std::vector<size_t> order;
   for (size_t v = 0; v < count; ++v)
-    if (in_arena[v] && first[v] >= 0) order.push_back(v);
+    if (in_arena[v] && first[v] >= 0 && container_of(v) < 0) order.push_back(v);
   auto bytes_of = [&](size_t v) {
     return aligned(shape_numel(g.values[v].shape) * static_cast<int64_t>(dtype_size(g.values[v].dtype)));
   };
@@ -61,6 +69,15 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const 
     plan.offset[v] = b.offset;
     plan.arena_bytes = std::max(plan.arena_bytes, b.offset + b.bytes);
   }
+  // Members at their container's offset plus their own (containers may be members in turn).
+  std::function<int64_t(size_t)> offset_of = [&](size_t v) -> int64_t {
+    int c = container_of(v);
+    if (c < 0) return plan.offset[v];
+    int64_t base = offset_of(static_cast<size_t>(c));
+    return base < 0 ? -1 : base + inside[v].offset;
+  };
+  for (size_t v = 0; v < count; ++v)
+    if (container_of(v) >= 0 && in_arena[v]) plan.offset[v] = offset_of(v);
   return plan;
 }
 

@@ -20,9 +20,19 @@ struct MemoryPlan {
   int64_t arena_bytes = 0;
 };
 
+// A value placed inside another's storage: a Concat's input written by its producer straight into
+// its block of the Concat's output (zero-copy concat). The container lives from the first of its
+// members' producers to the last reader of any of them or of itself.
+struct PlacedInside {
+  int container = -1;  // -1: placed on its own
+  int64_t offset = 0;  // bytes from the container's start, a multiple of 64
+};
+
 // in_arena[v]: whether value v is to be placed (its shape is known at load time, a kernel that
 // overwrites every element writes it, and it is not a graph output). alias_of[v]: the value whose
-// storage v shares, or -1.
-MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const std::vector<int>& alias_of);
+// storage v shares, or -1. inside (empty, or one entry per value): members of a container, each
+// in_arena as its container is.
+MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const std::vector<int>& alias_of,
+                       const std::vector<PlacedInside>& inside = {});
 
 }  // namespace kite

@@ -1,6 +1,7 @@
 // The memory planner: values alive at the same time never share bytes (checked over a whole
-// zoo network's lifetimes), storage shared by a reshape lives as long as its last reader, and
-// the arena is no larger than it must be on a chain.
+// zoo network's lifetimes), storage shared by a reshape lives as long as its last reader, the
+// arena is no larger than it must be on a chain, and a Concat's inputs are placed in its output
+// where their blocks are contiguous (zero-copy concat).
 #include <gtest/gtest.h>
 
 #include "graph_fixtures.h"
@@ -70,6 +71,77 @@ TEST(MemoryPlan, AChainNeedsTwoBuffersAndAnAliasExtendsALifetime) {
   EXPECT_EQ(plan.arena_bytes, 2 * 1024);
   EXPECT_NE(plan.offset[static_cast<size_t>(b)], plan.offset[static_cast<size_t>(d)]);
   EXPECT_EQ(plan.offset[static_cast<size_t>(a)], plan.offset[static_cast<size_t>(d)]);
+}
+
+// x -> relu a -> relu b, relu c (both of a) -> concat(b, c) -> global average pool -> output.
+struct ConcatGraph {
+  Graph g;
+  int a, b, c, concat;
+};
+
+ConcatGraph concat_graph(int64_t batch, bool twice) {
+  ConcatGraph t;
+  Graph& g = t.g;
+  int x = test::add_input(g, "x", {batch, 64, 64, 64});  // 1 MiB per image
+  t.a = test::add_node(g, "Relu", "a", {x});
+  t.b = test::add_node(g, "Relu", "b", {t.a});
+  t.c = test::add_node(g, "Sigmoid", "c", {t.a});
+  Attributes axis;
+  axis.set_int("axis", 1);
+  t.concat = test::add_node(g, "Concat", "concat", twice ? std::vector<int>{t.b, t.b} : std::vector<int>{t.b, t.c}, axis);
+  g.outputs = {test::add_node(g, "GlobalAveragePool", "pool", {t.concat})};
+  prepare_graph(g);
+  return t;
+}
+
+TEST(MemoryPlan, MembersSitInTheirContainerWhichLivesAsLongAsAnyOfThem) {
+  ConcatGraph t = concat_graph(1, false);
+  const Graph& g = t.g;
+  std::vector<bool> in_arena(g.values.size(), false);
+  for (int v : {t.a, t.b, t.c, t.concat}) in_arena[static_cast<size_t>(v)] = true;
+  std::vector<int> alias_of(g.values.size(), -1);
+  std::vector<PlacedInside> inside(g.values.size());
+  const int64_t mib = 1 << 20;
+  inside[static_cast<size_t>(t.b)] = {t.concat, 0};
+  inside[static_cast<size_t>(t.c)] = {t.concat, mib};
+  MemoryPlan plan = plan_memory(g, in_arena, alias_of, inside);
+  const int64_t at = plan.offset[static_cast<size_t>(t.concat)];
+  EXPECT_EQ(plan.offset[static_cast<size_t>(t.b)], at);
+  EXPECT_EQ(plan.offset[static_cast<size_t>(t.c)], at + mib);
+  // a is read while b and c are written, so it shares no byte with their container.
+  const int64_t a_at = plan.offset[static_cast<size_t>(t.a)];
+  EXPECT_TRUE(a_at + mib <= at || at + 2 * mib <= a_at) << a_at << " vs " << at;
+  EXPECT_EQ(plan.arena_bytes, 3 * mib);
+}
+
+// The session places b and c in the Concat's output (a 3 MiB arena: a and the 2 MiB output;
+// copying would need b, c and the output at once, 4 MiB), and the results are the reference's.
+// Batch 2 (blocks not contiguous: 8 MiB, twice the copying batch 1) and an input read twice
+// (concat(b, b): b and the output, 3 MiB) keep copies.
+TEST(MemoryPlan, ZeroCopyConcatWhereTheBlocksAreContiguous) {
+  const int64_t mib = 1 << 20;
+  struct Case {
+    int64_t batch;
+    bool twice;
+    int64_t arena;
+  } cases[] = {{1, false, 3 * mib}, {2, false, 8 * mib}, {1, true, 3 * mib}};
+  for (const Case& c : cases) {
+    Model m = Model::from_graph(concat_graph(c.batch, c.twice).g);
+    Tensor x = test::ramp({c.batch, 64, 64, 64}, 3.f);
+    SessionOptions reference;
+    reference.optimize = false;
+    Tensor want = Session(m, reference).run({{"x", x}})[0].second;
+    for (int threads : {1, 2}) {
+      SessionOptions o;
+      o.threads = threads;
+      Session s(m, o);
+      EXPECT_EQ(s.arena_bytes(), c.arena) << "batch " << c.batch << (c.twice ? ", input twice" : "");
+      Tensor got = s.run({{"x", x}})[0].second;
+      ASSERT_EQ(got.numel(), want.numel());
+      for (int64_t i = 0; i < got.numel(); ++i)
+        ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-6f) << "batch " << c.batch << " element " << i;
+    }
+  }
 }
 
 TEST(MemoryPlan, SessionsReportTheirArena) {
