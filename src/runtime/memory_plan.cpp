@@ -4,6 +4,8 @@
 #include <functional>
 #include <numeric>
 
+#include "kite/error.h"
+
 namespace kite {
 namespace {
 
@@ -21,6 +23,8 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const 
                        const std::vector<PlacedInside>& inside) {
   size_t count = g.values.size();
   auto container_of = [&](size_t v) { return inside.empty() ? -1 : inside[v].container; };
+  for (size_t v = 0; v < count; ++v)
+    KITE_CHECK(alias_of[v] < 0 || container_of(v) < 0, "plan_memory: value ", v, " both aliases a value and is placed in one");
   std::vector<int64_t> first(count, -1), last(count, -1);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     int64_t at = static_cast<int64_t>(i);
@@ -79,6 +83,34 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const 
   for (size_t v = 0; v < count; ++v)
     if (container_of(v) >= 0 && in_arena[v]) plan.offset[v] = offset_of(v);
   return plan;
+}
+
+std::vector<PlacedInside> place_concat_inputs(const Graph& g, const std::vector<bool>& in_arena,
+                                              const std::vector<int>& alias_of, const std::vector<bool>& copying_concat) {
+  std::vector<PlacedInside> inside(g.values.size());
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if (!copying_concat[i] || n.outputs.size() != 1) continue;
+    const int out = n.outputs[0];
+    const Value& y = g.values[static_cast<size_t>(out)];
+    if (!in_arena[static_cast<size_t>(out)] || y.shape.empty()) continue;
+    const int64_t rank = static_cast<int64_t>(y.shape.size());
+    int64_t axis = n.attrs.get_int("axis", 0);
+    if (axis < 0) axis += rank;
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= y.shape[static_cast<size_t>(d)];
+    if (outer != 1) continue;
+    int64_t offset = 0;
+    for (int v : n.inputs) {
+      const Value& x = g.values[static_cast<size_t>(v)];
+      const bool once = std::count(n.inputs.begin(), n.inputs.end(), v) == 1;
+      if (once && in_arena[static_cast<size_t>(v)] && alias_of[static_cast<size_t>(v)] < 0 &&
+          inside[static_cast<size_t>(v)].container < 0 && offset % kAlignment == 0)
+        inside[static_cast<size_t>(v)] = {out, offset};
+      offset += shape_numel(x.shape) * static_cast<int64_t>(dtype_size(x.dtype));
+    }
+  }
+  return inside;
 }
 
 }  // namespace kite

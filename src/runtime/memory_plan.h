@@ -35,4 +35,12 @@ struct PlacedInside {
 MemoryPlan plan_memory(const Graph& g, const std::vector<bool>& in_arena, const std::vector<int>& alias_of,
                        const std::vector<PlacedInside>& inside = {});
 
+// Zero-copy Concat: for each Concat node i with copying_concat[i] (run by the kernel that copies
+// only the inputs not already in place) whose output is in the arena and whose inputs are
+// contiguous blocks of it (nothing before the axis but ones: batch 1 along channels), each input
+// in the arena on its own (not an alias, not already inside another Concat's output, read once by
+// this Concat) whose block starts on a 64-byte boundary is placed in its block.
+std::vector<PlacedInside> place_concat_inputs(const Graph& g, const std::vector<bool>& in_arena,
+                                              const std::vector<int>& alias_of, const std::vector<bool>& copying_concat);
+
 }  // namespace kite

@@ -4,7 +4,6 @@
 // reader.
 #include "kite/session.h"
 
-#include <algorithm>
 #include <chrono>
 #include <map>
 #include <new>
@@ -81,43 +80,10 @@ struct Session::Impl {
       in_arena[static_cast<size_t>(v)] = false;
       is_output[static_cast<size_t>(v)] = true;
     }
-    memory = plan_memory(g, in_arena, alias_of, concat_members(in_arena, alias_of));
+    std::vector<bool> copying_concat(g.nodes.size(), false);  // Concats the copying kernel runs
+    for (size_t i = 0; i < g.nodes.size(); ++i) copying_concat[i] = g.nodes[i].op == "Concat" && fast[i];
+    memory = plan_memory(g, in_arena, alias_of, place_concat_inputs(g, in_arena, alias_of, copying_concat));
     if (memory.arena_bytes > 0) arena = allocate_aligned(static_cast<size_t>(memory.arena_bytes), /*zero_fill=*/false);
-  }
-
-  // Zero-copy Concat: where a Concat's inputs are contiguous blocks of its output (nothing before
-  // the axis but ones: batch 1 along channels), each input written by an optimized kernel into
-  // storage of its own is placed in its block of the output, so that its producer writes it there
-  // and the Concat kernel has nothing to copy (it copies only the inputs not in place). An input
-  // read twice by the Concat, or whose block would not start on a 64-byte boundary, keeps its own.
-  std::vector<PlacedInside> concat_members(const std::vector<bool>& in_arena, const std::vector<int>& alias_of) const {
-    const Graph& g = optimized;
-    std::vector<PlacedInside> inside(g.values.size());
-    for (size_t i = 0; i < g.nodes.size(); ++i) {
-      const Node& n = g.nodes[i];
-      if (n.op != "Concat" || !fast[i] || n.outputs.size() != 1) continue;
-      const int out = n.outputs[0];
-      const Value& y = g.values[static_cast<size_t>(out)];
-      if (!in_arena[static_cast<size_t>(out)] || y.shape.empty()) continue;
-      const int64_t rank = static_cast<int64_t>(y.shape.size());
-      int64_t axis = n.attrs.get_int("axis", 0);
-      if (axis < 0) axis += rank;
-      int64_t outer = 1;
-      for (int64_t d = 0; d < axis; ++d) outer *= y.shape[static_cast<size_t>(d)];
-      if (outer != 1) continue;
-      int64_t offset = 0;
-      for (size_t k = 0; k < n.inputs.size(); ++k) {
-        const int v = n.inputs[k];
-        const Value& x = g.values[static_cast<size_t>(v)];
-        const int64_t bytes = shape_numel(x.shape) * static_cast<int64_t>(dtype_size(x.dtype));
-        const bool once = std::count(n.inputs.begin(), n.inputs.end(), v) == 1;
-        if (once && in_arena[static_cast<size_t>(v)] && alias_of[static_cast<size_t>(v)] < 0 &&
-            inside[static_cast<size_t>(v)].container < 0 && offset % 64 == 0)
-          inside[static_cast<size_t>(v)] = {out, offset};
-        offset += bytes;
-      }
-    }
-    return inside;
   }
 
   Tensor output_tensor(int v, const ValueType& t, bool fast_kernel) const {

@@ -41,6 +41,52 @@ void expect_no_overlap(const Graph& g, const MemoryPlan& plan, const std::vector
   EXPECT_GT(placed, 10);
 }
 
+// The same with Concat inputs placed in their outputs: two values alive at the same time share no
+// byte unless one is placed inside the other.
+void expect_no_overlap_with_members(const Graph& g, const MemoryPlan& plan, const std::vector<PlacedInside>& inside) {
+  std::vector<int64_t> first(g.values.size(), -1), last(g.values.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    for (int v : g.nodes[i].outputs) first[static_cast<size_t>(v)] = static_cast<int64_t>(i);
+    for (int v : g.nodes[i].inputs)
+      if (v >= 0) last[static_cast<size_t>(v)] = static_cast<int64_t>(i);
+  }
+  auto contains = [&](size_t outer, size_t v) {
+    for (int c = inside[v].container; c >= 0; c = inside[static_cast<size_t>(c)].container)
+      if (static_cast<size_t>(c) == outer) return true;
+    return false;
+  };
+  auto bytes = [&](size_t v) { return shape_numel(g.values[v].shape) * static_cast<int64_t>(dtype_size(g.values[v].dtype)); };
+  int members = 0;
+  for (size_t a = 0; a < g.values.size(); ++a) {
+    if (plan.offset[a] < 0) continue;
+    members += inside[a].container >= 0;
+    EXPECT_EQ(plan.offset[a] % 64, 0);
+    for (size_t b = a + 1; b < g.values.size(); ++b) {
+      if (plan.offset[b] < 0 || contains(a, b) || contains(b, a)) continue;
+      bool live_together = first[a] <= std::max(last[b], first[b]) && first[b] <= std::max(last[a], first[a]);
+      bool share_bytes = plan.offset[a] < plan.offset[b] + bytes(b) && plan.offset[b] < plan.offset[a] + bytes(a);
+      EXPECT_FALSE(live_together && share_bytes) << g.values[a].name << " and " << g.values[b].name;
+    }
+  }
+  EXPECT_GT(members, 10);
+}
+
+TEST(MemoryPlan, ConcatInputsInTheirOutputsOverlapNothingAlive) {
+  for (const char* spec : {"googlenet?resolution=64", "inception_v3?resolution=96"}) {  // nested Concats in the latter
+    SCOPED_TRACE(spec);
+    Graph g = zoo_model(spec).graph();
+    std::vector<bool> in_arena(g.values.size(), false), concat(g.nodes.size(), false);
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      concat[i] = g.nodes[i].op == "Concat";
+      for (int v : g.nodes[i].outputs) in_arena[static_cast<size_t>(v)] = g.values[static_cast<size_t>(v)].shape_known;
+    }
+    for (int v : g.outputs) in_arena[static_cast<size_t>(v)] = false;
+    std::vector<int> alias_of(g.values.size(), -1);
+    std::vector<PlacedInside> inside = place_concat_inputs(g, in_arena, alias_of, concat);
+    expect_no_overlap_with_members(g, plan_memory(g, in_arena, alias_of, inside), inside);
+  }
+}
+
 TEST(MemoryPlan, ValuesAliveTogetherNeverShareBytes) {
   Graph g = zoo_model("googlenet?resolution=64").graph();  // branches and concats: many overlapping lifetimes
   std::vector<bool> in_arena(g.values.size(), false);
@@ -140,6 +186,46 @@ TEST(MemoryPlan, ZeroCopyConcatWhereTheBlocksAreContiguous) {
       ASSERT_EQ(got.numel(), want.numel());
       for (int64_t i = 0; i < got.numel(); ++i)
         ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-6f) << "batch " << c.batch << " element " << i;
+    }
+  }
+}
+
+// Concat patterns through a whole session, against the reference kernels, run twice with different
+// inputs: nested Concats (axis -3), a placed input read again after its Concat, one value feeding
+// two Concats, a block of 3 x 5 x 5 floats (not a multiple of 64 bytes) before aligned ones, and a
+// Concat input that is a graph input.
+TEST(MemoryPlan, ZeroCopyConcatPatternsMatchTheReference) {
+  Graph g;
+  int x = test::add_input(g, "x", {1, 4, 5, 5});
+  int x3 = test::add_input(g, "x3", {1, 3, 5, 5});
+  int a = test::add_node(g, "Relu", "a", {x});
+  int b = test::add_node(g, "Sigmoid", "b", {x});
+  int c = test::add_node(g, "HardSigmoid", "c", {x});
+  Attributes channels, minus3;
+  channels.set_int("axis", 1);
+  minus3.set_int("axis", -3);
+  int inner = test::add_node(g, "Concat", "inner", {a, b}, channels);          // 8 channels
+  int outer = test::add_node(g, "Concat", "outer", {inner, c}, minus3);        // nested: 12
+  int shared = test::add_node(g, "Concat", "shared", {c, a}, channels);       // a and c in two Concats
+  int odd_first = test::add_node(g, "Concat", "odd_first", {x3, b, c}, channels);  // 300-byte block first
+  int again = test::add_node(g, "Add", "again", {a, b});                      // members read after
+  g.outputs = {test::add_node(g, "Relu", "o1", {outer}), test::add_node(g, "Relu", "o2", {shared}),
+               test::add_node(g, "Relu", "o3", {odd_first}), test::add_node(g, "Relu", "o4", {again})};
+  prepare_graph(g);
+  Model m = Model::from_graph(g);
+  SessionOptions reference;
+  reference.optimize = false;
+  Session want_session(m, reference), got_session(m);
+  for (float scale : {1.f, -2.f}) {
+    NamedTensors in = {{"x", test::ramp({1, 4, 5, 5}, scale)}, {"x3", test::ramp({1, 3, 5, 5}, 3.f * scale)}};
+    auto want = want_session.run(in);
+    auto got = got_session.run(in);
+    ASSERT_EQ(want.size(), got.size());
+    for (size_t o = 0; o < want.size(); ++o) {
+      ASSERT_EQ(want[o].second.shape(), got[o].second.shape()) << want[o].first;
+      for (int64_t i = 0; i < want[o].second.numel(); ++i)
+        ASSERT_NEAR(want[o].second.data<float>()[i], got[o].second.data<float>()[i], 1e-6f)
+            << want[o].first << " element " << i << " scale " << scale;
     }
   }
 }
