@@ -30,6 +30,7 @@ constexpr int64_t kDepthBlock = 512;
 constexpr int64_t kColumnBlock = 192;
 constexpr int64_t kPackedBFloats = kDepthBlock * kColumnBlock;
 static_assert(kColumnBlock % kGemmTileColumns == 0, "B blocks are whole panels");
+static_assert(kPackedBPanelColumns == kGemmTileColumns, "pack_b's panels are the microkernel's");
 
 struct TileKernel {
   GemmTileKernel run;

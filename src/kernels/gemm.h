@@ -89,6 +89,7 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
 // instead of once per thread. Layout: 16-column panels, panel p (columns [16p, 16p + 16)) at
 // packed + 16 * p * K, each K x 16 floats (k-major), the last one zero-padded on the right;
 // 64-byte aligned where the buffer is.
+constexpr int64_t kPackedBPanelColumns = 16;
 int64_t packed_b_floats(int64_t k, int64_t n);
 // Packs the panels that hold columns [n_begin, n_end) of B (K x n_end at least, B[k, j] =
 // b[k * ldb + j]); n_begin starts a panel (a multiple of 16) unless the range is empty. Threads may pack disjoint ranges.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/im2col_run.h"
 #include "kernels/output_range.h"
 
 namespace kite {
@@ -29,21 +30,6 @@ TapWindow tap_window(const Im2colParams& p, const float* plane, int64_t ky, int6
   return t;
 }
 
-// Runs this short (a 7x7 or 14x14 output's rows) are copied element by element: calling memcpy
-// and memset for a few floats took most of the time.
-constexpr int64_t kShortRun = 16;
-
-// dst[i] = src[i * stride] for i in [0, n). Stride 2, the common one, has its own loop, which
-// the compiler vectorizes (with the stride a run-time value it copied one float at a time: a
-// quarter of a 7x7 stride-2 stem's time).
-void gather(const float* __restrict src, int64_t stride, int64_t n, float* __restrict dst) {
-  if (stride == 2) {
-    for (int64_t i = 0; i < n; ++i) dst[i] = src[2 * i];
-  } else {
-    for (int64_t i = 0; i < n; ++i) dst[i] = src[i * stride];
-  }
-}
-
 // dst[ox - ox_begin] for ox in [ox_begin, ox_end) of output row oy.
 void fill_run(const Im2colParams& p, const TapWindow& t, int64_t oy, int64_t ox_begin, int64_t ox_end, float* dst) {
   int64_t begin = ox_begin, end = ox_begin;  // the part inside the input
@@ -53,21 +39,8 @@ void fill_run(const Im2colParams& p, const TapWindow& t, int64_t oy, int64_t ox_
   }
   // Input of ox is x[ox * SW + col_offset]; x is only formed, and read, when the row is inside.
   const float* x = begin < end ? t.plane + (oy * p.stride_h + t.row_offset) * p.in_w : nullptr;
-  if (ox_end - ox_begin <= kShortRun) {
-    // Three plain loops, not one with a test per element: the test's branches mispredicted
-    // at every run's edges (8-pixel rows of 8x8 maps), and im2col took a fifth of such a layer.
-    const int64_t left = begin - ox_begin, inside = end - begin, right = ox_end - end;
-    for (int64_t i = 0; i < left; ++i) dst[i] = 0.f;
-    if (inside > 0) gather(x + begin * p.stride_w + t.col_offset, p.stride_w, inside, dst + left);
-    for (int64_t i = 0; i < right; ++i) dst[left + inside + i] = 0.f;
-    return;
-  }
-  std::fill(dst, dst + (begin - ox_begin), 0.f);
-  std::fill(dst + (end - ox_begin), dst + (ox_end - ox_begin), 0.f);
-  if (begin == end) return;
-  float* out = dst + (begin - ox_begin);
-  if (p.stride_w == 1) std::memcpy(out, x + begin + t.col_offset, static_cast<size_t>(end - begin) * sizeof(float));
-  else gather(x + begin * p.stride_w + t.col_offset, p.stride_w, end - begin, out);
+  im2col_write_run(x ? x + begin * p.stride_w + t.col_offset : nullptr, p.stride_w, begin - ox_begin, end - begin,
+                   ox_end - end, 0.f, dst);
 }
 
 // The output pixels [col_begin, col_end) as runs along output rows.

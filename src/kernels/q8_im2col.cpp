@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/im2col_run.h"
 #include "kernels/output_range.h"
 
 namespace kite {
@@ -27,22 +28,6 @@ Tap make_tap(const Im2colParams& p, const uint8_t* plane, int64_t ky, int64_t kx
   return t;
 }
 
-// Runs this short (the rows of a 7x7 or 14x14 output) are written element by element: calling
-// memset and memcpy for a few bytes costs more than the bytes.
-constexpr int64_t kShortRun = 16;
-
-// dst[i] = src[i * stride] for i in [0, n). The stride is a local and the pointers restrict: a
-// byte store may alias anything, so a loop that read p.stride_w reloaded it after every byte
-// (the stem's stride-2 gather was 6% of ResNet-50's int8 time). Stride 2, the common one, has
-// its own loop, which the compiler vectorizes.
-void gather(const uint8_t* __restrict src, int64_t stride, int64_t n, uint8_t* __restrict dst) {
-  if (stride == 2) {
-    for (int64_t i = 0; i < n; ++i) dst[i] = src[2 * i];
-  } else {
-    for (int64_t i = 0; i < n; ++i) dst[i] = src[i * stride];
-  }
-}
-
 // Output pixels [ox_begin, ox_end) of output row oy, to dst[0 .. ox_end - ox_begin).
 void write_run(const Im2colParams& p, const Tap& t, uint8_t pad, int64_t oy, int64_t ox_begin, int64_t ox_end,
                uint8_t* dst) {
@@ -53,21 +38,8 @@ void write_run(const Im2colParams& p, const Tap& t, uint8_t pad, int64_t oy, int
   }
   // The input row is only formed when some of it is read: oy * SH + dy may lie outside the image.
   const uint8_t* x = in_begin < in_end ? t.plane + (oy * p.stride_h + t.dy) * p.in_w : nullptr;
-  if (ox_end - ox_begin <= kShortRun) {
-    // Three plain loops, not one with a test per element, whose branches mispredicted at every
-    // run's edges (as in the fp32 im2col).
-    const int64_t left = in_begin - ox_begin, inside = in_end - in_begin, right = ox_end - in_end;
-    for (int64_t i = 0; i < left; ++i) dst[i] = pad;
-    if (inside > 0) gather(x + in_begin * p.stride_w + t.dx, p.stride_w, inside, dst + left);
-    for (int64_t i = 0; i < right; ++i) dst[left + inside + i] = pad;
-    return;
-  }
-  std::memset(dst, pad, static_cast<size_t>(in_begin - ox_begin));
-  std::memset(dst + (in_end - ox_begin), pad, static_cast<size_t>(ox_end - in_end));
-  uint8_t* out = dst + (in_begin - ox_begin);
-  if (in_begin == in_end) return;
-  if (p.stride_w == 1) std::memcpy(out, x + in_begin + t.dx, static_cast<size_t>(in_end - in_begin));
-  else gather(x + in_begin * p.stride_w + t.dx, p.stride_w, in_end - in_begin, out);
+  im2col_write_run(x ? x + in_begin * p.stride_w + t.dx : nullptr, p.stride_w, in_begin - ox_begin,
+                   in_end - in_begin, ox_end - in_end, pad, dst);
 }
 
 }  // namespace

@@ -209,7 +209,7 @@ class GemmConvKernel : public NodeKernel {
     const Im2colParams& q = plan_.window;
     const PackedA& a = packed_[gi];
     const int64_t k = a.depth(), columns = q.columns();
-    const int64_t column_panels = (columns + kPanelColumns - 1) / kPanelColumns;
+    const int64_t column_panels = (columns + kPackedBPanelColumns - 1) / kPackedBPanelColumns;
     struct SharedPackedB {};
     // The calling thread's buffer, written and read by all the pool's threads during this call.
     float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(
@@ -217,15 +217,15 @@ class GemmConvKernel : public NodeKernel {
     const bool pointwise = conv_is_pointwise(q);
     pool.parallel_for(column_panels, [&](int64_t j0, int64_t j1) {
       if (pointwise) {
-        pack_b(x, columns, k, j0 * kPanelColumns, std::min(columns, j1 * kPanelColumns), packed_b);
+        pack_b(x, columns, k, j0 * kPackedBPanelColumns, std::min(columns, j1 * kPackedBPanelColumns), packed_b);
         return;
       }
       // im2col with a row stride of 16 writes a panel in the packed layout directly.
       for (int64_t j = j0; j < j1; ++j) {
-        int64_t c0 = j * kPanelColumns, c1 = std::min(columns, c0 + kPanelColumns);
+        int64_t c0 = j * kPackedBPanelColumns, c1 = std::min(columns, c0 + kPackedBPanelColumns);
         float* panel = packed_b + c0 * k;
-        if (c1 - c0 < kPanelColumns) std::fill(panel, panel + k * kPanelColumns, 0.f);
-        im2col_f32(q, x, c0, c1, panel, kPanelColumns);
+        if (c1 - c0 < kPackedBPanelColumns) std::fill(panel, panel + k * kPackedBPanelColumns, 0.f);
+        im2col_f32(q, x, c0, c1, panel, kPackedBPanelColumns);
       }
     });
     e.residual = r;
@@ -275,7 +275,6 @@ class GemmConvKernel : public NodeKernel {
 
   static constexpr int64_t kTile = 16;       // output pixels per work item: the GEMM tile's width
   static constexpr int64_t kPixelItem = 64;  // the pixels few_pixel_items counts in
-  static constexpr int64_t kPanelColumns = 16;  // pack_b's panel width (kernels/gemm.h)
 
   ConvPlan plan_;
   bool fp16_;
