@@ -56,6 +56,7 @@ OpDef op_dequantize_linear();
 OpDef op_conv_integer();
 OpDef op_qlinear_conv();
 OpDef op_fused_qlinear_conv();
+OpDef op_fused_qlinear_gemm();
 OpDef op_matmul_integer();
 OpDef op_qlinear_matmul();
 OpDef op_fused_qlinear_add();
@@ -117,6 +118,7 @@ const std::map<std::string, OpDef>& op_table() {
              op_conv_integer(),
              op_qlinear_conv(),
              op_fused_qlinear_conv(),
+             op_fused_qlinear_gemm(),
              op_matmul_integer(),
              op_qlinear_matmul(),
              op_fused_qlinear_add(),

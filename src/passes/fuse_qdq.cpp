@@ -242,12 +242,40 @@ bool run_quantized(Context& c, Node& q) {
   return true;
 }
 
+// DequantizeLinear -> Gemm (A x B^T + C, B constant int8 weights [N, K]) with a float result, the
+// classifier head of a quantized network: FusedQLinearGemm, whose int32 sums are scaled to float
+// once. Nothing quantizes the result, so this starts at the Gemm rather than at a QuantizeLinear.
+bool fuse_gemm(Context& c, Node& gemm) {
+  if (gemm.op != "Gemm" || gemm.inputs.size() < 2 || gemm.attrs.get_int("transA", 0) != 0 ||
+      gemm.attrs.get_int("transB", 0) != 1 || gemm.attrs.get_float("alpha", 1.f) != 1.f ||
+      gemm.attrs.get_float("beta", 1.f) != 1.f || c.value(gemm.inputs[0]).shape.size() != 2)
+    return false;
+  Node* dx = c.dequantize_of(gemm.inputs[0]);
+  Node* dw = c.dequantize_of(gemm.inputs[1]);
+  if (!activation_dequantize(c, dx) || !dw || !c.constant(dw->inputs[0]) || !c.constant(dw->inputs[1])) return false;
+  const Value& w = c.value(dw->inputs[0]);
+  if (w.dtype != DType::s8 || w.shape.size() != 2 || (dw->inputs.size() > 2 && dw->inputs[2] >= 0 && !c.constant(dw->inputs[2])))
+    return false;
+  QuantParams wp = params_of(c, *dw, DType::s8);
+  if (wp.per_axis() && dw->attrs.get_int("axis", 1) != 0) return false;
+  int bias = int32_bias(c, gemm, params_of(c, *dx, DType::u8), wp, w.shape[0]);
+  if (bias == -2) return false;
+  gemm.op = "FusedQLinearGemm";
+  gemm.attrs = Attributes();
+  gemm.inputs = {dx->inputs[0], dx->inputs[1], dx->inputs.size() > 2 ? dx->inputs[2] : -1,
+                 dw->inputs[0], dw->inputs[1], dw->inputs.size() > 2 ? dw->inputs[2] : -1};
+  if (bias >= 0) gemm.inputs.push_back(bias);
+  return true;
+}
+
 bool fuse_once(Graph& g) {
   Context c{g, producer_of_values(g), use_counts(g)};
   for (Node& n : g.nodes) {
     if (n.op != "QuantizeLinear" || !per_tensor_params(c, n)) continue;
     if (fuse_conv(c, n) || fuse_add(c, n) || fuse_average(c, n) || run_quantized(c, n)) return true;
   }
+  for (Node& n : g.nodes)
+    if (fuse_gemm(c, n)) return true;
   return false;
 }
 

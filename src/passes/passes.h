@@ -42,7 +42,8 @@ void fold_batch_norms(Graph& g);
 // For inference with int8 kernels: rewrites DequantizeLinear -> Conv (-> Relu / Clip) ->
 // QuantizeLinear, DequantizeLinear -> Add (-> Relu) -> QuantizeLinear and DequantizeLinear ->
 // GlobalAveragePool -> QuantizeLinear into kite's int8 operators (FusedQLinearConv,
-// FusedQLinearAdd, QLinearGlobalAveragePool); MaxPool, Concat, Reshape and Flatten between
+// FusedQLinearAdd, QLinearGlobalAveragePool), and DequantizeLinear -> Gemm with int8 weights and a
+// float result into FusedQLinearGemm; MaxPool, Concat, Reshape and Flatten between
 // DequantizeLinear and QuantizeLinear of the same scale and zero point run on the quantized
 // values directly. What remains of DequantizeLinear on constant weights is computed once. See
 // fuse_qdq.cpp.

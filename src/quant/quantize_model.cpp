@@ -28,7 +28,7 @@ struct Groups {
 
 struct Plan {
   std::vector<bool> quantized;  // per value: gets QuantizeLinear -> DequantizeLinear
-  std::vector<int> convs;       // nodes whose weights become int8
+  std::vector<int> convs;       // nodes whose weights become int8: convolutions and Gemms
 };
 
 bool is_activation_tensor(const Graph& g, int v) {
@@ -52,6 +52,23 @@ bool quantizable_conv(const Graph& g, const Node& n) {
   return n.inputs.size() < 3 || n.inputs[2] < 0 || value(g, n.inputs[2]).constant;
 }
 
+// A fully connected layer A x B^T + C (ONNX's export of a Linear) on an activation, B and C
+// constant: its weights become int8, one scale per output (B's rows), and its result stays float
+// (the int8 kernel scales its int32 sums to float: FusedQLinearGemm).
+bool quantizable_gemm(const Graph& g, const Node& n) {
+  if (n.op != "Gemm" || n.inputs.size() < 2 || !is_activation_tensor(g, n.inputs[0])) return false;
+  if (value(g, n.inputs[0]).shape.size() != 2 || !value(g, n.inputs[1]).constant) return false;
+  if (n.attrs.get_int("transA", 0) != 0 || n.attrs.get_int("transB", 0) != 1 || n.attrs.get_float("alpha", 1.f) != 1.f ||
+      n.attrs.get_float("beta", 1.f) != 1.f)
+    return false;
+  const Tensor& b = *value(g, n.inputs[1]).constant;
+  if (b.rank() != 2 || b.dtype() != DType::f32) return false;
+  if (n.inputs.size() < 3 || n.inputs[2] < 0) return true;
+  const Value& c = value(g, n.inputs[2]);
+  return c.constant && c.dtype == DType::f32 && c.constant->numel() == b.dim(0) && !c.shape.empty() &&
+         c.shape.back() == b.dim(0);
+}
+
 Plan plan_quantization(const Graph& g, const std::set<std::string>& exclude, Groups& groups) {
   Plan p;
   p.quantized.assign(g.values.size(), false);
@@ -71,6 +88,9 @@ Plan plan_quantization(const Graph& g, const std::set<std::string>& exclude, Gro
     if (quantizable_conv(g, n)) {
       mark(n.inputs[0]);
       mark(quantized_output(g, uses, readers, n));
+      p.convs.push_back(static_cast<int>(i));
+    } else if (quantizable_gemm(g, n)) {
+      mark(n.inputs[0]);
       p.convs.push_back(static_cast<int>(i));
     } else if (n.op == "Add" && n.inputs.size() == 2 && is_activation_tensor(g, n.inputs[0]) &&
                is_activation_tensor(g, n.inputs[1]) && value(g, n.inputs[0]).shape == value(g, n.inputs[1]).shape) {
@@ -212,7 +232,7 @@ std::vector<std::string> quantizable_nodes(const Model& fp32) {
   fold_batch_norms(g);
   std::vector<std::string> names;
   for (const Node& n : g.nodes)
-    if (quantizable_conv(g, n)) names.push_back(n.name);
+    if (quantizable_conv(g, n) || quantizable_gemm(g, n)) names.push_back(n.name);
   return names;
 }
 

@@ -9,7 +9,10 @@
 //    tensor is the activation's output);
 //  - MaxPool, Concat, Reshape and Flatten keep their input's scale and zero point (all inputs
 //    of a Concat share one), so they run on the quantized values unchanged;
-//  - operators without an int8 kernel (Softmax, Gemm, Sigmoid, ...) read the dequantized float
+//  - a fully connected Gemm (A x B^T + C, B and C constant) gets int8 weights like a convolution's
+//    (one scale per output) and an int32 bias, on its quantized input; its result stays float
+//    (FusedQLinearGemm scales the int32 sums to float);
+//  - operators without an int8 kernel (Softmax, MatMul, Sigmoid, ...) read the dequantized float
 //    and run in fp32; graph outputs stay float.
 #pragma once
 #include <functional>
@@ -40,7 +43,7 @@ struct QuantizeOptions {
 // model has nothing to quantize.
 Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples, const QuantizeOptions& options);
 
-// The nodes whose weights quantize_model makes int8 (convolutions), in graph order: the
+// The nodes whose weights quantize_model makes int8 (convolutions, fully connected Gemms), in graph order: the
 // candidates for --exclude and for mixed precision.
 std::vector<std::string> quantizable_nodes(const Model& fp32);
 

@@ -4,6 +4,7 @@ namespace kite {
 
 std::unique_ptr<NodeKernel> make_node_kernel(const Graph& g, const Node& n, const KernelChoices& choices) {
   if (n.op == "QLinearConv" || n.op == "FusedQLinearConv") return make_q8_conv_kernel(g, n);
+  if (n.op == "FusedQLinearGemm") return make_q8_gemm_kernel(g, n);
   if (n.op == "FusedQLinearAdd" || n.op == "QLinearGlobalAveragePool" || n.op == "QuantizeLinear" ||
       n.op == "DequantizeLinear" || (n.op == "MaxPool" && g.values[static_cast<size_t>(n.inputs[0])].dtype == DType::u8))
     return make_q8_kernel(g, n);

@@ -42,9 +42,11 @@ std::unique_ptr<NodeKernel> make_window_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_activation_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_relabel_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_reduce_kernel(const Graph& g, const Node& n);
-// int8: runtime/q8_conv_kernels.cpp (QLinearConv, FusedQLinearConv) and runtime/q8_kernels.cpp
-// (FusedQLinearAdd, QLinearGlobalAveragePool, uint8 MaxPool, QuantizeLinear, DequantizeLinear).
+// int8: runtime/q8_conv_kernels.cpp (QLinearConv, FusedQLinearConv), runtime/q8_gemm_kernel.cpp
+// (FusedQLinearGemm) and runtime/q8_kernels.cpp (FusedQLinearAdd, QLinearGlobalAveragePool, uint8
+// MaxPool, QuantizeLinear, DequantizeLinear).
 std::unique_ptr<NodeKernel> make_q8_conv_kernel(const Graph& g, const Node& n);
+std::unique_ptr<NodeKernel> make_q8_gemm_kernel(const Graph& g, const Node& n);
 std::unique_ptr<NodeKernel> make_q8_kernel(const Graph& g, const Node& n);
 
 }  // namespace kite

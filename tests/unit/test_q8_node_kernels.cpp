@@ -151,6 +151,41 @@ TEST(Q8NodeKernels, AddAveragePoolAndMaxPoolMatchTheReferenceExactly) {
   }
 }
 
+// The int8 classifier head (FusedQLinearGemm, float result): one row of A (batch 1, the
+// matrix-vector path) and several, K and N odd or past a panel, weights over all of int8
+// (-128 included) and 7-bit ones, per-row and per-tensor weight scales, with and without bias.
+// Exact: the integer sums are, and each output is one float multiply.
+TEST(Q8NodeKernels, FullyConnectedMatchesTheReferenceExactly) {
+  struct Case {
+    int64_t rows, depth, outputs;
+    bool bias, per_row, seven_bit;
+  };
+  const Case cases[] = {{1, 1, 1, true, true, false},   {1, 13, 7, true, true, false},
+                        {1, 37, 13, false, false, true}, {3, 64, 19, true, true, true},
+                        {1, 1000, 45, true, true, false}, {2, 129, 6, true, false, false}};
+  for (const Case& c : cases) {
+    OneNode fc;
+    fc.op = "FusedQLinearGemm";
+    fc.input_dtype = DType::u8;
+    fc.input = {c.rows, c.depth};
+    fc.tolerance = 0.f;
+    Tensor w = weights_s8({c.outputs, c.depth}, 5);
+    w.data<int8_t>()[0] = -128;
+    if (c.seven_bit)
+      for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(w.data<int8_t>()[i] / 2);
+    std::vector<float> w_scale;
+    for (int64_t j = 0; j < c.outputs; ++j) w_scale.push_back(0.002f + 0.0003f * static_cast<float>(j % 7));
+    Tensor bias(DType::s32, {c.outputs});
+    for (int64_t j = 0; j < c.outputs; ++j) bias.data<int32_t>()[j] = static_cast<int32_t>(j * 977 % 4001) - 2000;
+    fc.constants = {scalar_f32(0.05f), scalar_u8(131), w,
+                    c.per_row ? Tensor::from_floats({c.outputs}, w_scale) : scalar_f32(0.004f),
+                    c.per_row ? Tensor(DType::s8, {c.outputs}) : Tensor(DType::s8, {})};
+    if (c.bias) fc.constants.push_back(bias);
+    expect_matches_reference(fc, "FusedQLinearGemm " + std::to_string(c.rows) + "x" + std::to_string(c.depth) + " -> " +
+                                     std::to_string(c.outputs));
+  }
+}
+
 TEST(Q8NodeKernels, QuantizeAndDequantizeMatchTheReferenceExactly) {
   OneNode q;
   q.op = "QuantizeLinear";

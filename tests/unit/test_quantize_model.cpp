@@ -48,20 +48,21 @@ double cosine(const Tensor& a, const Tensor& b) {
   return ab / std::sqrt(aa * bb);
 }
 
-TEST(QuantizeModel, EveryConvolutionRunsInInt8AndTheOutputStaysClose) {
+TEST(QuantizeModel, EveryConvolutionAndGemmRunsInInt8AndTheOutputStaysClose) {
   for (const char* name : {"resnet_fm.onnx", "mobilenet_v2_fm.onnx"}) {
     Model fp32 = import_onnx(kModels + name);
     Model int8 = quantize_model(fp32, random_samples(fp32, 8, 1), QuantizeOptions{});
-    int convs = 0;
+    int weighted = 0, gemms = 0;
     for (const Session::PlannedNode& n : Session(int8).plan()) {
-      EXPECT_NE(n.op, "Conv") << name << ": " << n.name << " was left in fp32";
-      EXPECT_NE(n.op, "FusedConv") << name << ": " << n.name << " was left in fp32";
-      if (n.op == "FusedQLinearConv") {
-        ++convs;
+      for (const char* op : {"Conv", "FusedConv", "Gemm"}) EXPECT_NE(n.op, op) << name << ": " << n.name << " was left in fp32";
+      if (n.op == "FusedQLinearConv" || n.op == "FusedQLinearGemm") {
+        ++weighted;
+        gemms += n.op == "FusedQLinearGemm";
         EXPECT_NE(n.kernel, "reference") << name << ": " << n.name;
       }
     }
-    EXPECT_EQ(convs, static_cast<int>(quantizable_nodes(fp32).size())) << name;
+    EXPECT_EQ(weighted, static_cast<int>(quantizable_nodes(fp32).size())) << name;
+    EXPECT_EQ(gemms, 1) << name << ": the classifier";
     NamedTensors input = random_samples(fp32, 1, 99)[0];
     Tensor want = run(fp32, input), got = run(int8, input);
     EXPECT_GT(cosine(want, got), 0.99) << name;
@@ -131,6 +132,41 @@ TEST(QuantizeModel, BiasesAlwaysFitTheirInt32) {
   NamedTensors input = random_samples(fp32, 1, 6)[0];
   Tensor want = run(fp32, input), got = run(int8, input);
   for (int64_t i = 0; i < want.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 0.02f);
+}
+
+// A fully connected layer A x B^T + C (transB = 1, alpha = beta = 1) after a convolution gets int8
+// weights and runs as FusedQLinearGemm; Gemms of other forms (B not transposed, a scaled product)
+// stay fp32, reading the dequantized input. All agree with the fp32 model.
+TEST(QuantizeModel, FullyConnectedGemmsOfTheLinearFormBecomeInt8) {
+  for (int form = 0; form < 3; ++form) {
+    Graph g;
+    int x = test::add_input(g, "x", {1, 2, 4, 4});
+    int c = test::add_node(g, "Conv", "conv", {x, g.add_constant("w", test::ramp({3, 2, 3, 3}, 0.05f))});
+    int r = test::add_node(g, "Relu", "relu", {c});
+    int flat = test::add_node(g, "Flatten", "flatten", {r});
+    Attributes attrs;
+    attrs.set_int("transB", form == 1 ? 0 : 1);
+    if (form == 2) attrs.set_float("alpha", 0.5f);
+    Shape b_shape = form == 1 ? Shape{12, 5} : Shape{5, 12};
+    int fc = test::add_node(g, "Gemm", "fc", {flat, g.add_constant("b", test::ramp(b_shape, 0.03f)),
+                                              g.add_constant("c", Tensor::from_floats({5}, {0.1f, -0.2f, 0.3f, 0.f, 1.f}))},
+                            attrs);
+    g.outputs.push_back(fc);
+    Model fp32 = Model::from_graph(g);
+    std::vector<std::string> names = quantizable_nodes(fp32);
+    EXPECT_EQ(std::count(names.begin(), names.end(), "fc"), form == 0 ? 1 : 0) << "form " << form;
+    Model int8 = quantize_model(fp32, random_samples(fp32, 4, 7), QuantizeOptions{});
+    std::string fc_op;
+    for (const Session::PlannedNode& n : Session(int8).plan())
+      if (n.name == "fc") fc_op = n.op;
+    EXPECT_EQ(fc_op, form == 0 ? "FusedQLinearGemm" : "Gemm") << "form " << form;
+    NamedTensors input = random_samples(fp32, 1, 8)[0];
+    Tensor want = run(fp32, input), got = run(int8, input);
+    ASSERT_EQ(got.shape(), (Shape{1, 5}));
+    for (int64_t i = 0; i < want.numel(); ++i)
+      EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 0.02f * (1.f + std::fabs(want.data<float>()[i])))
+          << "form " << form;
+  }
 }
 
 TEST(CompareModels, MatchesQuantizedTensorsAndRanksTheWorstFirst) {
