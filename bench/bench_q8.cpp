@@ -96,7 +96,9 @@ struct Conv3x3Shape {
 const Conv3x3Shape kConv3x3[] = {{"resnet50_layer1", 64, 64, 56},
                                  {"resnet50_layer2", 128, 128, 28},
                                  {"resnet50_layer3", 256, 256, 14},
-                                 {"googlenet_inception3a", 96, 128, 28}};
+                                 {"googlenet_inception3a", 96, 128, 28},
+                                 {"resnet50_layer4", 512, 512, 7},
+                                 {"googlenet_inception5a", 160, 320, 7}};
 
 kite::Im2colParams conv3x3_window(Conv3x3Shape s) {
   kite::Im2colParams q;

@@ -90,6 +90,9 @@ TEST(Q8NodeKernels, WinogradConvolutionsMatchTheReferenceExactly) {
       // 14 blocks of tiles in 4 groups, 11 panels of output channels in 2 chunks on 2 and 4
       // threads: work items that start past the first group and the first panel.
       {128, 64, 28, 3, 1, 1, 1, 1, true, 0, 255},
+      // The smallest maps it takes (7x7: a partial 2x2 tile per row and column), and 9x9.
+      {64, 19, 7, 3, 1, 1, 1, 1, true, 17, 255},
+      {70, 32, 9, 3, 1, 1, 1, 1, false, 0, 255},
   };
   for (const QConvCase& c : cases) {
     const std::string what = "Winograd FusedQLinearConv " + std::to_string(c.channels) + "->" +
