@@ -2,7 +2,7 @@
 // connected layer on a quantized input whose result leaves int8, the classifier head of a
 // quantized network. Inputs: A [M, K] uint8, a_scale, a_zero_point, B [N, K] int8 (ONNX Gemm's B
 // with transB = 1, zero point 0), b_scale (one, or one per row of B), b_zero_point, and an
-// optional int32 bias C [N] in units of a_scale * b_scale[n]. Output, float [M, N]:
+// optional int32 bias C [N] (or [1, N]) in units of a_scale * b_scale[n]. Output, float [M, N]:
 //     acc = C[n] + sum over k of (A[m, k] - a_zero_point) * B[n, k]            (exact, int32)
 //     Y[m, n] = float(acc) * (a_scale * b_scale[n])
 // which is gemm_q8_f32_out's (kernels/q8_gemm.h) definition: the node kernel
@@ -29,7 +29,8 @@ std::vector<ValueType> infer_fused_qlinear_gemm(const Node&, const std::vector<c
                  DType::s8, "b_zero_point must be int8");
   if (const Value* c = optional_input(inputs, 6)) {
     require_dtype(c->dtype, DType::s32, "C");
-    KITE_CHECK(c->shape == Shape{n}, "C has shape ", shape_to_string(c->shape), ", expected [", n, "]");
+    KITE_CHECK(c->shape == Shape{n} || c->shape == (Shape{1, n}), "C has shape ", shape_to_string(c->shape),
+               ", expected [", n, "] or [1, ", n, "]");
   }
   return {{DType::f32, {a.shape[0], n}}};
 }

@@ -1,8 +1,9 @@
 // Turns a QDQ graph (float operators between DequantizeLinear and QuantizeLinear, the form
 // quantizers and ONNX Runtime exchange) into int8 operators, so that quantized tensors flow from
 // kernel to kernel without a round trip through float. Each rewrite starts at a QuantizeLinear
-// with one scale and zero point and looks back at what produces its input; the float operators
-// involved must have no other reader. See passes.h for the patterns.
+// with one scale and zero point and looks back at what produces its input (the float operators
+// involved must have no other reader), except the fully connected head's, which starts at the
+// Gemm: its result stays float. See passes.h for the patterns.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -258,6 +259,13 @@ bool fuse_gemm(Context& c, Node& gemm) {
     return false;
   QuantParams wp = params_of(c, *dw, DType::s8);
   if (wp.per_axis() && dw->attrs.get_int("axis", 1) != 0) return false;
+  for (int32_t z : wp.zero_point)
+    if (z != 0) return false;  // asymmetric weights: the float Gemm runs them
+  // C broadcast along the rows, one value per output: [N] or [1, N] (int32_bias checks the count).
+  if (gemm.inputs.size() > 2 && gemm.inputs[2] >= 0) {
+    const Shape& cs = c.value(gemm.inputs[2]).shape;
+    if (cs.empty() || cs.size() > 2 || cs.back() != w.shape[0]) return false;
+  }
   int bias = int32_bias(c, gemm, params_of(c, *dx, DType::u8), wp, w.shape[0]);
   if (bias == -2) return false;
   gemm.op = "FusedQLinearGemm";

@@ -252,7 +252,7 @@ Model quantize_model(const Model& fp32, const std::vector<NamedTensors>& samples
   }
   Groups groups(g.values.size());
   Plan plan = plan_quantization(g, exclude, groups);
-  KITE_CHECK(!plan.convs.empty(), "the model has no convolution kite can quantize");
+  KITE_CHECK(!plan.convs.empty(), "the model has no convolution or fully connected layer kite can quantize");
   std::map<int, Range> ranges = calibrate(model, plan, groups, samples, o);
 
   Graph q = g;

@@ -77,7 +77,7 @@ TEST(Q8NodeKernels, ConvolutionsMatchTheReferenceExactly) {
                                                 std::to_string(c.stride) + " g" + std::to_string(c.group));
 }
 
-// 3x3 stride-1 layers with 64 or more input channels on maps of 14 or more take the exact
+// 3x3 stride-1 layers with 64 or more input channels on maps of 7 or more take the exact
 // Winograd F(2x2, 3x3) kernel: odd output sizes (partial 2x2 tiles, partial blocks of 16 tiles),
 // odd channel counts, paddings 0 to 2, fused clamps, with and without bias. (ARM CPUs with the
 // dot product run them through im2col, and again with the extension hidden.)
@@ -90,7 +90,7 @@ TEST(Q8NodeKernels, WinogradConvolutionsMatchTheReferenceExactly) {
       // 14 blocks of tiles in 4 groups, 11 panels of output channels in 2 chunks on 2 and 4
       // threads: work items that start past the first group and the first panel.
       {128, 64, 28, 3, 1, 1, 1, 1, true, 0, 255},
-      // The smallest maps it takes (7x7: a partial 2x2 tile per row and column), and 9x9.
+      // The smallest maps it takes (7 rows: a partial 2x2 tile per column) and 9x12 ones.
       {64, 19, 7, 3, 1, 1, 1, 1, true, 17, 255},
       {70, 32, 9, 3, 1, 1, 1, 1, false, 0, 255},
   };

@@ -169,6 +169,46 @@ TEST(QuantizeModel, FullyConnectedGemmsOfTheLinearFormBecomeInt8) {
   }
 }
 
+// A QDQ Gemm from another quantizer: fused when its weights are symmetric (zero points 0) and C
+// has one value per output ([N] or [1, N]); asymmetric weights keep the float Gemm. Either way
+// the session's result matches the QDQ graph run by the reference kernels.
+TEST(QuantizeModel, QdqGemmsFuseOnlyWithSymmetricWeights) {
+  for (int variant = 0; variant < 3; ++variant) {
+    Graph g;
+    int x = test::add_input(g, "x", {1, 8});
+    Tensor zp(DType::u8, {});
+    zp.data<uint8_t>()[0] = 120;
+    int xs = g.add_constant("xs", Tensor::from_floats({}, {0.02f})), xz = g.add_constant("xz", zp);
+    int xq = test::add_node(g, "QuantizeLinear", "xq", {x, xs, xz});
+    int xd = test::add_node(g, "DequantizeLinear", "xd", {xq, xs, xz});
+    Tensor w(DType::s8, {5, 8});
+    for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(i * 37 % 255 - 127);
+    Tensor wz(DType::s8, {5});
+    if (variant == 2) wz.data<int8_t>()[3] = 4;
+    Attributes axis;
+    axis.set_int("axis", 0);
+    int wd = test::add_node(g, "DequantizeLinear", "wd",
+                            {g.add_constant("w", w), g.add_constant("ws", test::ramp({5}, 0.01f)), g.add_constant("wz", wz)},
+                            axis);
+    Shape c_shape = variant == 1 ? Shape{1, 5} : Shape{5};
+    Attributes attrs;
+    attrs.set_int("transB", 1);
+    int y = test::add_node(g, "Gemm", "fc", {xd, wd, g.add_constant("c", Tensor::from_floats(c_shape, {0.5f, -1.f, 0.f, 2.f, 1.f}))},
+                           attrs);
+    g.outputs.push_back(y);
+    Model m = Model::from_graph(g);
+    std::string fc_op;
+    for (const Session::PlannedNode& n : Session(m).plan())
+      if (n.name == "fc") fc_op = n.op;
+    EXPECT_EQ(fc_op, variant == 2 ? "Gemm" : "FusedQLinearGemm") << "variant " << variant;
+    NamedTensors input = {{"x", test::ramp({1, 8}, 0.3f)}};
+    Tensor want = run(m, input, false), got = run(m, input);
+    ASSERT_EQ(got.shape(), (Shape{1, 5}));
+    // The bias is rounded to the int32 grid of x_scale * w_scale: half a step at most.
+    for (int64_t i = 0; i < want.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-3f) << variant;
+  }
+}
+
 TEST(CompareModels, MatchesQuantizedTensorsAndRanksTheWorstFirst) {
   Model fp32 = import_onnx(kModels + "resnet_fm.onnx");
   NamedTensors input = random_samples(fp32, 1, 4)[0];
