@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ops/matrix_product.h"
+#include "ops/op_args.h"
 #include "ops/op_util.h"
 
 namespace kite {
@@ -85,6 +86,11 @@ void reference_gemm(const Node& node, const std::vector<const Tensor*>& inputs, 
 }
 
 }  // namespace
+
+bool gemm_is_linear(const Node& node) {
+  return node.attrs.get_int("transA", 0) == 0 && node.attrs.get_int("transB", 0) == 1 &&
+         node.attrs.get_float("alpha", 1.f) == 1.f && node.attrs.get_float("beta", 1.f) == 1.f;
+}
 
 OpDef op_gemm() { return {"Gemm", 2, 3, infer_gemm, reference_gemm}; }
 

@@ -37,6 +37,10 @@ std::optional<Tensor> pad_fill(const Node& node, const std::vector<const Tensor*
 // ReduceMean: per input axis, whether it is averaged over.
 std::vector<bool> reduce_mean_axes(const Node& node, const std::vector<const Value*>& inputs);
 
+// Gemm: whether it is A x B^T + C as written (transA 0, transB 1, alpha and beta 1), the form of an
+// exported Linear layer, which the quantizer and the int8 fully connected kernel take.
+bool gemm_is_linear(const Node& node);
+
 // Clip: attributes before opset 11 (the float range when absent), optional scalar inputs from
 // then on (an absent bound does not clip). nullopt when a bound input is not a load-time constant.
 struct ClipBounds {

@@ -247,9 +247,7 @@ bool run_quantized(Context& c, Node& q) {
 // classifier head of a quantized network: FusedQLinearGemm, whose int32 sums are scaled to float
 // once. Nothing quantizes the result, so this starts at the Gemm rather than at a QuantizeLinear.
 bool fuse_gemm(Context& c, Node& gemm) {
-  if (gemm.op != "Gemm" || gemm.inputs.size() < 2 || gemm.attrs.get_int("transA", 0) != 0 ||
-      gemm.attrs.get_int("transB", 0) != 1 || gemm.attrs.get_float("alpha", 1.f) != 1.f ||
-      gemm.attrs.get_float("beta", 1.f) != 1.f || c.value(gemm.inputs[0]).shape.size() != 2)
+  if (gemm.op != "Gemm" || gemm.inputs.size() < 2 || !gemm_is_linear(gemm) || c.value(gemm.inputs[0]).shape.size() != 2)
     return false;
   Node* dx = c.dequantize_of(gemm.inputs[0]);
   Node* dw = c.dequantize_of(gemm.inputs[1]);

@@ -57,10 +57,7 @@ bool quantizable_conv(const Graph& g, const Node& n) {
 // (the int8 kernel scales its int32 sums to float: FusedQLinearGemm).
 bool quantizable_gemm(const Graph& g, const Node& n) {
   if (n.op != "Gemm" || n.inputs.size() < 2 || !is_activation_tensor(g, n.inputs[0])) return false;
-  if (value(g, n.inputs[0]).shape.size() != 2 || !value(g, n.inputs[1]).constant) return false;
-  if (n.attrs.get_int("transA", 0) != 0 || n.attrs.get_int("transB", 0) != 1 || n.attrs.get_float("alpha", 1.f) != 1.f ||
-      n.attrs.get_float("beta", 1.f) != 1.f)
-    return false;
+  if (value(g, n.inputs[0]).shape.size() != 2 || !value(g, n.inputs[1]).constant || !gemm_is_linear(n)) return false;
   const Tensor& b = *value(g, n.inputs[1]).constant;
   if (b.rank() != 2 || b.dtype() != DType::f32) return false;
   if (n.inputs.size() < 3 || n.inputs[2] < 0) return true;

@@ -75,20 +75,15 @@ class Q8WinogradConvKernel : public NodeKernel {
 
 bool q8_winograd_applies(const Q8ConvPlan& p) {
   // Measured on one Zen3 core against im2col + the 7-bit GEMM (bench/bench_q8.cpp, conv3x3_q8):
-  // 0.7x to 0.8x the time on ResNet-50's 56x56, 28x28 and 14x14 layers and GoogLeNet's 28x28
-  // one (0.79x to 0.9x before the pair loop was asm). The products run the int16 pair microkernel; on an ARM CPU with the dot product, the
-  // im2col path's SDOT does four times the multiply-adds per instruction of SMLAL, more than the
-  // 2.25 times Winograd saves, so it keeps im2col there (not measured: no such CPU here).
-  // Maps down to 7x7 (fp32's Winograd stops at 14x14): with the int16 pair loop in asm, ResNet-50's
-  // 7x7 layer (512 -> 512) and GoogLeNet's inception 5a one (160 -> 320) took 0.6 to 0.75 times
-  // im2col's time (bench_q8, conv3x3_q8), though a 7x7 map wastes 15 of 64 tile outputs. The
-  // packed weights take 16 int16 per 9 weights instead of pack_q8_a's 3 bytes per weight: ResNet-50's
-  // peak memory went from 112.7 to 115.6 MiB.
-  const Im2colParams& q = p.window;
-  const bool shape = p.groups == 1 && q.kernel_h == 3 && q.kernel_w == 3 && q.stride_h == 1 && q.stride_w == 1 &&
-                     q.dilation_h == 1 && q.dilation_w == 1 && q.out_h >= 7 && q.out_w >= 7 && p.in_channels >= 64 &&
-                     p.out_channels >= 16;
-  return !cpu_has_arm_dotprod() && shape && p.in_channels <= kQ8WinogradMaxChannels;
+  // 0.7x to 0.8x the time on ResNet-50's 56x56, 28x28 and 14x14 layers and GoogLeNet's 28x28 one
+  // (0.79x to 0.9x before the pair loop was asm), and 0.66x on 7x7 maps (ResNet-50's 512 -> 512,
+  // GoogLeNet's inception 5a), though a 7x7 map wastes 15 of 64 tile outputs: so maps down to 7x7,
+  // where fp32's Winograd stops at 14x14. The packed weights take 16 int16 per 9 weights instead
+  // of pack_q8_a's 3 bytes per weight: ResNet-50's peak memory went from 112.7 to 115.6 MiB. On
+  // an ARM CPU with the dot product, the im2col path's SDOT does four times the multiply-adds per
+  // instruction of SMLAL, more than the 2.25 times Winograd saves, so it keeps im2col there (not
+  // measured: no such CPU here).
+  return !cpu_has_arm_dotprod() && is_winograd_shape(p, 7) && p.in_channels <= kQ8WinogradMaxChannels;
 }
 
 std::unique_ptr<NodeKernel> make_q8_winograd_conv_kernel(const Q8ConvPlan& p, const Tensor& weights) {

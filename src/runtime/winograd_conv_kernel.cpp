@@ -73,15 +73,15 @@ class WinogradConvKernel : public NodeKernel {
 
 }  // namespace
 
-bool is_winograd_shape(const ConvGeometry& p) {
+bool is_winograd_shape(const ConvGeometry& p, int64_t min_map) {
   const Im2colParams& q = p.window;
   // Maps under 14x14 waste much of their 4x4 tiles and hold the largest weights (which Winograd
   // stores 4 times over). Under 64 input channels the GEMMs are too short to pay for the
   // transforms, and the transforms' rounding weighs more: Inception v3's 147x147 layer (32 in)
   // alone moved its output by 5e-5 of its range.
   return p.groups == 1 && q.kernel_h == 3 && q.kernel_w == 3 && q.stride_h == 1 && q.stride_w == 1 &&
-         q.dilation_h == 1 && q.dilation_w == 1 && q.out_h >= 14 && q.out_w >= 14 && p.in_channels >= 64 &&
-         p.out_channels >= 16;
+         q.dilation_h == 1 && q.dilation_w == 1 && q.out_h >= min_map && q.out_w >= min_map &&
+         p.in_channels >= 64 && p.out_channels >= 16;
 }
 
 bool winograd_applies(const ConvPlan& p) { return is_winograd_shape(p); }
