@@ -14,8 +14,8 @@ namespace kite {
 namespace {
 
 std::atomic<bool> g_force_generic{false};
-// hide_arm_extensions(): the ARMv8.2 extensions reported absent (tests).
-std::atomic<bool> g_hide_arm_extensions{false};
+// hide_cpu_extensions(): AVX-VNNI and the ARMv8.2 extensions reported absent (tests).
+std::atomic<bool> g_hide_cpu_extensions{false};
 
 bool detect_avx2_fma() {
 #if defined(KITE_KERNELS_X86)
@@ -37,6 +37,18 @@ bool detect_f16c() {
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
   __builtin_cpu_init();
   return (ecx & (1u << 29)) != 0 && __builtin_cpu_supports("avx");
+#else
+  return false;
+#endif
+}
+
+bool detect_avx_vnni() {
+#if defined(KITE_KERNELS_X86)
+  // CPUID leaf 7, sub-leaf 1, EAX bit 4. Its VEX forms use ymm registers, whose OS support
+  // detect_avx2_fma() has checked.
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return false;
+  return (eax & (1u << 4)) != 0 && detect_avx2_fma();
 #else
   return false;
 #endif
@@ -67,6 +79,11 @@ bool cpu_has_f16c() {
   return has;
 }
 
+bool cpu_has_avx_vnni() {
+  static const bool has = detect_avx_vnni();
+  return has && !g_hide_cpu_extensions.load(std::memory_order_relaxed);
+}
+
 bool cpu_has_neon() {
 #if defined(KITE_KERNELS_ARM)
   return true;
@@ -78,7 +95,7 @@ bool cpu_has_neon() {
 bool cpu_has_arm_dotprod() {
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
   static const bool has = hwcap_has(HWCAP_ASIMDDP);
-  return has && !g_hide_arm_extensions.load(std::memory_order_relaxed);
+  return has && !g_hide_cpu_extensions.load(std::memory_order_relaxed);
 #else
   return false;
 #endif
@@ -87,13 +104,13 @@ bool cpu_has_arm_dotprod() {
 bool cpu_has_arm_fp16() {
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
   static const bool has = hwcap_has(HWCAP_ASIMDHP);
-  return has && !g_hide_arm_extensions.load(std::memory_order_relaxed);
+  return has && !g_hide_cpu_extensions.load(std::memory_order_relaxed);
 #else
   return false;
 #endif
 }
 
-void hide_arm_extensions(bool hide) { g_hide_arm_extensions.store(hide, std::memory_order_relaxed); }
+void hide_cpu_extensions(bool hide) { g_hide_cpu_extensions.store(hide, std::memory_order_relaxed); }
 
 void force_generic_kernels(bool force) { g_force_generic.store(force, std::memory_order_relaxed); }
 

@@ -18,14 +18,21 @@ bool cpu_has_f16c();
 // ARMv8-A 64-bit architecture, not an option. False when kite was built for any other CPU family.
 bool cpu_has_neon();
 
+// True when the CPU executes AVX-VNNI (CPUID.(7, 1):EAX bit 4: the VEX-encoded vpdpbusd and
+// vpdpwssd, int8 and int16 dot products accumulated into int32 lanes in one instruction) and
+// cpu_has_avx2_fma(). Intel since Alder Lake and Sapphire Rapids, AMD since Zen 5.
+bool cpu_has_avx_vnni();
+
 // ARMv8.2 extensions, read from the kernel's hardware capabilities (getauxval(AT_HWCAP)), which
 // report what both the CPU and the OS support. False on other CPU families and where the OS does
 // not report them.
 bool cpu_has_arm_dotprod();  // SDOT / UDOT: int8 dot products into int32 lanes (HWCAP_ASIMDDP)
 bool cpu_has_arm_fp16();     // fp16 arithmetic on vectors (HWCAP_ASIMDHP)
-// When set, the two above report false, as on an ARMv8.0 CPU, so that tests can run the plain
-// NEON kernels on a CPU that has the extensions. Process-wide; for tests.
-void hide_arm_extensions(bool hide);
+
+// When set, the optional extensions above (AVX-VNNI, the ARMv8.2 dot product and fp16) report
+// false, as on a CPU with only the baseline vector ISA (AVX2 + FMA, ARMv8.0 NEON), so that tests
+// can run those kernels on a CPU that has the extensions. Process-wide; for tests.
+void hide_cpu_extensions(bool hide);
 
 // When set, every kernel dispatcher picks its portable C++ implementation, as on a CPU without
 // any of the features above. Process-wide; meant for tests and benchmarks.

@@ -9,8 +9,9 @@
 // A single column (a fully connected layer at batch 1) takes a kernel of its own, which does not
 // compute 15 padding columns of a tile for nothing.
 //
-// A packed in quads too (PackedQ8A::has_quads()) takes the quad path where the CPU has one: AVX2's
-// u8 x s8 (7-bit weights) or ARMv8.2's SDOT (any weights). B is packed as bytes in quads of k
+// A packed in quads too (PackedQ8A::has_quads()) takes the quad path where the CPU has one:
+// AVX-VNNI's vpdpbusd (any weights), AVX2's u8 x s8 (7-bit weights) or ARMv8.2's SDOT (any
+// weights). B is packed as bytes in quads of k
 // (half the bytes of the wide path's int16 pairs), less the path's offset (0, or 128 for SDOT's
 // signed bytes), and each tile starts from bias - (b_zero_point - offset) * rowsum(A), which the
 // kernel's sums complete to the same int32 (modulo 2^32, as everywhere here) as the wide path's.
@@ -46,10 +47,14 @@ struct Kernels {
   Q8PackQuadKernel pack_quad = nullptr;
   const char* quad_name = nullptr;
   int32_t quad_b_offset = 0;
+  bool quad_takes_any_weights = false;  // false: only A whose weights are 7-bit (AVX2's vpmaddubsw)
 };
 
 Kernels select_kernels() {
 #if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx_vnni())
+    return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
+            q8_gemm_6x16_u8s8_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_vnni", 0, true};
   if (!generic_kernels_forced() && cpu_has_avx2_fma())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_avx2, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx2"};
@@ -62,6 +67,7 @@ Kernels select_kernels() {
       neon.pack_quad = q8_pack_b_quad_sdot;
       neon.quad_name = "q8_gemm_sdot_neon";
       neon.quad_b_offset = 128;
+      neon.quad_takes_any_weights = true;
     }
     return neon;
   }
@@ -282,7 +288,9 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
   }
 }
 
-bool takes_quads(const Kernels& kernels, const PackedQ8A& a) { return kernels.quad_tile && a.has_quads(); }
+bool takes_quads(const Kernels& kernels, const PackedQ8A& a) {
+  return kernels.quad_tile && a.has_quads() && (kernels.quad_takes_any_weights || a.seven_bit());
+}
 
 void run(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const Output& out, const Q8GemmEpilogue& e,
          int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {

@@ -26,7 +26,9 @@
 // The quad layout: pack_q8_a also packs A as int8 in quads of k, with each row's sum, where a
 // quad path can use it, and the products then multiply those with B's bytes, folding B's zero
 // point in as a multiple of rowsum(A). The sums, and so the results, are the same bytes as the wide
-// path's. Two quad paths:
+// path's. Three quad paths:
+//  - x86-64 with AVX-VNNI (cpu_has_avx_vnni), any weights: vpdpbusd on B's raw uint8, four
+//    u8 x s8 products summed straight into an int32 lane (no int16 step, so nothing saturates);
 //  - x86-64, 7-bit weights (ONNX Runtime's reduce_range: every weight of A in [-63, 63]): AVX2
 //    vpmaddubsw on B's raw uint8 (a pair of u8 x s8 products summed in int16, at most
 //    2 * 255 * 63 = 32130, so it cannot saturate);
@@ -85,8 +87,9 @@ class PackedQ8A {
   // half h) at panel(p)[(q * kPanelRows + r) * 2 + h].
   const int16_t* panel(int64_t p) const { return data_.get() + p * kPanelRows * 2 * pair_count(); }
 
-  // The quad layout (see above): present where every weight is in [-63, 63] on x86-64, and for
-  // every A on an AArch64 CPU with the dot product. Panel p is quad_count() quads of k (the last one zero-padded
+  // The quad layout (see above): present on x86-64 where every weight is in [-63, 63]
+  // (seven_bit()) or the CPU has AVX-VNNI, and for every A on an AArch64 CPU with the dot
+  // product. Panel p is quad_count() quads of k (the last one zero-padded
   // past K); per quad, each row's (A[i, 4q], .., A[i, 4q + 3]) as four int8: element (quad q,
   // row r, byte h) at quad_panel(p)[(q * kPanelRows + r) * 4 + h]. row_sums()[i] is the sum of
   // row i's weights (panel_count() * kPanelRows values, 0 for padding rows).
@@ -94,6 +97,8 @@ class PackedQ8A {
   int64_t quad_count() const { return (k_ + 3) / 4; }
   const int8_t* quad_panel(int64_t p) const { return quads_.get() + p * kPanelRows * 4 * quad_count(); }
   const int32_t* row_sums() const { return row_sums_.get(); }
+  // Every weight in [-63, 63]: AVX2's u8 x s8 path may take the quads (the others take any).
+  bool seven_bit() const { return seven_bit_; }
 
  private:
   friend PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda);
@@ -104,6 +109,7 @@ class PackedQ8A {
   std::shared_ptr<int8_t> quads_;      // null unless has_quads()
   std::shared_ptr<int32_t> row_sums_;  // null unless has_quads()
   bool wide_values_ = false;           // packed by pack_s16_a: for gemm_s16_panel only
+  bool seven_bit_ = false;
   int64_t m_ = 0;
   int64_t k_ = 0;
 };
@@ -147,8 +153,8 @@ void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t 
 // The microkernel the products use now ("q8_gemm_avx2", "q8_gemm_neon" or "q8_gemm_generic"),
 // so that tests and benchmarks can say which one they measured.
 const char* gemm_q8_kernel_name();
-// The one products with this A use (with more than one column): "q8_gemm_u8s8_avx2" or
-// "q8_gemm_sdot_neon" where a quad path applies, gemm_q8_kernel_name() otherwise.
+// The one products with this A use (with more than one column): "q8_gemm_u8s8_vnni",
+// "q8_gemm_u8s8_avx2" or "q8_gemm_sdot_neon" where a quad path applies, gemm_q8_kernel_name() otherwise.
 const char* gemm_q8_kernel_name(const PackedQ8A& a);
 
 }  // namespace kite

@@ -58,8 +58,8 @@ static_assert(kQ8ColumnGroupPairs * kQ8TileRows * 2 * 2 <= kQ8PackedASlackBytes,
 
 using Q8ColumnKernel = void (*)(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums);
 
-// The quad paths (kernels/q8_gemm.h): the AVX2 u8 x s8 one for 7-bit weights and the ARMv8.2
-// SDOT one for any int8 weights. A from PackedQ8A::quad_panel, B packed in panels of 16 columns,
+// The quad paths (kernels/q8_gemm.h): the AVX2 u8 x s8 one for 7-bit weights, and AVX-VNNI's
+// and the ARMv8.2 SDOT one for any int8 weights. A from PackedQ8A::quad_panel, B packed in panels of 16 columns,
 // per quad of k 16 columns x 4 bytes: b[(q * 16 + j) * 4 + h] = B[4q + h, j] - offset, where the
 // offset is the path's (0 for AVX2, which reads B as raw uint8; 128 for
 // SDOT, which reads int8, so each byte's top bit is flipped). Past K the rows repeat a row of B
@@ -82,6 +82,9 @@ using Q8PackQuadKernel = void (*)(const uint8_t* const rows[4], int64_t panels, 
 
 // AVX2 (kernels/x86/q8_gemm_avx2.cpp), 7-bit weights only; offset 0.
 void q8_gemm_6x16_u8s8_avx2(const Q8QuadTile& tile);
+// AVX-VNNI (kernels/x86/q8_gemm_avx2.cpp), any int8 weights; offset 0 (B packed by
+// q8_pack_b_quad_avx2). Only called when cpu_has_avx_vnni().
+void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& tile);
 void q8_pack_b_quad_avx2(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
 // ARMv8.2 dot product (kernels/arm/q8_gemm_dotprod.cpp), any int8 weights; offset 128. Only
 // compiled for AArch64 and only called when cpu_has_arm_dotprod().

@@ -15,16 +15,20 @@ constexpr int64_t kMaxDepth = 65535;
 // 2 * 255 * 63 = 32130: a pair of u8 x s8 products summed in int16 (vpmaddubsw) cannot saturate.
 [[maybe_unused]] constexpr int kMaxSevenBitWeight = 63;
 
-// Whether A also gets the quad layout (kernels/q8_gemm.h): on x86-64 where every weight is 7-bit
-// (the AVX2 u8 x s8 path), on AArch64 where the CPU has the dot product (SDOT takes any weights).
-// Decided by the CPU that packs, which is the one that runs the products.
-bool wants_quads([[maybe_unused]] const int8_t* a, [[maybe_unused]] int64_t m, [[maybe_unused]] int64_t k,
-                 [[maybe_unused]] int64_t lda) {
-#if defined(KITE_KERNELS_X86)
+bool all_seven_bit(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
   for (int64_t i = 0; i < m; ++i)
     for (int64_t kk = 0; kk < k; ++kk)
       if (a[i * lda + kk] < -kMaxSevenBitWeight || a[i * lda + kk] > kMaxSevenBitWeight) return false;
   return true;
+}
+
+// Whether A also gets the quad layout (kernels/q8_gemm.h): on x86-64 where every weight is 7-bit
+// (the AVX2 u8 x s8 path) or the CPU has AVX-VNNI (vpdpbusd takes any weights), on AArch64 where
+// the CPU has the dot product (SDOT takes any weights). Decided by the CPU that packs, which is
+// the one that runs the products.
+bool wants_quads([[maybe_unused]] bool seven_bit) {
+#if defined(KITE_KERNELS_X86)
+  return seven_bit || cpu_has_avx_vnni();
 #elif defined(KITE_KERNELS_ARM)
   return cpu_has_arm_dotprod();
 #else
@@ -75,7 +79,8 @@ PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
     // Element k of the row is half k % 2 of pair k / 2.
     for (int64_t kk = 0; kk < k; ++kk) panel[((kk / 2) * PackedQ8A::kPanelRows + r) * 2 + kk % 2] = row[kk];
   }
-  if (m > 0 && wants_quads(a, m, k, lda)) {
+  packed.seven_bit_ = all_seven_bit(a, m, k, lda);
+  if (m > 0 && wants_quads(packed.seven_bit_)) {
     const int64_t rows = packed.panel_count() * PackedQ8A::kPanelRows;
     const int64_t quad_values = PackedQ8A::kPanelRows * 4 * packed.quad_count();
     // Zero-filled: the padding rows and the k past K multiply B by 0.

@@ -93,6 +93,25 @@ const char* simd_kernel_suffix() {
   return nullptr;
 }
 
+// Which kernels a run may use: the fastest this CPU has; the same without the optional extensions
+// (AVX-VNNI, ARMv8.2's dot product and fp16), where it has one; the portable ones.
+enum class Kernels { kFastest, kBaseline, kGeneric };
+
+std::vector<Kernels> kernel_choices() {
+  const bool extensions = cpu_has_avx_vnni() || cpu_has_arm_dotprod() || cpu_has_arm_fp16();
+  if (extensions) return {Kernels::kFastest, Kernels::kBaseline, Kernels::kGeneric};
+  return {Kernels::kFastest, Kernels::kGeneric};
+}
+
+void use_kernels(Kernels k) {
+  force_generic_kernels(k == Kernels::kGeneric);
+  hide_cpu_extensions(k == Kernels::kBaseline);
+}
+
+const char* describe(Kernels k) {
+  return k == Kernels::kGeneric ? " (generic)" : k == Kernels::kBaseline ? " (no optional extensions)" : "";
+}
+
 // A node kernel built on a microkernel (gemm, depthwise) names it after a '/'.
 void expect_microkernel_for_this_cpu(const Model& m, bool generic, const std::string& what) {
   std::string kernel = Session(m).plan()[0].kernel;
@@ -101,9 +120,12 @@ void expect_microkernel_for_this_cpu(const Model& m, bool generic, const std::st
   std::string microkernel = kernel.substr(slash + 1);
   const char* suffix = generic ? "_generic" : simd_kernel_suffix();
   if (!suffix) return;
-  // The int8 kernels need AVX2 but no FMA: named _avx2.
-  if (!generic && std::strcmp(suffix, "_fma3") == 0 && microkernel.size() > 5 &&
-      microkernel.compare(microkernel.size() - 5, std::string::npos, "_avx2") == 0)
+  // The int8 kernels need AVX2 but no FMA: named _avx2, or _vnni where AVX-VNNI is in use.
+  auto ends_with = [&](const char* end) {
+    return microkernel.size() > std::strlen(end) &&
+           microkernel.compare(microkernel.size() - std::strlen(end), std::string::npos, end) == 0;
+  };
+  if (!generic && std::strcmp(suffix, "_fma3") == 0 && (ends_with("_avx2") || (cpu_has_avx_vnni() && ends_with("_vnni"))))
     return;
   EXPECT_TRUE(microkernel.size() >= std::strlen(suffix) &&
               microkernel.compare(microkernel.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
@@ -120,9 +142,10 @@ void expect_matches_reference(const OneNode& spec, const std::string& what) {
   ASSERT_EQ(plan.size(), 1u + static_cast<size_t>(spec.outputs));  // the node and its copies
   EXPECT_NE(plan[0].kernel, "reference") << what << ": no optimized kernel was chosen";
   std::vector<std::vector<Tensor>> want = run_twice(m, false, 1);
-  for (bool generic : {false, true}) {
-    force_generic_kernels(generic);
-    expect_microkernel_for_this_cpu(m, generic, what);
+  for (Kernels k : kernel_choices()) {
+    use_kernels(k);
+    const bool generic = k == Kernels::kGeneric;
+    expect_microkernel_for_this_cpu(m, generic, what + describe(k));
     std::vector<std::vector<Tensor>> one = run_twice(m, true, 1);
     for (size_t r = 0; r < want.size(); ++r) {
       ASSERT_EQ(one[r].size(), want[r].size());
@@ -131,7 +154,7 @@ void expect_matches_reference(const OneNode& spec, const std::string& what) {
         ASSERT_EQ(got.shape(), ref.shape()) << what;
         ASSERT_EQ(got.dtype(), ref.dtype()) << what;
         if (ref.dtype() != DType::f32) {
-          EXPECT_EQ(std::memcmp(got.raw(), ref.raw(), ref.nbytes()), 0) << what;
+          EXPECT_EQ(std::memcmp(got.raw(), ref.raw(), ref.nbytes()), 0) << what << describe(k);
           continue;
         }
         float max_ref = 0, max_diff = 0;
@@ -143,8 +166,8 @@ void expect_matches_reference(const OneNode& spec, const std::string& what) {
           max_ref = std::max(max_ref, std::fabs(b));
           max_diff = std::max(max_diff, std::fabs(a - b));
         }
-        EXPECT_EQ(nan_mismatches, 0) << what << (generic ? " (generic)" : "");
-        EXPECT_LE(max_diff, spec.tolerance * (1 + max_ref)) << what << (generic ? " (generic)" : "") << ", run " << r + 1;
+        EXPECT_EQ(nan_mismatches, 0) << what << describe(k);
+        EXPECT_LE(max_diff, spec.tolerance * (1 + max_ref)) << what << describe(k) << ", run " << r + 1;
       }
     }
     for (int threads : {2, 4}) {
@@ -152,10 +175,10 @@ void expect_matches_reference(const OneNode& spec, const std::string& what) {
       for (size_t r = 0; r < one.size(); ++r)
         for (size_t o = 0; o < one[r].size(); ++o)
           EXPECT_EQ(std::memcmp(one[r][o].raw(), many[r][o].raw(), one[r][o].nbytes()), 0)
-              << what << ": " << threads << " threads differ";
+              << what << describe(k) << ": " << threads << " threads differ";
     }
   }
-  force_generic_kernels(false);
+  use_kernels(Kernels::kFastest);
 }
 
 Attributes conv_attrs(int64_t k, int64_t stride, std::vector<int64_t> pads, int64_t group, int64_t dilation) {

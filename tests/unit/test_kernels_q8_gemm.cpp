@@ -144,7 +144,7 @@ struct KernelPath {
   const char* kernel;  // what gemm_q8_kernel_name(A) must say while the path is in use (A 8-bit)
   bool generic;        // forced with force_generic_kernels
   bool (*cpu_has)();   // whether this CPU runs it
-  bool hide_arm_extensions = false;  // run as on an ARMv8.0 CPU (no SDOT)
+  bool hide_cpu_extensions = false;  // run as on a CPU without AVX-VNNI or ARMv8.2's SDOT
 };
 
 bool always() { return true; }
@@ -155,7 +155,8 @@ void PrintTo(const KernelPath& path, std::ostream* os) { *os << path.kernel; }
 std::vector<KernelPath> kernel_paths() {
   std::vector<KernelPath> paths;
 #if defined(__x86_64__)
-  paths.push_back({"avx2", "q8_gemm_avx2", false, cpu_has_avx2_fma});
+  paths.push_back({"avx2", "q8_gemm_avx2", false, cpu_has_avx2_fma, true});
+  paths.push_back({"vnni", "q8_gemm_u8s8_vnni", false, cpu_has_avx_vnni});
 #elif defined(__aarch64__)
   paths.push_back({"neon", "q8_gemm_neon", false, cpu_has_neon, true});
   paths.push_back({"sdot", "q8_gemm_sdot_neon", false, cpu_has_arm_dotprod});
@@ -172,13 +173,13 @@ class Q8GemmKernels : public ::testing::TestWithParam<KernelPath> {
     const KernelPath& path = GetParam();
     if (!path.cpu_has()) GTEST_SKIP() << "this CPU cannot run " << path.kernel;
     force_generic_kernels(path.generic);
-    hide_arm_extensions(path.hide_arm_extensions);
+    hide_cpu_extensions(path.hide_cpu_extensions);
     Q8Case probe(7, 20, 9);
     ASSERT_STREQ(gemm_q8_kernel_name(probe.packed()), path.kernel);
   }
   void TearDown() override {
     force_generic_kernels(false);
-    hide_arm_extensions(false);
+    hide_cpu_extensions(false);
   }
 };
 
@@ -449,7 +450,7 @@ TEST(Q8GemmPaths, GenericAndFastPathGiveTheSameBytes) {
   EXPECT_EQ(generic_f32, run_f32(g, packed)) << gemm_q8_kernel_name();
 }
 
-// --- The quad paths (PackedQ8A::has_quads()): AVX2 u8 x s8 for 7-bit weights, ARMv8.2 SDOT ---
+// --- The quad paths (PackedQ8A::has_quads()): AVX2 u8 x s8 for 7-bit weights, AVX-VNNI, ARMv8.2 SDOT ---
 
 // Weights in [-63, 63] (ONNX Runtime's reduce_range), with scales doubled so that the outputs
 // still use the whole range.
@@ -460,34 +461,41 @@ void make_seven_bit(Q8Case& g, uint32_t seed) {
   for (float& s : g.row_scale) s *= 2.0f;
 }
 
-// The quad path this CPU runs, or null: on x86-64 with AVX2 (7-bit weights only), on AArch64 with
-// the dot product (any weights). The suite below runs 7-bit weights, which both take.
-const char* quad_path_kernel() {
+// A quad path: its kernel, whether this CPU runs it, and whether it takes weights outside
+// [-63, 63] (vpdpbusd and SDOT do, vpmaddubsw does not).
+struct QuadPath {
+  const char* kernel;
+  bool (*cpu_has)();
+  bool hide_cpu_extensions;  // AVX2's u8 x s8 runs only where AVX-VNNI is hidden
+  bool any_weights;
+};
+
+void PrintTo(const QuadPath& path, std::ostream* os) { *os << path.kernel; }
+
+std::vector<QuadPath> quad_paths() {
 #if defined(__x86_64__)
-  return cpu_has_avx2_fma() ? "q8_gemm_u8s8_avx2" : nullptr;
+  return {{"q8_gemm_u8s8_avx2", cpu_has_avx2_fma, true, false}, {"q8_gemm_u8s8_vnni", cpu_has_avx_vnni, false, true}};
 #elif defined(__aarch64__)
-  return cpu_has_arm_dotprod() ? "q8_gemm_sdot_neon" : nullptr;
+  return {{"q8_gemm_sdot_neon", cpu_has_arm_dotprod, false, true}};
 #else
-  return nullptr;
+  return {};
 #endif
 }
 
-// Whether the quad path also takes weights outside [-63, 63] (SDOT does, vpmaddubsw does not).
-bool quad_path_takes_any_weights() {
-#if defined(__aarch64__)
-  return quad_path_kernel() != nullptr;
-#else
-  return false;
-#endif
-}
-
-class Q8GemmQuads : public ::testing::Test {
+// Each test runs once per quad path, on 7-bit weights (which every path takes) unless it says.
+class Q8GemmQuads : public ::testing::TestWithParam<QuadPath> {
  protected:
   void SetUp() override {
-    if (!quad_path_kernel()) GTEST_SKIP() << "no AVX2 or dot product: no quad path here";
+    if (!GetParam().cpu_has()) GTEST_SKIP() << "this CPU cannot run " << GetParam().kernel;
     force_generic_kernels(false);
+    hide_cpu_extensions(GetParam().hide_cpu_extensions);
   }
-  void TearDown() override { force_generic_kernels(false); }
+  void TearDown() override {
+    force_generic_kernels(false);
+    hide_cpu_extensions(false);
+  }
+  static const char* quad_path_kernel() { return GetParam().kernel; }
+  static bool quad_path_takes_any_weights() { return GetParam().any_weights; }
   // Packs A and checks that the product takes the quad path.
   static PackedQ8A packed(const Q8Case& g) {
     PackedQ8A a = g.packed();
@@ -498,7 +506,7 @@ class Q8GemmQuads : public ::testing::Test {
 };
 
 // K around the quads of 4 (never a multiple of 4 in most), every zero point kind, odd M and N.
-TEST_F(Q8GemmQuads, OddShapesAndZeroPointsMatchReference) {
+TEST_P(Q8GemmQuads, OddShapesAndZeroPointsMatchReference) {
   const int32_t zero_points[] = {0, 128, 255};
   int index = 0;
   for (int64_t m : {1, 4, 5, 6, 7, 13, 70})
@@ -515,7 +523,7 @@ TEST_F(Q8GemmQuads, OddShapesAndZeroPointsMatchReference) {
       }
 }
 
-TEST_F(Q8GemmQuads, EveryTileWidthAndHeight) {
+TEST_P(Q8GemmQuads, EveryTileWidthAndHeight) {
   for (int64_t m = 1; m <= 13; ++m)
     for (int64_t n = 2; n <= 33; ++n) {
       Q8Case g(m, n, 6);
@@ -526,7 +534,7 @@ TEST_F(Q8GemmQuads, EveryTileWidthAndHeight) {
     }
 }
 
-TEST_F(Q8GemmQuads, ZeroPointsNarrowRangesAndNullBias) {
+TEST_P(Q8GemmQuads, ZeroPointsNarrowRangesAndNullBias) {
   for (int32_t zb : {0, 1, 128, 255})
     for (int32_t zc : {0, 128, 255})
       for (bool bias : {true, false}) {
@@ -546,7 +554,7 @@ TEST_F(Q8GemmQuads, ZeroPointsNarrowRangesAndNullBias) {
 
 // The largest products the path allows, all of one sign, over K = 4001 (not a multiple of 4):
 // exact, no saturation in the int16 pairs, with B's zero point folded into the row sums.
-TEST_F(Q8GemmQuads, ExtremeValuesDoNotSaturate) {
+TEST_P(Q8GemmQuads, ExtremeValuesDoNotSaturate) {
   struct Extreme {
     int8_t a;
     uint8_t b;
@@ -582,7 +590,7 @@ TEST_F(Q8GemmQuads, ExtremeValuesDoNotSaturate) {
   expect_matches_reference(g, run_whole(g, a));
 }
 
-TEST_F(Q8GemmQuads, ColumnSplitsBlocksAndPanelRanges) {
+TEST_P(Q8GemmQuads, ColumnSplitsBlocksAndPanelRanges) {
   for (int64_t m : {1, 5, 13})
     for (int64_t n : {2, 17, 33, 100})
       for (int64_t k : {1, 63, 301}) {
@@ -636,7 +644,7 @@ TEST_F(Q8GemmQuads, ColumnSplitsBlocksAndPanelRanges) {
 
 // The same bytes as the wide AVX2 path and the portable kernels give for the same weights (the
 // portable kernels use the pairs layout of the same PackedQ8A), and K = 0 gives the bias.
-TEST_F(Q8GemmQuads, SameBytesAsTheOtherPaths) {
+TEST_P(Q8GemmQuads, SameBytesAsTheOtherPaths) {
   Q8Case g(23, 150, 333);
   make_seven_bit(g, 11);
   g.c_zero_point = 3;
@@ -663,9 +671,9 @@ TEST_F(Q8GemmQuads, SameBytesAsTheOtherPaths) {
   expect_matches_reference(empty, run_f32(empty, e));
 }
 
-// One weight outside [-63, 63] anywhere (64, -64, -128, 127): on x86-64 the whole matrix takes
-// the exact wide path; SDOT takes it as it is. Exact at the extremes either way.
-TEST_F(Q8GemmQuads, AnyWeightBeyond63TakesAnExactPath) {
+// One weight outside [-63, 63] anywhere (64, -64, -128, 127): without AVX-VNNI the whole matrix
+// takes the exact wide path; vpdpbusd and SDOT take it as it is. Exact at the extremes either way.
+TEST_P(Q8GemmQuads, AnyWeightBeyond63TakesAnExactPath) {
   const bool quads = quad_path_takes_any_weights();
   for (int8_t outlier : {int8_t{64}, int8_t{-64}, int8_t{-128}, int8_t{127}})
     for (int64_t where : {0, 1, 2}) {
@@ -695,9 +703,10 @@ TEST_F(Q8GemmQuads, AnyWeightBeyond63TakesAnExactPath) {
   expect_matches_reference(g, run_whole(g, packed(g)));
 }
 
-// SDOT with the full int8 range: -128 and 127 against B's extremes and every kind of zero point,
-// over a K that is not a multiple of 4. B - 128 must not wrap, nor the zero-point fold.
-TEST_F(Q8GemmQuads, FullRangeWeightsWhereThePathTakesThem) {
+// vpdpbusd and SDOT with the full int8 range: -128 and 127 against B's extremes and every kind of
+// zero point, over a K that is not a multiple of 4. Neither SDOT's B - 128 nor the zero-point
+// fold may wrap.
+TEST_P(Q8GemmQuads, FullRangeWeightsWhereThePathTakesThem) {
   if (!quad_path_takes_any_weights()) GTEST_SKIP() << "this quad path takes 7-bit weights only";
   for (int8_t w : {int8_t{-128}, int8_t{127}, int8_t{-127}})
     for (uint8_t x : {uint8_t{0}, uint8_t{255}, uint8_t{128}, uint8_t{127}})
@@ -893,6 +902,10 @@ TEST(Q8Im2col, PaddedConvolutionThroughGemm) {
         ASSERT_EQ(y[o * p.columns() + oy * p.out_w + ox], want) << "oc " << o << " (" << oy << ", " << ox << ")";
       }
 }
+
+INSTANTIATE_TEST_SUITE_P(Paths, Q8GemmQuads, ::testing::ValuesIn(quad_paths()),
+                         [](const ::testing::TestParamInfo<QuadPath>& info) { return std::string(info.param.kernel); });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Q8GemmQuads);  // no quad path on other CPU families
 
 }  // namespace
 }  // namespace kite

@@ -100,15 +100,16 @@ TEST(Q8NodeKernels, WinogradConvolutionsMatchTheReferenceExactly) {
                              std::to_string(c.pad);
     std::vector<Session::PlannedNode> plan = Session(one_node_model(qconv_node(c))).plan();
     ASSERT_FALSE(plan.empty());
-    // On an ARM CPU with the dot product these layers keep im2col + SDOT (q8_winograd_applies).
-    const char* expected = cpu_has_arm_dotprod() ? "q8_conv_im2col_gemm" : "q8_conv_winograd_f23";
+    // With a dot product (AVX-VNNI, ARM's SDOT) these layers keep im2col (q8_winograd_applies).
+    const bool dot_product = cpu_has_arm_dotprod() || cpu_has_avx_vnni();
+    const char* expected = dot_product ? "q8_conv_im2col_gemm" : "q8_conv_winograd_f23";
     EXPECT_NE(plan[0].kernel.find(expected), std::string::npos) << what << ": " << plan[0].kernel;
     expect_matches_reference(qconv_node(c), what);
-    if (cpu_has_arm_dotprod()) {  // there, the Winograd path with the extension hidden
-      hide_arm_extensions(true);
+    if (dot_product) {  // there, the Winograd path with the extension hidden
+      hide_cpu_extensions(true);
       EXPECT_NE(Session(one_node_model(qconv_node(c))).plan()[0].kernel.find("q8_conv_winograd_f23"), std::string::npos);
       expect_matches_reference(qconv_node(c), what + " (dot product hidden)");
-      hide_arm_extensions(false);
+      hide_cpu_extensions(false);
     }
   }
 }

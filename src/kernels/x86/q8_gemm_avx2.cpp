@@ -16,6 +16,11 @@
 // kept some of the twelve accumulators on the stack, and the loop ran at about 0.6 times the
 // rate it runs at now.
 //
+// AVX-VNNI (Intel since Alder Lake and Sapphire Rapids, AMD since Zen 5) has vpdpbusd: four
+// u8 x s8 products summed straight into an int32 lane, in one instruction, exact for any weights.
+// Its loop is asm too, with the {vex} encoding, so that the file needs no compiler flag beyond
+// AVX2's; it only runs where cpu_has_avx_vnni().
+//
 // The requantization is requantize() (kernels/requantize.h) lane by lane: cvtdq2ps, mulps,
 // maxps/minps against (qmin - zp, qmax - zp), cvtps2dq (round to nearest even in the default
 // MXCSR mode, as nearbyint), + zp; the values are then in [0, 255], so packing them with signed
@@ -59,67 +64,85 @@ void accumulate(const int16_t* a, const int16_t* b, int64_t pairs, __m256i (&acc
 }
 
 // Sixteen columns, six rows: twelve accumulators, the two B vectors, the broadcast pair and one
-// product fill the sixteen ymm registers exactly. Written as one asm loop because GCC, given the
-// same code as intrinsics, moved accumulators to the stack and back on every pair (measured: the
-// Winograd products of GoogLeNet, 37% of its int8 time, ran at about 0.6 times this loop's rate).
+// product fill the sixteen ymm registers exactly. Written as asm because GCC, given the same code
+// as intrinsics, moved accumulators to the stack and back on every pair (measured: the Winograd
+// products of GoogLeNet, 37% of its int8 time, ran at about 0.6 times this loop's rate).
+//
+// KITE_Q8_TILE_ASM is the loop around one step per row, shared by the three instruction
+// sequences: ymm0 .. ymm11 hold the tile (row r in ymm(2r), ymm(2r + 1)), ymm12 and ymm13 B's
+// two vectors, ymm14 the row's broadcast A (a pair of int16 or a quad of int8: 4 bytes, 6 rows,
+// 24 bytes a step; B 64 bytes a step either way), ymm15 a product. ROW(x, y) multiplies ymm14
+// into accumulators ymm<x> and ymm<y>.
+#define KITE_Q8_TILE_ASM(ROW)                                                                                  \
+  "vmovdqu 0(%[acc]), %%ymm0\n\t"                                                                             \
+  "vmovdqu 32(%[acc]), %%ymm1\n\t"                                                                            \
+  "vmovdqu 64(%[acc]), %%ymm2\n\t"                                                                            \
+  "vmovdqu 96(%[acc]), %%ymm3\n\t"                                                                            \
+  "vmovdqu 128(%[acc]), %%ymm4\n\t"                                                                           \
+  "vmovdqu 160(%[acc]), %%ymm5\n\t"                                                                           \
+  "vmovdqu 192(%[acc]), %%ymm6\n\t"                                                                           \
+  "vmovdqu 224(%[acc]), %%ymm7\n\t"                                                                           \
+  "vmovdqu 256(%[acc]), %%ymm8\n\t"                                                                           \
+  "vmovdqu 288(%[acc]), %%ymm9\n\t"                                                                           \
+  "vmovdqu 320(%[acc]), %%ymm10\n\t"                                                                          \
+  "vmovdqu 352(%[acc]), %%ymm11\n\t"                                                                          \
+  "1:\n\t"                                                                                                    \
+  "vmovdqa (%[b]), %%ymm12\n\t"                                                                               \
+  "vmovdqa 32(%[b]), %%ymm13\n\t"                                                                             \
+  "vpbroadcastd 0(%[a]), %%ymm14\n\t" ROW("0", "1")                                                           \
+  "vpbroadcastd 4(%[a]), %%ymm14\n\t" ROW("2", "3")                                                           \
+  "vpbroadcastd 8(%[a]), %%ymm14\n\t" ROW("4", "5")                                                           \
+  "vpbroadcastd 12(%[a]), %%ymm14\n\t" ROW("6", "7")                                                          \
+  "vpbroadcastd 16(%[a]), %%ymm14\n\t" ROW("8", "9")                                                          \
+  "vpbroadcastd 20(%[a]), %%ymm14\n\t" ROW("10", "11")                                                        \
+  "add $24, %[a]\n\t"                                                                                         \
+  "add $64, %[b]\n\t"                                                                                         \
+  "dec %[n]\n\t"                                                                                              \
+  "jnz 1b\n\t"                                                                                                \
+  "vmovdqu %%ymm0, 0(%[acc])\n\t"                                                                             \
+  "vmovdqu %%ymm1, 32(%[acc])\n\t"                                                                            \
+  "vmovdqu %%ymm2, 64(%[acc])\n\t"                                                                            \
+  "vmovdqu %%ymm3, 96(%[acc])\n\t"                                                                            \
+  "vmovdqu %%ymm4, 128(%[acc])\n\t"                                                                           \
+  "vmovdqu %%ymm5, 160(%[acc])\n\t"                                                                           \
+  "vmovdqu %%ymm6, 192(%[acc])\n\t"                                                                           \
+  "vmovdqu %%ymm7, 224(%[acc])\n\t"                                                                           \
+  "vmovdqu %%ymm8, 256(%[acc])\n\t"                                                                           \
+  "vmovdqu %%ymm9, 288(%[acc])\n\t"                                                                           \
+  "vmovdqu %%ymm10, 320(%[acc])\n\t"                                                                          \
+  "vmovdqu %%ymm11, 352(%[acc])\n\t"                                                                          \
+  : [a] "+r"(a), [b] "+r"(b), [n] "+r"(steps)                                                                 \
+  : [acc] "r"(&acc[0][0])                                                                                     \
+  : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",   \
+    "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+
+// AVX2: vpmaddwd sums a pair of int16 products into int32 lanes, vpaddd accumulates them.
+#define KITE_MADDWD_ROW(x, y)                                                                              \
+  "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"                                                                 \
+  "vpaddd %%ymm15, %%ymm" x ", %%ymm" x "\n\t"                                                             \
+  "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t"                                                                 \
+  "vpaddd %%ymm15, %%ymm" y ", %%ymm" y "\n\t"
+// AVX-VNNI: vpdpbusd sums four u8 x s8 products (B's bytes unsigned, A's signed: the AT&T
+// operand order is A, B, accumulator) into each int32 lane, exactly ({vex}: the AVX-VNNI
+// encoding, not AVX-512's).
+#define KITE_DPBUSD_ROW(x, y)                 \
+  "%{vex%} vpdpbusd %%ymm14, %%ymm12, %%ymm" x "\n\t" \
+  "%{vex%} vpdpbusd %%ymm14, %%ymm13, %%ymm" y "\n\t"
+
 template <>
 void accumulate<2>(const int16_t* a, const int16_t* b, int64_t pairs, __m256i (&acc)[kRows][2]) {
-  static_assert(kRows == 6 && kQ8PanelPairStride * sizeof(int16_t) == 64, "the asm below is written for 6 x 16");
-  if (pairs <= 0) return;
-  __asm__ volatile(
-      "vmovdqu 0(%[acc]), %%ymm0\n\t"
-      "vmovdqu 32(%[acc]), %%ymm1\n\t"
-      "vmovdqu 64(%[acc]), %%ymm2\n\t"
-      "vmovdqu 96(%[acc]), %%ymm3\n\t"
-      "vmovdqu 128(%[acc]), %%ymm4\n\t"
-      "vmovdqu 160(%[acc]), %%ymm5\n\t"
-      "vmovdqu 192(%[acc]), %%ymm6\n\t"
-      "vmovdqu 224(%[acc]), %%ymm7\n\t"
-      "vmovdqu 256(%[acc]), %%ymm8\n\t"
-      "vmovdqu 288(%[acc]), %%ymm9\n\t"
-      "vmovdqu 320(%[acc]), %%ymm10\n\t"
-      "vmovdqu 352(%[acc]), %%ymm11\n\t"
-      "1:\n\t"
-      "vmovdqa (%[b]), %%ymm12\n\t"
-      "vmovdqa 32(%[b]), %%ymm13\n\t"
-      "vpbroadcastd 0(%[a]), %%ymm14\n\t"
-      "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm0, %%ymm0\n\t"
-      "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm1, %%ymm1\n\t"
-      "vpbroadcastd 4(%[a]), %%ymm14\n\t"
-      "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm2, %%ymm2\n\t"
-      "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm3, %%ymm3\n\t"
-      "vpbroadcastd 8(%[a]), %%ymm14\n\t"
-      "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm4, %%ymm4\n\t"
-      "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm5, %%ymm5\n\t"
-      "vpbroadcastd 12(%[a]), %%ymm14\n\t"
-      "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm6, %%ymm6\n\t"
-      "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm7, %%ymm7\n\t"
-      "vpbroadcastd 16(%[a]), %%ymm14\n\t"
-      "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm8, %%ymm8\n\t"
-      "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm9, %%ymm9\n\t"
-      "vpbroadcastd 20(%[a]), %%ymm14\n\t"
-      "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm10, %%ymm10\n\t"
-      "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t" "vpaddd %%ymm15, %%ymm11, %%ymm11\n\t"
-      "add $24, %[a]\n\t"
-      "add $64, %[b]\n\t"
-      "dec %[n]\n\t"
-      "jnz 1b\n\t"
-      "vmovdqu %%ymm0, 0(%[acc])\n\t"
-      "vmovdqu %%ymm1, 32(%[acc])\n\t"
-      "vmovdqu %%ymm2, 64(%[acc])\n\t"
-      "vmovdqu %%ymm3, 96(%[acc])\n\t"
-      "vmovdqu %%ymm4, 128(%[acc])\n\t"
-      "vmovdqu %%ymm5, 160(%[acc])\n\t"
-      "vmovdqu %%ymm6, 192(%[acc])\n\t"
-      "vmovdqu %%ymm7, 224(%[acc])\n\t"
-      "vmovdqu %%ymm8, 256(%[acc])\n\t"
-      "vmovdqu %%ymm9, 288(%[acc])\n\t"
-      "vmovdqu %%ymm10, 320(%[acc])\n\t"
-      "vmovdqu %%ymm11, 352(%[acc])\n\t"
-      : [a] "+r"(a), [b] "+r"(b), [n] "+r"(pairs)
-      : [acc] "r"(&acc[0][0])
-      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+  static_assert(kRows == 6 && kQ8PanelPairStride * sizeof(int16_t) == 64, "the asm is written for 6 x 16");
+  int64_t steps = pairs;
+  if (steps > 0) __asm__ volatile(KITE_Q8_TILE_ASM(KITE_MADDWD_ROW));
+}
+
+// The AVX-VNNI loop computes all 16 columns even for a tile of 8 or fewer (B's panel is 16 wide,
+// zero-padded), and the store keeps the columns that exist: such tiles are rare (the right edge
+// of C), and one loop is less code.
+void accumulate_quads_vnni(const int8_t* a, const uint8_t* b, int64_t quads, __m256i (&acc)[kRows][2]) {
+  static_assert(kQ8QuadPanelBytes == 64, "the asm is written for 16 columns of 4 bytes");
+  int64_t steps = quads;
+  if (steps > 0) __asm__ volatile(KITE_Q8_TILE_ASM(KITE_DPBUSD_ROW));
 }
 
 // The first `count` (1 .. 16) bytes of v, without touching the bytes past them.
@@ -303,7 +326,17 @@ void tile_u8s8_avx2(const Q8QuadTile& t) {
   store_tile(t.out, acc);
 }
 
+// The AVX-VNNI tile: the AVX2 one's start and store around the loop above.
+void tile_u8s8_vnni(const Q8QuadTile& t) {
+  __m256i acc[kRows][2];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = _mm256_set1_epi32(t.out.row_bias[r]);
+  accumulate_quads_vnni(t.a, t.b, t.quads, acc);
+  store_tile(t.out, acc);
+}
+
 }  // namespace
+
+void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& t) { tile_u8s8_vnni(t); }
 
 void q8_gemm_6x16_u8s8_avx2(const Q8QuadTile& t) {
   if (t.out.columns > kLanes) tile_u8s8_avx2<2>(t);
