@@ -14,8 +14,14 @@ namespace kite {
 namespace {
 
 std::atomic<bool> g_force_generic{false};
-// hide_cpu_extensions(): AVX-VNNI and the ARMv8.2 extensions reported absent (tests).
+// hide_cpu_extensions(): AVX-512, AVX-VNNI and the ARMv8.2 extensions reported absent (tests).
 std::atomic<bool> g_hide_cpu_extensions{false};
+// hide_avx512(): AVX-512 alone reported absent (tests).
+std::atomic<bool> g_hide_avx512{false};
+
+bool avx512_hidden() {
+  return g_hide_cpu_extensions.load(std::memory_order_relaxed) || g_hide_avx512.load(std::memory_order_relaxed);
+}
 
 bool detect_avx2_fma() {
 #if defined(KITE_KERNELS_X86)
@@ -54,6 +60,27 @@ bool detect_avx_vnni() {
 #endif
 }
 
+bool detect_avx512() {
+#if defined(KITE_KERNELS_X86)
+  // The runtime library reports AVX-512F only where XGETBV says the OS saves the opmask and zmm
+  // state as well as ymm's.
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && detect_avx2_fma();
+#else
+  return false;
+#endif
+}
+
+bool detect_avx512_vnni() {
+#if defined(KITE_KERNELS_X86)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  return (ecx & (1u << 11)) != 0 && detect_avx512();
+#else
+  return false;
+#endif
+}
+
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
 // Bits of AT_HWCAP on arm64 Linux (and Android, which shares the kernel's ABI). Spelled out for C
 // libraries whose <sys/auxv.h> does not define them.
@@ -84,6 +111,16 @@ bool cpu_has_avx_vnni() {
   return has && !g_hide_cpu_extensions.load(std::memory_order_relaxed);
 }
 
+bool cpu_has_avx512() {
+  static const bool has = detect_avx512();
+  return has && !avx512_hidden();
+}
+
+bool cpu_has_avx512_vnni() {
+  static const bool has = detect_avx512_vnni();
+  return has && !avx512_hidden();
+}
+
 bool cpu_has_neon() {
 #if defined(KITE_KERNELS_ARM)
   return true;
@@ -111,6 +148,8 @@ bool cpu_has_arm_fp16() {
 }
 
 void hide_cpu_extensions(bool hide) { g_hide_cpu_extensions.store(hide, std::memory_order_relaxed); }
+
+void hide_avx512(bool hide) { g_hide_avx512.store(hide, std::memory_order_relaxed); }
 
 void force_generic_kernels(bool force) { g_force_generic.store(force, std::memory_order_relaxed); }
 

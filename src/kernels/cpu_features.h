@@ -22,6 +22,12 @@ bool cpu_has_neon();
 // vpdpwssd, int8 and int16 dot products accumulated into int32 lanes in one instruction) and
 // cpu_has_avx2_fma(). Intel since Alder Lake and Sapphire Rapids, AMD since Zen 5.
 bool cpu_has_avx_vnni();
+// True when the CPU executes AVX-512F and the OS saves zmm and opmask registers (XCR0, which
+// the runtime library checks before it reports AVX-512): 16 floats a vector, 32 registers.
+bool cpu_has_avx512();
+// True when cpu_has_avx512() and the CPU executes AVX512_VNNI (CPUID.(7, 0):ECX bit 11): vpdpbusd
+// on zmm, 64 u8 x s8 products a instruction. Intel since Ice Lake and Cascade Lake, AMD since Zen 4.
+bool cpu_has_avx512_vnni();
 
 // ARMv8.2 extensions, read from the kernel's hardware capabilities (getauxval(AT_HWCAP)), which
 // report what both the CPU and the OS support. False on other CPU families and where the OS does
@@ -29,10 +35,14 @@ bool cpu_has_avx_vnni();
 bool cpu_has_arm_dotprod();  // SDOT / UDOT: int8 dot products into int32 lanes (HWCAP_ASIMDDP)
 bool cpu_has_arm_fp16();     // fp16 arithmetic on vectors (HWCAP_ASIMDHP)
 
-// When set, the optional extensions above (AVX-VNNI, the ARMv8.2 dot product and fp16) report
-// false, as on a CPU with only the baseline vector ISA (AVX2 + FMA, ARMv8.0 NEON), so that tests
+// When set, the optional extensions above (AVX-512, AVX-VNNI, the ARMv8.2 dot product and fp16)
+// report false, as on a CPU with only the baseline vector ISA (AVX2 + FMA, ARMv8.0 NEON), so that tests
 // can run those kernels on a CPU that has the extensions. Process-wide; for tests.
 void hide_cpu_extensions(bool hide);
+// When set, only AVX-512 reports false (cpu_has_avx512, cpu_has_avx512_vnni), as on a CPU with
+// AVX-VNNI but not AVX-512 (Alder Lake), so that tests can run the ymm VNNI kernels on a CPU that
+// has both. Process-wide; for tests.
+void hide_avx512(bool hide);
 
 // When set, every kernel dispatcher picks its portable C++ implementation, as on a CPU without
 // any of the features above. Process-wide; meant for tests and benchmarks.

@@ -39,6 +39,7 @@ struct TileKernel {
 
 TileKernel select_tile_kernel() {
 #if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx512()) return {f32_gemm_6x16_avx512, "f32_gemm_6x16_avx512"};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_gemm_6x16_fma3, "f32_gemm_6x16_fma3"};
 #endif
 #if defined(KITE_KERNELS_ARM)

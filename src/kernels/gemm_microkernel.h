@@ -40,6 +40,8 @@ void f32_gemm_6x16_generic(const GemmTile& tile);
 // AVX2 + FMA3 intrinsics (kernels/x86/f32_gemm_6x16_fma3.cpp); only compiled for x86-64 and only
 // called when cpu_has_avx2_fma().
 void f32_gemm_6x16_fma3(const GemmTile& tile);
+// The same tile on zmm, in asm (kernels/x86/avx512_tile_loop.h); only called when cpu_has_avx512().
+void f32_gemm_6x16_avx512(const GemmTile& tile);
 // NEON intrinsics (kernels/arm/f32_gemm_6x16_neon.cpp); only compiled for AArch64.
 void f32_gemm_6x16_neon(const GemmTile& tile);
 

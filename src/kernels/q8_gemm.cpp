@@ -10,7 +10,7 @@
 // compute 15 padding columns of a tile for nothing.
 //
 // A packed in quads too (PackedQ8A::has_quads()) takes the quad path where the CPU has one:
-// AVX-VNNI's vpdpbusd (any weights), AVX2's u8 x s8 (7-bit weights) or ARMv8.2's SDOT (any
+// AVX512_VNNI's or AVX-VNNI's vpdpbusd (any weights), AVX2's u8 x s8 (7-bit weights) or ARMv8.2's SDOT (any
 // weights). B is packed as bytes in quads of k
 // (half the bytes of the wide path's int16 pairs), less the path's offset (0, or 128 for SDOT's
 // signed bytes), and each tile starts from bias - (b_zero_point - offset) * rowsum(A), which the
@@ -52,6 +52,9 @@ struct Kernels {
 
 Kernels select_kernels() {
 #if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx512_vnni())
+    return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
+            q8_gemm_6x16_u8s8_avx512_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx512_vnni", 0, true};
   if (!generic_kernels_forced() && cpu_has_avx_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_vnni", 0, true};
@@ -378,6 +381,8 @@ void gemm_s16_panel(const PackedQ8A& a, const int16_t* b_panel, int32_t* c, int6
 }
 
 const char* gemm_q8_kernel_name() { return select_kernels().name; }
+
+bool gemm_q8_has_dot_product() { return select_kernels().quad_takes_any_weights; }
 
 const char* gemm_q8_kernel_name(const PackedQ8A& a) {
   const Kernels kernels = select_kernels();

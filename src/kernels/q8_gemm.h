@@ -27,7 +27,8 @@
 // quad path can use it, and the products then multiply those with B's bytes, folding B's zero
 // point in as a multiple of rowsum(A). The sums, and so the results, are the same bytes as the wide
 // path's. Three quad paths:
-//  - x86-64 with AVX-VNNI (cpu_has_avx_vnni), any weights: vpdpbusd on B's raw uint8, four
+//  - x86-64 with AVX512_VNNI or AVX-VNNI (cpu_has_avx512_vnni, cpu_has_avx_vnni), any weights:
+//    vpdpbusd (on zmm or ymm) on B's raw uint8, four
 //    u8 x s8 products summed straight into an int32 lane (no int16 step, so nothing saturates);
 //  - x86-64, 7-bit weights (ONNX Runtime's reduce_range: every weight of A in [-63, 63]): AVX2
 //    vpmaddubsw on B's raw uint8 (a pair of u8 x s8 products summed in int16, at most
@@ -88,7 +89,7 @@ class PackedQ8A {
   const int16_t* panel(int64_t p) const { return data_.get() + p * kPanelRows * 2 * pair_count(); }
 
   // The quad layout (see above): present on x86-64 where every weight is in [-63, 63]
-  // (seven_bit()) or the CPU has AVX-VNNI, and for every A on an AArch64 CPU with the dot
+  // (seven_bit()) or the CPU has AVX-VNNI or AVX512_VNNI, and for every A on an AArch64 CPU with the dot
   // product. Panel p is quad_count() quads of k (the last one zero-padded
   // past K); per quad, each row's (A[i, 4q], .., A[i, 4q + 3]) as four int8: element (quad q,
   // row r, byte h) at quad_panel(p)[(q * kPanelRows + r) * 4 + h]. row_sums()[i] is the sum of
@@ -153,8 +154,13 @@ void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t 
 // The microkernel the products use now ("q8_gemm_avx2", "q8_gemm_neon" or "q8_gemm_generic"),
 // so that tests and benchmarks can say which one they measured.
 const char* gemm_q8_kernel_name();
-// The one products with this A use (with more than one column): "q8_gemm_u8s8_vnni",
+// The one products with this A use (with more than one column): "q8_gemm_u8s8_avx512_vnni",
+// "q8_gemm_u8s8_vnni",
 // "q8_gemm_u8s8_avx2" or "q8_gemm_sdot_neon" where a quad path applies, gemm_q8_kernel_name() otherwise.
 const char* gemm_q8_kernel_name(const PackedQ8A& a);
+
+// Whether the products have a dot-product instruction on this CPU (AVX512_VNNI, AVX-VNNI, ARM's
+// SDOT): a quad path for any weights.
+bool gemm_q8_has_dot_product();
 
 }  // namespace kite

@@ -23,12 +23,12 @@ bool all_seven_bit(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
 }
 
 // Whether A also gets the quad layout (kernels/q8_gemm.h): on x86-64 where every weight is 7-bit
-// (the AVX2 u8 x s8 path) or the CPU has AVX-VNNI (vpdpbusd takes any weights), on AArch64 where
-// the CPU has the dot product (SDOT takes any weights). Decided by the CPU that packs, which is
+// (the AVX2 u8 x s8 path) or the CPU has AVX-VNNI or AVX512_VNNI (vpdpbusd takes any weights),
+// on AArch64 where the CPU has the dot product (SDOT takes any weights). Decided by the CPU that packs, which is
 // the one that runs the products.
 bool wants_quads([[maybe_unused]] bool seven_bit) {
 #if defined(KITE_KERNELS_X86)
-  return seven_bit || cpu_has_avx_vnni();
+  return seven_bit || cpu_has_avx_vnni() || cpu_has_avx512_vnni();
 #elif defined(KITE_KERNELS_ARM)
   return cpu_has_arm_dotprod();
 #else

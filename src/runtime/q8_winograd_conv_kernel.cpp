@@ -85,7 +85,7 @@ bool q8_winograd_applies(const Q8ConvPlan& p) {
   // Sapphire Rapids core, whole models: ResNet-50 int8 34.1 -> 30.2 ms, GoogLeNet 13.0 -> 11.3 ms,
   // and ResNet-50's peak memory 116 -> 110 MiB), and ARM's SDOT four times those of SMLAL, more
   // than the 2.25 times Winograd saves (not measured: no such CPU here).
-  return !cpu_has_arm_dotprod() && !cpu_has_avx_vnni() && is_winograd_shape(p, 7) && p.in_channels <= kQ8WinogradMaxChannels;
+  return !gemm_q8_has_dot_product() && is_winograd_shape(p, 7) && p.in_channels <= kQ8WinogradMaxChannels;
 }
 
 std::unique_ptr<NodeKernel> make_q8_winograd_conv_kernel(const Q8ConvPlan& p, const Tensor& weights) {

@@ -98,7 +98,7 @@ const char* simd_kernel_suffix() {
 enum class Kernels { kFastest, kBaseline, kGeneric };
 
 std::vector<Kernels> kernel_choices() {
-  const bool extensions = cpu_has_avx_vnni() || cpu_has_arm_dotprod() || cpu_has_arm_fp16();
+  const bool extensions = cpu_has_avx512() || cpu_has_avx_vnni() || cpu_has_arm_dotprod() || cpu_has_arm_fp16();
   if (extensions) return {Kernels::kFastest, Kernels::kBaseline, Kernels::kGeneric};
   return {Kernels::kFastest, Kernels::kGeneric};
 }
@@ -120,12 +120,14 @@ void expect_microkernel_for_this_cpu(const Model& m, bool generic, const std::st
   std::string microkernel = kernel.substr(slash + 1);
   const char* suffix = generic ? "_generic" : simd_kernel_suffix();
   if (!suffix) return;
-  // The int8 kernels need AVX2 but no FMA: named _avx2, or _vnni where AVX-VNNI is in use.
+  // The int8 kernels need AVX2 but no FMA: named _avx2, or _vnni where AVX-VNNI or AVX512_VNNI is
+  // in use; fp32 ones _avx512 where AVX-512 is.
   auto ends_with = [&](const char* end) {
     return microkernel.size() > std::strlen(end) &&
            microkernel.compare(microkernel.size() - std::strlen(end), std::string::npos, end) == 0;
   };
-  if (!generic && std::strcmp(suffix, "_fma3") == 0 && (ends_with("_avx2") || (cpu_has_avx_vnni() && ends_with("_vnni"))))
+  if (!generic && std::strcmp(suffix, "_fma3") == 0 && (ends_with("_avx2") || ((cpu_has_avx_vnni() || cpu_has_avx512_vnni()) && ends_with("_vnni")) ||
+                                                         (cpu_has_avx512() && ends_with("_avx512"))))
     return;
   EXPECT_TRUE(microkernel.size() >= std::strlen(suffix) &&
               microkernel.compare(microkernel.size() - std::strlen(suffix), std::string::npos, suffix) == 0)

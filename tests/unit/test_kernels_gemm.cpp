@@ -174,6 +174,7 @@ struct KernelPath {
   const char* kernel;  // what gemm_kernel_name() must say while the path is in use
   bool generic;        // forced with force_generic_kernels
   bool (*cpu_has)();   // whether this CPU runs it
+  bool hide_cpu_extensions = false;  // run as on a CPU without AVX-512
 };
 
 bool always() { return true; }
@@ -184,7 +185,8 @@ void PrintTo(const KernelPath& path, std::ostream* os) { *os << path.kernel; }
 std::vector<KernelPath> kernel_paths() {
   std::vector<KernelPath> paths;
 #if defined(__x86_64__)
-  paths.push_back({"fma3", "f32_gemm_6x16_fma3", false, cpu_has_avx2_fma});
+  paths.push_back({"fma3", "f32_gemm_6x16_fma3", false, cpu_has_avx2_fma, true});
+  paths.push_back({"avx512", "f32_gemm_6x16_avx512", false, cpu_has_avx512});
 #elif defined(__aarch64__)
   paths.push_back({"neon", "f32_gemm_6x16_neon", false, cpu_has_neon});
 #endif
@@ -200,9 +202,13 @@ class GemmKernels : public ::testing::TestWithParam<KernelPath> {
     const KernelPath& path = GetParam();
     if (!path.cpu_has()) GTEST_SKIP() << "this CPU cannot run " << path.kernel;
     force_generic_kernels(path.generic);
+    hide_cpu_extensions(path.hide_cpu_extensions);
     ASSERT_STREQ(gemm_kernel_name(), path.kernel);
   }
-  void TearDown() override { force_generic_kernels(false); }
+  void TearDown() override {
+    force_generic_kernels(false);
+    hide_cpu_extensions(false);
+  }
 };
 
 const int64_t kRowCounts[] = {1, 5, 6, 7, 13, 64};

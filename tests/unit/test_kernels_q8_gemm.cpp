@@ -139,12 +139,20 @@ void expect_matches_reference(const Q8Case& g, const std::vector<float>& c) {
     }
 }
 
+// What a path hides of this CPU's optional extensions to run (kernels/cpu_features.h).
+enum class Hide { kNothing, kAvx512, kExtensions };
+
+void hide(Hide h) {
+  hide_cpu_extensions(h == Hide::kExtensions);
+  hide_avx512(h == Hide::kAvx512);
+}
+
 struct KernelPath {
   const char* isa;     // the test name's suffix
   const char* kernel;  // what gemm_q8_kernel_name(A) must say while the path is in use (A 8-bit)
   bool generic;        // forced with force_generic_kernels
   bool (*cpu_has)();   // whether this CPU runs it
-  bool hide_cpu_extensions = false;  // run as on a CPU without AVX-VNNI or ARMv8.2's SDOT
+  Hide hide = Hide::kNothing;
 };
 
 bool always() { return true; }
@@ -155,10 +163,11 @@ void PrintTo(const KernelPath& path, std::ostream* os) { *os << path.kernel; }
 std::vector<KernelPath> kernel_paths() {
   std::vector<KernelPath> paths;
 #if defined(__x86_64__)
-  paths.push_back({"avx2", "q8_gemm_avx2", false, cpu_has_avx2_fma, true});
-  paths.push_back({"vnni", "q8_gemm_u8s8_vnni", false, cpu_has_avx_vnni});
+  paths.push_back({"avx2", "q8_gemm_avx2", false, cpu_has_avx2_fma, Hide::kExtensions});
+  paths.push_back({"vnni", "q8_gemm_u8s8_vnni", false, cpu_has_avx_vnni, Hide::kAvx512});
+  paths.push_back({"avx512_vnni", "q8_gemm_u8s8_avx512_vnni", false, cpu_has_avx512_vnni});
 #elif defined(__aarch64__)
-  paths.push_back({"neon", "q8_gemm_neon", false, cpu_has_neon, true});
+  paths.push_back({"neon", "q8_gemm_neon", false, cpu_has_neon, Hide::kExtensions});
   paths.push_back({"sdot", "q8_gemm_sdot_neon", false, cpu_has_arm_dotprod});
 #endif
   paths.push_back({"generic", "q8_gemm_generic", true, always});
@@ -173,13 +182,13 @@ class Q8GemmKernels : public ::testing::TestWithParam<KernelPath> {
     const KernelPath& path = GetParam();
     if (!path.cpu_has()) GTEST_SKIP() << "this CPU cannot run " << path.kernel;
     force_generic_kernels(path.generic);
-    hide_cpu_extensions(path.hide_cpu_extensions);
+    hide(path.hide);
     Q8Case probe(7, 20, 9);
     ASSERT_STREQ(gemm_q8_kernel_name(probe.packed()), path.kernel);
   }
   void TearDown() override {
     force_generic_kernels(false);
-    hide_cpu_extensions(false);
+    hide(Hide::kNothing);
   }
 };
 
@@ -466,7 +475,7 @@ void make_seven_bit(Q8Case& g, uint32_t seed) {
 struct QuadPath {
   const char* kernel;
   bool (*cpu_has)();
-  bool hide_cpu_extensions;  // AVX2's u8 x s8 runs only where AVX-VNNI is hidden
+  Hide hide;  // AVX2's u8 x s8 runs only where VNNI is hidden, AVX-VNNI's only where AVX-512 is
   bool any_weights;
 };
 
@@ -474,9 +483,11 @@ void PrintTo(const QuadPath& path, std::ostream* os) { *os << path.kernel; }
 
 std::vector<QuadPath> quad_paths() {
 #if defined(__x86_64__)
-  return {{"q8_gemm_u8s8_avx2", cpu_has_avx2_fma, true, false}, {"q8_gemm_u8s8_vnni", cpu_has_avx_vnni, false, true}};
+  return {{"q8_gemm_u8s8_avx2", cpu_has_avx2_fma, Hide::kExtensions, false},
+          {"q8_gemm_u8s8_vnni", cpu_has_avx_vnni, Hide::kAvx512, true},
+          {"q8_gemm_u8s8_avx512_vnni", cpu_has_avx512_vnni, Hide::kNothing, true}};
 #elif defined(__aarch64__)
-  return {{"q8_gemm_sdot_neon", cpu_has_arm_dotprod, false, true}};
+  return {{"q8_gemm_sdot_neon", cpu_has_arm_dotprod, Hide::kNothing, true}};
 #else
   return {};
 #endif
@@ -488,11 +499,11 @@ class Q8GemmQuads : public ::testing::TestWithParam<QuadPath> {
   void SetUp() override {
     if (!GetParam().cpu_has()) GTEST_SKIP() << "this CPU cannot run " << GetParam().kernel;
     force_generic_kernels(false);
-    hide_cpu_extensions(GetParam().hide_cpu_extensions);
+    hide(GetParam().hide);
   }
   void TearDown() override {
     force_generic_kernels(false);
-    hide_cpu_extensions(false);
+    hide(Hide::kNothing);
   }
   static const char* quad_path_kernel() { return GetParam().kernel; }
   static bool quad_path_takes_any_weights() { return GetParam().any_weights; }

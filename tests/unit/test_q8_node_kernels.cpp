@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "kernels/cpu_features.h"
+#include "kernels/q8_gemm.h"
 #include "node_kernel_check.h"
 
 namespace kite::test {
@@ -101,7 +102,7 @@ TEST(Q8NodeKernels, WinogradConvolutionsMatchTheReferenceExactly) {
     std::vector<Session::PlannedNode> plan = Session(one_node_model(qconv_node(c))).plan();
     ASSERT_FALSE(plan.empty());
     // With a dot product (AVX-VNNI, ARM's SDOT) these layers keep im2col (q8_winograd_applies).
-    const bool dot_product = cpu_has_arm_dotprod() || cpu_has_avx_vnni();
+    const bool dot_product = gemm_q8_has_dot_product();
     const char* expected = dot_product ? "q8_conv_im2col_gemm" : "q8_conv_winograd_f23";
     EXPECT_NE(plan[0].kernel.find(expected), std::string::npos) << what << ": " << plan[0].kernel;
     expect_matches_reference(qconv_node(c), what);

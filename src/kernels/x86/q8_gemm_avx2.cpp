@@ -32,6 +32,7 @@
 #include <immintrin.h>
 
 #include "kernels/q8_gemm_microkernel.h"
+#include "kernels/x86/avx512_tile_loop.h"
 
 // Every loop over the tile's rows and vectors is unrolled before GCC decides where the
 // accumulators live, so that they stay in registers.
@@ -326,17 +327,27 @@ void tile_u8s8_avx2(const Q8QuadTile& t) {
   store_tile(t.out, acc);
 }
 
-// The AVX-VNNI tile: the AVX2 one's start and store around the loop above.
-void tile_u8s8_vnni(const Q8QuadTile& t) {
+// AVX512_VNNI: the same products on zmm, 16 columns a register (avx512_tile_loop.h).
+void accumulate_quads_avx512_vnni(const int8_t* a, const uint8_t* b, int64_t quads, __m256i (&acc)[kRows][2]) {
+  const int64_t steps = quads;
+  __m256i* const tile = &acc[0][0];
+  if (steps > 0) __asm__ volatile(KITE_AVX512_TILE_ASM("vpdpbusd", KITE_AVX512_ODD_INTO_SECOND_SET, KITE_AVX512_ADD_SECOND_SET, "vpaddd"));
+}
+
+// The dot-product tiles: the AVX2 one's start and store around one of the loops above.
+template <void (*kAccumulate)(const int8_t*, const uint8_t*, int64_t, __m256i (&)[kRows][2])>
+void tile_u8s8_dot(const Q8QuadTile& t) {
   __m256i acc[kRows][2];
   KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = _mm256_set1_epi32(t.out.row_bias[r]);
-  accumulate_quads_vnni(t.a, t.b, t.quads, acc);
+  kAccumulate(t.a, t.b, t.quads, acc);
   store_tile(t.out, acc);
 }
 
 }  // namespace
 
-void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& t) { tile_u8s8_vnni(t); }
+void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& t) { tile_u8s8_dot<accumulate_quads_vnni>(t); }
+
+void q8_gemm_6x16_u8s8_avx512_vnni(const Q8QuadTile& t) { tile_u8s8_dot<accumulate_quads_avx512_vnni>(t); }
 
 void q8_gemm_6x16_u8s8_avx2(const Q8QuadTile& t) {
   if (t.out.columns > kLanes) tile_u8s8_avx2<2>(t);
