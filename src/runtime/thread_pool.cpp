@@ -8,6 +8,35 @@
 #endif
 
 namespace kite {
+namespace {
+
+// Tells the core that this is a spin-wait loop: it yields the pipeline to the other hardware
+// thread and saves power.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+}  // namespace
+
+template <typename Ready>
+bool ThreadPool::spin_until(Ready ready) {
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    const auto spun = std::chrono::steady_clock::now() - start;
+    if (spun >= kSpin) return ready();
+    // Past the first stretch, let the OS run another thread here: with more threads than cores
+    // (tests run 4 on 2), the thread still computing may be waiting for this core.
+    if (spun >= kSpin / 8) std::this_thread::yield();
+  }
+}
 
 int ThreadPool::hardware_threads() {
 #if defined(__linux__)
@@ -26,7 +55,8 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);  // ends the spinning too
   }
   start_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -49,16 +79,18 @@ void ThreadPool::run_range(int index) {
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    {
+    // The acquire load that sees a new generation also sees the job_ and count_ written before it.
+    if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
       std::unique_lock<std::mutex> lock(mutex_);
-      start_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+      start_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
     }
+    seen = generation_.load(std::memory_order_acquire);
+    if (stopping_.load(std::memory_order_relaxed)) return;  // written before that generation
     run_range(index);
-    {
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // Under the mutex, so that the caller cannot miss it between its check and its wait.
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_.notify_one();
+      done_.notify_one();
     }
   }
 }
@@ -73,13 +105,17 @@ void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, i
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = &fn;
     count_ = count;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_.notify_all();
   run_range(0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  // The acquire load that sees 0 also sees everything the workers wrote.
+  if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
   job_ = nullptr;
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
