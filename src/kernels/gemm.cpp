@@ -35,11 +35,13 @@ static_assert(kPackedBPanelColumns == kGemmTileColumns, "pack_b's panels are the
 struct TileKernel {
   GemmTileKernel run;
   const char* name;
+  int64_t columns = kGemmTileColumns;  // the widest tile it takes: one B panel, or two
 };
 
 TileKernel select_tile_kernel() {
 #if defined(KITE_KERNELS_X86)
-  if (!generic_kernels_forced() && cpu_has_avx512()) return {f32_gemm_6x16_avx512, "f32_gemm_6x16_avx512"};
+  if (!generic_kernels_forced() && cpu_has_avx512())
+    return {f32_gemm_6x32_avx512, "f32_gemm_6x32_avx512", 2 * kGemmTileColumns};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_gemm_6x16_fma3, "f32_gemm_6x16_fma3"};
 #endif
 #if defined(KITE_KERNELS_ARM)
@@ -157,8 +159,8 @@ struct PackedBBlock {
 };
 
 // Every panel of A against every panel of the packed B block.
-void run_block(GemmTileKernel kernel, const PackedA& a, PackedBBlock b_block, const Block& block, const Target& target,
-               NextBlockPrefetcher& prefetcher) {
+void run_block(const TileKernel& kernel, const PackedA& a, PackedBBlock b_block, const Block& block,
+               const Target& target, NextBlockPrefetcher& prefetcher) {
   const GemmEpilogue& e = *target.e;
   GemmTile tile{};
   tile.depth = block.depth;
@@ -173,14 +175,15 @@ void run_block(GemmTileKernel kernel, const PackedA& a, PackedBBlock b_block, co
     tile.a = a.panel(p) + block.k0 * kGemmTileRows;
     tile.rows = static_cast<int>(a.rows() - row0 < kGemmTileRows ? a.rows() - row0 : kGemmTileRows);
     tile.row_bias = e.row_bias ? e.row_bias + row0 : nullptr;
-    for (int64_t j0 = 0; j0 < block.columns; j0 += kGemmTileColumns) {
+    for (int64_t j0 = 0; j0 < block.columns; j0 += kernel.columns) {
       int64_t j = block.n0 + j0;
       tile.b = b_block.first_panel + j0 * b_block.column_stride;
+      tile.columns = static_cast<int>(block.columns - j0 < kernel.columns ? block.columns - j0 : kernel.columns);
+      tile.b2 = tile.columns > kGemmTileColumns ? tile.b + kGemmTileColumns * b_block.column_stride : nullptr;
       tile.c = target.c + row0 * target.ldc + j;
-      tile.columns = static_cast<int>(block.columns - j0 < kGemmTileColumns ? block.columns - j0 : kGemmTileColumns);
       tile.column_bias = e.column_bias ? e.column_bias + j : nullptr;
       tile.residual = e.residual ? e.residual + row0 * e.ldr + j : nullptr;
-      kernel(tile);
+      kernel.run(tile);
       prefetcher.after_tile();
     }
   }
@@ -205,7 +208,7 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
   check_arguments(a, b, ldb, n, c, ldc, e, n_begin, n_end);
   KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm: panel range [", panel_begin, ", ", panel_end,
              ") is not within [0, ", a.panel_count(), ")");
-  GemmTileKernel kernel = select_tile_kernel().run;
+  const TileKernel kernel = select_tile_kernel();
   float* b_panels = b_panels_scratch();
   const Target target{c, ldc, &e, panel_begin, panel_end};
   int64_t panels = panel_end - panel_begin;
@@ -213,7 +216,7 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
   for (;;) {
     Block next{};
     const bool has_next = next_block(block, n_end, a.depth(), next);
-    int64_t tiles = panels * ((block.columns + kGemmTileColumns - 1) / kGemmTileColumns);
+    int64_t tiles = panels * ((block.columns + kernel.columns - 1) / kernel.columns);
     NextBlockPrefetcher prefetcher(b, ldb, has_next ? &next : nullptr, panels, tiles);
     if (block.depth > 0) pack_b_panels(b + block.k0 * ldb + block.n0, ldb, block.depth, block.columns, b_panels);
     run_block(kernel, a, {b_panels, block.depth}, block, target, prefetcher);
@@ -240,7 +243,7 @@ void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c,
   check_arguments(a, packed_b, n, n, c, ldc, e, 0, n);
   KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm_packed_b: panel range [", panel_begin, ", ",
              panel_end, ") is not within [0, ", a.panel_count(), ")");
-  GemmTileKernel kernel = select_tile_kernel().run;
+  const TileKernel kernel = select_tile_kernel();
   const Target target{c, ldc, &e, panel_begin, panel_end};
   const int64_t k = a.depth();
   // The same blocks as gemm(): a block's slices of the shared panels (depth x NC floats) are what

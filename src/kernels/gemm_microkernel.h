@@ -13,14 +13,19 @@ constexpr int kGemmTileColumns = 16;
 
 // One tile of C for one block of K. A microkernel computes the whole 6 x 16 tile (A's padding rows
 // and B's padding columns are zeros) and stores only the `rows` x `columns` that exist.
+//
+// A kernel may take two B panels at once (GemmKernelInfo::columns = 32): a tile of 17 to 32
+// columns reads the second panel at b2, the same k's of the next 16 columns. Each element of C is
+// still one chain of multiply-adds from the block's first k to its last, as in a 16-column tile.
 struct GemmTile {
-  const float* a;  // packed A panel at the block's first k: a[k * 6 + r]
-  const float* b;  // packed B panel at the block's first k: b[k * 16 + j], 64-byte aligned
-  int64_t depth;   // this block's length of K; may be 0 (K = 0: C = clamped epilogue)
-  float* c;        // C at the tile's top-left element
+  const float* a;   // packed A panel at the block's first k: a[k * 6 + r]
+  const float* b;   // packed B panel at the block's first k: b[k * 16 + j], 64-byte aligned
+  const float* b2;  // the next panel, as b, where columns > 16; null otherwise
+  int64_t depth;    // this block's length of K; may be 0 (K = 0: C = clamped epilogue)
+  float* c;         // C at the tile's top-left element
   int64_t ldc;
-  int rows;        // 1 .. 6
-  int columns;     // 1 .. 16
+  int rows;         // 1 .. 6
+  int columns;      // 1 .. 16, or 1 .. 32 for a kernel of two panels
   // The first block of K starts the accumulators from the epilogue's addends (below); later ones
   // from the partial sums the previous block stored in C. Only the last block clamps.
   bool first_block;
@@ -40,8 +45,8 @@ void f32_gemm_6x16_generic(const GemmTile& tile);
 // AVX2 + FMA3 intrinsics (kernels/x86/f32_gemm_6x16_fma3.cpp); only compiled for x86-64 and only
 // called when cpu_has_avx2_fma().
 void f32_gemm_6x16_fma3(const GemmTile& tile);
-// The same tile on zmm, in asm (kernels/x86/avx512_tile_loop.h); only called when cpu_has_avx512().
-void f32_gemm_6x16_avx512(const GemmTile& tile);
+// Tiles of up to 32 columns (two B panels) on zmm, in asm; only called when cpu_has_avx512().
+void f32_gemm_6x32_avx512(const GemmTile& tile);
 // NEON intrinsics (kernels/arm/f32_gemm_6x16_neon.cpp); only compiled for AArch64.
 void f32_gemm_6x16_neon(const GemmTile& tile);
 

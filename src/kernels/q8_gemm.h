@@ -102,7 +102,7 @@ class PackedQ8A {
   bool seven_bit() const { return seven_bit_; }
 
  private:
-  friend PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda);
+  friend PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool quads);
   friend PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda);
   PackedQ8A(int64_t m, int64_t k);  // zero-filled storage for the padding
 
@@ -116,8 +116,10 @@ class PackedQ8A {
 };
 
 // A is row-major M x K: A[i, k] = a[i * lda + k] (convolution weights [OC, IC*KH*KW]). K at most
-// 65535 (see Range above); kite::Error otherwise.
-PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda);
+// 65535 (see Range above); kite::Error otherwise. `quads` false leaves out the quad layout (a
+// third more memory) where the products will only ever have one column (a fully connected layer
+// at batch 1 runs the matrix-vector kernel on the pairs).
+PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool quads = true);
 
 // The Winograd convolution's A (kernels/q8_winograd.h): int16 values, each of magnitude at most
 // 2^13, packed in pairs like pack_q8_a's (never in quads). Only gemm_s16_panel takes it.

@@ -58,10 +58,10 @@ static_assert(kQ8ColumnGroupPairs * kQ8TileRows * 2 * 2 <= kQ8PackedASlackBytes,
 
 using Q8ColumnKernel = void (*)(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums);
 
-// The quad paths (kernels/q8_gemm.h): the AVX2 u8 x s8 one for 7-bit weights, and AVX-VNNI's
-// and the ARMv8.2 SDOT one for any int8 weights. A from PackedQ8A::quad_panel, B packed in panels of 16 columns,
-// per quad of k 16 columns x 4 bytes: b[(q * 16 + j) * 4 + h] = B[4q + h, j] - offset, where the
-// offset is the path's (0 for AVX2, which reads B as raw uint8; 128 for
+// The quad paths (kernels/q8_gemm.h): the AVX2 u8 x s8 one for 7-bit weights, and the AVX-VNNI,
+// AVX512_VNNI and ARMv8.2 SDOT ones for any int8 weights. A from PackedQ8A::quad_panel, B packed
+// in panels of 16 columns, per quad of k 16 columns x 4 bytes: b[(q * 16 + j) * 4 + h] = B[4q + h, j] - offset, where the
+// offset is the path's (0 for x86, which reads B as raw uint8; 128 for
 // SDOT, which reads int8, so each byte's top bit is flipped). Past K the rows repeat a row of B
 // (A's padding multiplies them by 0); the columns past N are zero. `out` describes C and the
 // epilogue as for the wide tile (its a, b and pairs are not used); out.row_bias must hold each of

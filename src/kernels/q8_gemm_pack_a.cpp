@@ -69,7 +69,7 @@ PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda) {
   return packed;
 }
 
-PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
+PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool quads) {
   KITE_CHECK(m <= 1 || lda >= k, "pack_q8_a: leading dimension ", lda, " is less than K = ", k);
   PackedQ8A packed(m, k);
   for (int64_t i = 0; i < m; ++i) {
@@ -80,7 +80,7 @@ PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
     for (int64_t kk = 0; kk < k; ++kk) panel[((kk / 2) * PackedQ8A::kPanelRows + r) * 2 + kk % 2] = row[kk];
   }
   packed.seven_bit_ = all_seven_bit(a, m, k, lda);
-  if (m > 0 && wants_quads(packed.seven_bit_)) {
+  if (quads && m > 0 && wants_quads(packed.seven_bit_)) {
     const int64_t rows = packed.panel_count() * PackedQ8A::kPanelRows;
     const int64_t quad_values = PackedQ8A::kPanelRows * 4 * packed.quad_count();
     // Zero-filled: the padding rows and the k past K multiply B by 0.

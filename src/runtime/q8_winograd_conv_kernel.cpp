@@ -80,11 +80,12 @@ bool q8_winograd_applies(const Q8ConvPlan& p) {
   // GoogLeNet's inception 5a), though a 7x7 map wastes 15 of 64 tile outputs: so maps down to 7x7,
   // where fp32's Winograd stops at 14x14. The packed weights take 16 int16 per 9 weights instead
   // of pack_q8_a's 3 bytes per weight: ResNet-50's peak memory went from 112.7 to 115.6 MiB.
-  // With a dot-product instruction the im2col path wins: AVX-VNNI's vpdpbusd does twice the
-  // multiply-adds of the Winograd products' vpdpwssd and needs no transforms (measured on a
-  // Sapphire Rapids core, whole models: ResNet-50 int8 34.1 -> 30.2 ms, GoogLeNet 13.0 -> 11.3 ms,
-  // and ResNet-50's peak memory 116 -> 110 MiB), and ARM's SDOT four times those of SMLAL, more
-  // than the 2.25 times Winograd saves (not measured: no such CPU here).
+  // With a dot-product instruction the im2col path wins: vpdpbusd does four multiply-adds per
+  // lane in one instruction, against the Winograd products' two in vpmaddwd + vpaddd, and needs
+  // no transforms (measured on a Sapphire Rapids core with the ymm AVX-VNNI kernel, whole models:
+  // ResNet-50 int8 34.1 -> 30.2 ms, GoogLeNet 13.0 -> 11.3 ms, ResNet-50's peak memory 116 -> 110
+  // MiB; the zmm AVX512_VNNI kernel only widens the gap), and ARM's SDOT four times those of
+  // SMLAL, more than the 2.25 times Winograd saves (not measured: no such CPU here).
   return !gemm_q8_has_dot_product() && is_winograd_shape(p, 7) && p.in_channels <= kQ8WinogradMaxChannels;
 }
 

@@ -94,7 +94,7 @@ const char* simd_kernel_suffix() {
 }
 
 // Which kernels a run may use: the fastest this CPU has; the same without the optional extensions
-// (AVX-VNNI, ARMv8.2's dot product and fp16), where it has one; the portable ones.
+// (AVX-512, AVX-VNNI, ARMv8.2's dot product and fp16), where it has one; the portable ones.
 enum class Kernels { kFastest, kBaseline, kGeneric };
 
 std::vector<Kernels> kernel_choices() {

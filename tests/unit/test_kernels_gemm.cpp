@@ -186,7 +186,7 @@ std::vector<KernelPath> kernel_paths() {
   std::vector<KernelPath> paths;
 #if defined(__x86_64__)
   paths.push_back({"fma3", "f32_gemm_6x16_fma3", false, cpu_has_avx2_fma, true});
-  paths.push_back({"avx512", "f32_gemm_6x16_avx512", false, cpu_has_avx512});
+  paths.push_back({"avx512", "f32_gemm_6x32_avx512", false, cpu_has_avx512});
 #elif defined(__aarch64__)
   paths.push_back({"neon", "f32_gemm_6x16_neon", false, cpu_has_neon});
 #endif
@@ -387,6 +387,24 @@ TEST_P(GemmKernels, PackedOnceAcrossCacheBlocks) {
     std::vector<float> whole = run_whole(g, packed, e);
     expect_matches_reference(g, product_in_double(g), kEpilogues[7], whole);
     EXPECT_TRUE(bitwise_equal(whole, run_packed_b(g, packed, e, 32, {2}))) << describe(g, "everything");
+  }
+}
+
+// Each lane of the AVX2 and the AVX-512 tiles is the same chain of single-rounding FMAs, k by k
+// from the same start, so the two give the same bits (which lets a model's fp32 output be the
+// same on both kinds of x86 CPU), whatever the tile widths and the cuts of K.
+TEST(GemmIsaPaths, Avx512AndAvx2GiveTheSameBits) {
+  if (!cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{13, 1000, 1100}, {7, 45, 33}, {29, 700, 600}}) {
+    GemmCase g(m, n, k);
+    PackedA packed = g.packed();
+    GemmEpilogue e = epilogue_for(g, kEpilogues[7]);
+    std::vector<float> wide = run_whole(g, packed, e);
+    hide_cpu_extensions(true);
+    EXPECT_STREQ(gemm_kernel_name(), "f32_gemm_6x16_fma3");
+    std::vector<float> narrow = run_whole(g, packed, e);
+    hide_cpu_extensions(false);
+    EXPECT_TRUE(bitwise_equal(wide, narrow)) << describe(g, kEpilogues[7].name);
   }
 }
 

@@ -682,8 +682,8 @@ TEST_P(Q8GemmQuads, SameBytesAsTheOtherPaths) {
   expect_matches_reference(empty, run_f32(empty, e));
 }
 
-// One weight outside [-63, 63] anywhere (64, -64, -128, 127): without AVX-VNNI the whole matrix
-// takes the exact wide path; vpdpbusd and SDOT take it as it is. Exact at the extremes either way.
+// One weight outside [-63, 63] anywhere (64, -64, -128, 127): without VNNI (AVX-VNNI or
+// AVX512_VNNI) the whole matrix takes the exact wide path; vpdpbusd and SDOT take it as it is. Exact at the extremes either way.
 TEST_P(Q8GemmQuads, AnyWeightBeyond63TakesAnExactPath) {
   const bool quads = quad_path_takes_any_weights();
   for (int8_t outlier : {int8_t{64}, int8_t{-64}, int8_t{-128}, int8_t{127}})
@@ -712,6 +712,37 @@ TEST_P(Q8GemmQuads, AnyWeightBeyond63TakesAnExactPath) {
   make_seven_bit(g, 13);
   for (int64_t i = 0; i < g.m; ++i) g.a[i * g.lda + g.k] = 127;
   expect_matches_reference(g, run_whole(g, packed(g)));
+}
+
+// A packed while a dot product was in use has quads for its 8-bit weights; with the extensions
+// hidden afterwards (a different kernel choice at run time), AVX2's vpmaddubsw path must not take
+// them (it would saturate): the wide path runs instead, exact. And the other way round: A packed
+// without quads still runs, exactly, once the dot product is back.
+TEST(Q8GemmQuadChoice, EightBitQuadsNeverReachTheSevenBitKernel) {
+  if (!gemm_q8_has_dot_product()) GTEST_SKIP() << "no int8 dot product on this CPU";
+  Q8Case g(13, 40, 4001);
+  std::fill(g.a.begin(), g.a.end(), int8_t{-128});
+  for (int64_t i = 0; i < g.m; ++i) g.a[i * g.lda + i] = 127;
+  std::fill(g.b.begin(), g.b.end(), uint8_t{255});
+  g.b_zero_point = 0;
+  g.with_bias = false;
+  std::fill(g.row_scale.begin(), g.row_scale.end(), 1.0f);
+  const PackedQ8A with_quads = g.packed();
+  ASSERT_TRUE(with_quads.has_quads());
+  ASSERT_FALSE(with_quads.seven_bit());
+  PackedQ8A without_quads;
+  {
+    struct Unhide {
+      ~Unhide() { hide_cpu_extensions(false); }
+    } unhide;
+    hide_cpu_extensions(true);
+    without_quads = g.packed();
+    EXPECT_STREQ(gemm_q8_kernel_name(with_quads), "q8_gemm_avx2");
+    expect_matches_reference(g, run_f32(g, with_quads));
+  }
+  EXPECT_FALSE(without_quads.has_quads());
+  EXPECT_STREQ(gemm_q8_kernel_name(without_quads), gemm_q8_kernel_name());
+  expect_matches_reference(g, run_f32(g, without_quads));
 }
 
 // vpdpbusd and SDOT with the full int8 range: -128 and 127 against B's extremes and every kind of

@@ -1,20 +1,18 @@
-// The AVX-512 loop shared by the fp32 and the int8 6 x 16 microkernels (f32_gemm_6x16_fma3.cpp,
-// q8_gemm_avx2.cpp), as inline asm: the files are compiled for AVX2 only, the assembler takes any
-// instruction, and the loops run only where the CPU has AVX-512 (kernels/cpu_features.h).
+// The AVX512_VNNI loop of the int8 6 x 16 microkernel (q8_gemm_avx2.cpp), as inline asm: the file
+// is compiled for AVX2 only, the assembler takes any instruction, and the loop runs only where
+// the CPU has AVX512_VNNI (kernels/cpu_features.h).
 //
-// Both tiles have the same geometry: per step of k (one float of k, or one quad of int8 k), A
-// gives 6 rows of 4 bytes (24 bytes) and B one panel row of 16 columns (64 bytes: one zmm). A
-// zmm tile is then one accumulator per row, 6 in all, too few to hide the multiply-add's latency
-// (4 to 5 cycles on two units wants 8 to 10 in flight). So the int8 loop takes two steps at a
-// time into two sets of accumulators, even steps into zmm0 .. zmm5 and odd ones into
-// zmm6 .. zmm11, and adds the second set into the first at the end: 12 independent chains. A's
-// value is broadcast inside the multiply-add ({1to16}), so a row costs one instruction.
+// Per quad of k, A gives 6 rows of 4 bytes (24 bytes) and B one panel row of 16 columns of 4
+// bytes (64 bytes: one zmm). A zmm tile is then one accumulator per row, 6 in all, too few to
+// hide vpdpbusd's latency (5 cycles on two units wants 10 in flight). So the loop takes two quads
+// at a time into two sets of accumulators, even quads into zmm0 .. zmm5 and odd ones into
+// zmm6 .. zmm11, and adds the second set into the first at the end (int32 sums, exact in any
+// order): 12 independent chains. A's quad is broadcast inside vpdpbusd ({1to16}), so a row costs
+// one instruction.
 //
 // The caller names its operands a and b (the packed panels, advanced by the loop), tile (6 rows
-// of 64 bytes: the tile's start on entry, its sums on return) and steps (the steps of k, an
-// int64_t); op is the multiply-add ("vfmadd231ps", "vpdpbusd"), ODD_STEP and FINISH one of the
-// pairs below, add the final addition ("vpaddd"). Each element's sum is the same chain of
-// operations in every tile, whatever its width.
+// of 64 bytes: the tile's start on entry, its sums on return) and steps (the quads of k, an
+// int64_t); op is the multiply-add ("vpdpbusd").
 //
 // The tile is read in halves of 32 bytes, as the caller wrote it: a 64-byte load from two
 // 32-byte stores cannot be forwarded from them and waits for both to reach the cache, which made
@@ -34,11 +32,8 @@
   KITE_AVX512_ROW(op, "16", "12", "4") \
   KITE_AVX512_ROW(op, "20", "12", "5")
 
-// The odd step of each pair, B's row in zmm13: into the second set of accumulators (the sums of
-// int8 products, exact in any order), or into the first (fp32, where the order of the additions
-// is the result: each element's sum must be one chain from k = 0 up, whatever the tile or the
-// cuts of K, so the fp32 tile keeps six chains and runs latency-bound, at about 1.5 times the
-// AVX2 tile's rate).
+// The odd step of each pair, B's row in zmm13, into the second set of accumulators (the sums of
+// int8 products are exact in any order).
 #define KITE_AVX512_ODD_INTO_SECOND_SET(op) \
   KITE_AVX512_ROW(op, "24", "13", "6")      \
   KITE_AVX512_ROW(op, "28", "13", "7")      \
@@ -46,23 +41,15 @@
   KITE_AVX512_ROW(op, "36", "13", "9")      \
   KITE_AVX512_ROW(op, "40", "13", "10")     \
   KITE_AVX512_ROW(op, "44", "13", "11")
-#define KITE_AVX512_ADD_SECOND_SET(add) \
-  add " %%zmm6, %%zmm0, %%zmm0\n\t"     \
-  add " %%zmm7, %%zmm1, %%zmm1\n\t"     \
-  add " %%zmm8, %%zmm2, %%zmm2\n\t"     \
-  add " %%zmm9, %%zmm3, %%zmm3\n\t"     \
-  add " %%zmm10, %%zmm4, %%zmm4\n\t"    \
-  add " %%zmm11, %%zmm5, %%zmm5\n\t"
-#define KITE_AVX512_ODD_INTO_FIRST_SET(op) \
-  KITE_AVX512_ROW(op, "24", "13", "0")     \
-  KITE_AVX512_ROW(op, "28", "13", "1")     \
-  KITE_AVX512_ROW(op, "32", "13", "2")     \
-  KITE_AVX512_ROW(op, "36", "13", "3")     \
-  KITE_AVX512_ROW(op, "40", "13", "4")     \
-  KITE_AVX512_ROW(op, "44", "13", "5")
-#define KITE_AVX512_NO_SECOND_SET(add) ""
+#define KITE_AVX512_ADD_SECOND_SET     \
+  "vpaddd %%zmm6, %%zmm0, %%zmm0\n\t"  \
+  "vpaddd %%zmm7, %%zmm1, %%zmm1\n\t"  \
+  "vpaddd %%zmm8, %%zmm2, %%zmm2\n\t"  \
+  "vpaddd %%zmm9, %%zmm3, %%zmm3\n\t"  \
+  "vpaddd %%zmm10, %%zmm4, %%zmm4\n\t" \
+  "vpaddd %%zmm11, %%zmm5, %%zmm5\n\t"
 
-#define KITE_AVX512_TILE_ASM(op, ODD_STEP, FINISH, add)                                                    \
+#define KITE_AVX512_TILE_ASM(op)                                                                           \
   "vmovdqu 0(%[acc]), %%ymm0\n\t"                                                                          \
   "vinserti64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"                                                        \
   "vmovdqu 64(%[acc]), %%ymm1\n\t"                                                                         \
@@ -88,7 +75,7 @@
   "vmovdqu32 (%[b]), %%zmm12\n\t"                                                                          \
   "vmovdqu32 64(%[b]), %%zmm13\n\t"                                                                        \
   KITE_AVX512_EVEN_STEP(op)                                                                                \
-  ODD_STEP(op)                                                                                             \
+  KITE_AVX512_ODD_INTO_SECOND_SET(op)                                                                      \
   "add $48, %[a]\n\t"                                                                                      \
   "add $128, %[b]\n\t"                                                                                     \
   "dec %%rcx\n\t"                                                                                          \
@@ -99,7 +86,7 @@
   "vmovdqu32 (%[b]), %%zmm12\n\t"                                                                          \
   KITE_AVX512_EVEN_STEP(op)                                                                                \
   "3:\n\t"                                                                                                 \
-  FINISH(add)                                                                                              \
+  KITE_AVX512_ADD_SECOND_SET                                                                               \
   "vmovdqu32 %%zmm0, 0(%[acc])\n\t"                                                                        \
   "vmovdqu32 %%zmm1, 64(%[acc])\n\t"                                                                       \
   "vmovdqu32 %%zmm2, 128(%[acc])\n\t"                                                                      \

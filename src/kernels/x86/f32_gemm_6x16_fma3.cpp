@@ -5,9 +5,8 @@
 // chains are latency-bound, so it takes about 2/3 of the time. Each element goes through the same
 // chain of FMAs in either variant, which keeps column splits bitwise identical.
 //
-// Where the CPU has AVX-512, f32_gemm_6x16_avx512 runs the same tile on zmm registers, one per row
-// of 16 columns (kernels/x86/avx512_tile_loop.h): twice the multiply-adds per instruction, in six
-// chains that the FMA's latency bounds at about 1.5 times this kernel's rate.
+// Where the CPU has AVX-512, f32_gemm_6x32_avx512 runs tiles of up to 32 columns on zmm registers
+// (below): twice the multiply-adds per instruction.
 //
 // Compiled with -mavx2 -mfma, like every file in src/kernels/x86. It includes no standard header
 // and calls no inline function defined elsewhere: an inline function instantiated here would be
@@ -15,7 +14,6 @@
 #include <immintrin.h>
 
 #include "kernels/gemm_microkernel.h"
-#include "kernels/x86/avx512_tile_loop.h"
 
 // Every loop over the tile's rows and vectors is unrolled before GCC decides where the
 // accumulators live: left to its heuristics (GCC 12), it keeps them in a stack array and moves
@@ -128,22 +126,138 @@ void tile_fma3(const GemmTile& t) {
   store(t, edge, acc);
 }
 
-// AVX-512: the whole 16-column tile in one zmm per row (avx512_tile_loop.h), started and stored as
-// the AVX2 tile is. Tiles of 8 columns or fewer run it too, on B's zero padding, so that every
-// element of C goes through the same chain of operations whatever the tile's width.
+// AVX-512, tiles of up to two B panels: a row of 32 columns is two zmm, 12 accumulators in all,
+// enough independent chains for two FMA units of 4 cycles' latency (a 16-column tile of 6 would
+// run latency-bound at 3/4 of the rate). Per k: one zmm of each panel, then per row its value of
+// A broadcast inside two FMAs ({1to16}). The tile starts and stores as the AVX2 tile does,
+// through 6 x 4 ymm in memory, read in halves of 32 bytes as the C++ code around it writes them
+// (a 64-byte load from two 32-byte stores cannot be forwarded from them). A tile of 16 columns or
+// fewer runs a loop of its own below; each element of C goes through the same chain of FMAs, from
+// the block's first k up, whatever the tile's width, so column splits and cuts of K stay bitwise
+// identical (and the same bits as the AVX2 tile's, lane for lane). Inline asm, as the file is
+// compiled for AVX2 only; it runs only where cpu_has_avx512(). Measured against 16-column zmm
+// tiles alone (kite_bench_gemm, MobileNet v1's and ResNet-50's layers): 1.06x to 1.14x the FLOP/s.
+static_assert(kRows == 6 && kGemmTileColumns == 16, "the AVX-512 asm is written for 6 rows x 16-column panels");
+
+void accumulate_avx512(const float* a, const float* b, const float* b2, int64_t depth, __m256 (&acc)[kRows][4]) {
+  if (depth <= 0) return;
+  __m256* const tile = &acc[0][0];
+  __asm__ volatile(
+      "vmovups 0(%[acc]), %%ymm0\n\t"
+      "vinsertf64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"
+      "vmovups 64(%[acc]), %%ymm1\n\t"
+      "vinsertf64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"
+      "vmovups 128(%[acc]), %%ymm2\n\t"
+      "vinsertf64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"
+      "vmovups 192(%[acc]), %%ymm3\n\t"
+      "vinsertf64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"
+      "vmovups 256(%[acc]), %%ymm4\n\t"
+      "vinsertf64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"
+      "vmovups 320(%[acc]), %%ymm5\n\t"
+      "vinsertf64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"
+      "vmovups 384(%[acc]), %%ymm6\n\t"
+      "vinsertf64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"
+      "vmovups 448(%[acc]), %%ymm7\n\t"
+      "vinsertf64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"
+      "vmovups 512(%[acc]), %%ymm8\n\t"
+      "vinsertf64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"
+      "vmovups 576(%[acc]), %%ymm9\n\t"
+      "vinsertf64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"
+      "vmovups 640(%[acc]), %%ymm10\n\t"
+      "vinsertf64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t"
+      "vmovups 704(%[acc]), %%ymm11\n\t"
+      "vinsertf64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"
+      "1:\n\t"
+      "vmovups (%[b]), %%zmm12\n\t"
+      "vmovups (%[b2]), %%zmm13\n\t"
+      "vfmadd231ps 0(%[a])%{1to16%}, %%zmm12, %%zmm0\n\t"
+      "vfmadd231ps 0(%[a])%{1to16%}, %%zmm13, %%zmm1\n\t"
+      "vfmadd231ps 4(%[a])%{1to16%}, %%zmm12, %%zmm2\n\t"
+      "vfmadd231ps 4(%[a])%{1to16%}, %%zmm13, %%zmm3\n\t"
+      "vfmadd231ps 8(%[a])%{1to16%}, %%zmm12, %%zmm4\n\t"
+      "vfmadd231ps 8(%[a])%{1to16%}, %%zmm13, %%zmm5\n\t"
+      "vfmadd231ps 12(%[a])%{1to16%}, %%zmm12, %%zmm6\n\t"
+      "vfmadd231ps 12(%[a])%{1to16%}, %%zmm13, %%zmm7\n\t"
+      "vfmadd231ps 16(%[a])%{1to16%}, %%zmm12, %%zmm8\n\t"
+      "vfmadd231ps 16(%[a])%{1to16%}, %%zmm13, %%zmm9\n\t"
+      "vfmadd231ps 20(%[a])%{1to16%}, %%zmm12, %%zmm10\n\t"
+      "vfmadd231ps 20(%[a])%{1to16%}, %%zmm13, %%zmm11\n\t"
+      "add $24, %[a]\n\t"
+      "add $64, %[b]\n\t"
+      "add $64, %[b2]\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b\n\t"
+      "vmovups %%zmm0, 0(%[acc])\n\t"
+      "vmovups %%zmm1, 64(%[acc])\n\t"
+      "vmovups %%zmm2, 128(%[acc])\n\t"
+      "vmovups %%zmm3, 192(%[acc])\n\t"
+      "vmovups %%zmm4, 256(%[acc])\n\t"
+      "vmovups %%zmm5, 320(%[acc])\n\t"
+      "vmovups %%zmm6, 384(%[acc])\n\t"
+      "vmovups %%zmm7, 448(%[acc])\n\t"
+      "vmovups %%zmm8, 512(%[acc])\n\t"
+      "vmovups %%zmm9, 576(%[acc])\n\t"
+      "vmovups %%zmm10, 640(%[acc])\n\t"
+      "vmovups %%zmm11, 704(%[acc])\n\t"
+      "vzeroupper\n\t"
+      : [a] "+r"(a), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth)
+      : [acc] "r"(tile)
+      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */);
+}
+
+// A tile of one panel: the same chains for its 16 columns, six of them, latency-bound (3/4 of the
+// FMA units' rate) but without computing a second panel for nothing. acc is the same 6 x 4 ymm,
+// of which the first two of each row are read and written.
+void accumulate_avx512_one_panel(const float* a, const float* b, int64_t depth, __m256 (&acc)[kRows][4]) {
+  if (depth <= 0) return;
+  __m256* const tile = &acc[0][0];
+  __asm__ volatile(
+      "vmovups 0(%[acc]), %%ymm0\n\t"
+      "vinsertf64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"
+      "vmovups 128(%[acc]), %%ymm1\n\t"
+      "vinsertf64x4 $1, 160(%[acc]), %%zmm1, %%zmm1\n\t"
+      "vmovups 256(%[acc]), %%ymm2\n\t"
+      "vinsertf64x4 $1, 288(%[acc]), %%zmm2, %%zmm2\n\t"
+      "vmovups 384(%[acc]), %%ymm3\n\t"
+      "vinsertf64x4 $1, 416(%[acc]), %%zmm3, %%zmm3\n\t"
+      "vmovups 512(%[acc]), %%ymm4\n\t"
+      "vinsertf64x4 $1, 544(%[acc]), %%zmm4, %%zmm4\n\t"
+      "vmovups 640(%[acc]), %%ymm5\n\t"
+      "vinsertf64x4 $1, 672(%[acc]), %%zmm5, %%zmm5\n\t"
+      "1:\n\t"
+      "vmovups (%[b]), %%zmm12\n\t"
+      "vfmadd231ps 0(%[a])%{1to16%}, %%zmm12, %%zmm0\n\t"
+      "vfmadd231ps 4(%[a])%{1to16%}, %%zmm12, %%zmm1\n\t"
+      "vfmadd231ps 8(%[a])%{1to16%}, %%zmm12, %%zmm2\n\t"
+      "vfmadd231ps 12(%[a])%{1to16%}, %%zmm12, %%zmm3\n\t"
+      "vfmadd231ps 16(%[a])%{1to16%}, %%zmm12, %%zmm4\n\t"
+      "vfmadd231ps 20(%[a])%{1to16%}, %%zmm12, %%zmm5\n\t"
+      "add $24, %[a]\n\t"
+      "add $64, %[b]\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b\n\t"
+      "vmovups %%zmm0, 0(%[acc])\n\t"
+      "vmovups %%zmm1, 128(%[acc])\n\t"
+      "vmovups %%zmm2, 256(%[acc])\n\t"
+      "vmovups %%zmm3, 384(%[acc])\n\t"
+      "vmovups %%zmm4, 512(%[acc])\n\t"
+      "vmovups %%zmm5, 640(%[acc])\n\t"
+      "vzeroupper\n\t"
+      : [a] "+r"(a), [b] "+r"(b), [n] "+r"(depth)
+      : [acc] "r"(tile)
+      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */);
+}
+
 template <int kVectors, bool kWhole>
 void tile_avx512(const GemmTile& t) {
   const TileRow<kVectors, kWhole> edge{t.columns - (kVectors - 1) * kLanes};
-  __m256 acc[kRows][2];
-  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
-    acc[r][0] = start_value(t, edge, r, 0);
-    acc[r][1] = kVectors == 2 ? start_value(t, edge, r, kVectors - 1) : _mm256_setzero_ps();
-  }
-  const float* a = t.a;
-  const float* b = t.b;
-  const int64_t steps = t.depth;
-  __m256* const tile = &acc[0][0];
-  if (steps > 0) __asm__ volatile(KITE_AVX512_TILE_ASM("vfmadd231ps", KITE_AVX512_ODD_INTO_FIRST_SET, KITE_AVX512_NO_SECOND_SET, ""));
+  __m256 acc[kRows][4];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
+    KITE_UNROLL_TILE for (int q = 0; q < 4; ++q) acc[r][q] = q < kVectors ? start_value(t, edge, r, q) : _mm256_setzero_ps();
+  if (kVectors > 2) accumulate_avx512(t.a, t.b, t.b2, t.depth, acc);
+  else accumulate_avx512_one_panel(t.a, t.b, t.depth, acc);
   __m256 out[kRows][kVectors];
   KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
     KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) out[r][q] = acc[r][q];
@@ -152,8 +266,12 @@ void tile_avx512(const GemmTile& t) {
 
 }  // namespace
 
-void f32_gemm_6x16_avx512(const GemmTile& t) {
-  if (t.columns == 2 * kLanes) tile_avx512<2, true>(t);
+void f32_gemm_6x32_avx512(const GemmTile& t) {
+  if (t.columns == 4 * kLanes) tile_avx512<4, true>(t);
+  else if (t.columns > 3 * kLanes) tile_avx512<4, false>(t);
+  else if (t.columns == 3 * kLanes) tile_avx512<3, true>(t);
+  else if (t.columns > 2 * kLanes) tile_avx512<3, false>(t);
+  else if (t.columns == 2 * kLanes) tile_avx512<2, true>(t);
   else if (t.columns > kLanes) tile_avx512<2, false>(t);
   else if (t.columns == kLanes) tile_avx512<1, true>(t);
   else tile_avx512<1, false>(t);

@@ -69,7 +69,7 @@ void accumulate(const int16_t* a, const int16_t* b, int64_t pairs, __m256i (&acc
 // as intrinsics, moved accumulators to the stack and back on every pair (measured: the Winograd
 // products of GoogLeNet, 37% of its int8 time, ran at about 0.6 times this loop's rate).
 //
-// KITE_Q8_TILE_ASM is the loop around one step per row, shared by the three instruction
+// KITE_Q8_TILE_ASM is the loop around one step per row, shared by the two instruction
 // sequences: ymm0 .. ymm11 hold the tile (row r in ymm(2r), ymm(2r + 1)), ymm12 and ymm13 B's
 // two vectors, ymm14 the row's broadcast A (a pair of int16 or a quad of int8: 4 bytes, 6 rows,
 // 24 bytes a step; B 64 bytes a step either way), ymm15 a product. ROW(x, y) multiplies ymm14
@@ -141,7 +141,7 @@ void accumulate<2>(const int16_t* a, const int16_t* b, int64_t pairs, __m256i (&
 // zero-padded), and the store keeps the columns that exist: such tiles are rare (the right edge
 // of C), and one loop is less code.
 void accumulate_quads_vnni(const int8_t* a, const uint8_t* b, int64_t quads, __m256i (&acc)[kRows][2]) {
-  static_assert(kQ8QuadPanelBytes == 64, "the asm is written for 16 columns of 4 bytes");
+  static_assert(kRows == 6 && kQ8QuadPanelBytes == 64, "the asm is written for 6 rows x 16 columns of 4 bytes");
   int64_t steps = quads;
   if (steps > 0) __asm__ volatile(KITE_Q8_TILE_ASM(KITE_DPBUSD_ROW));
 }
@@ -329,9 +329,10 @@ void tile_u8s8_avx2(const Q8QuadTile& t) {
 
 // AVX512_VNNI: the same products on zmm, 16 columns a register (avx512_tile_loop.h).
 void accumulate_quads_avx512_vnni(const int8_t* a, const uint8_t* b, int64_t quads, __m256i (&acc)[kRows][2]) {
+  static_assert(kRows == 6 && kQ8QuadPanelBytes == 64, "avx512_tile_loop.h is written for 6 rows x 16 columns");
   const int64_t steps = quads;
   __m256i* const tile = &acc[0][0];
-  if (steps > 0) __asm__ volatile(KITE_AVX512_TILE_ASM("vpdpbusd", KITE_AVX512_ODD_INTO_SECOND_SET, KITE_AVX512_ADD_SECOND_SET, "vpaddd"));
+  if (steps > 0) __asm__ volatile(KITE_AVX512_TILE_ASM("vpdpbusd"));
 }
 
 // requantize() on a whole row of the tile, 16 lanes a zmm: the AVX2 store's operations in the
