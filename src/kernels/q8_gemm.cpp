@@ -48,13 +48,16 @@ struct Kernels {
   const char* quad_name = nullptr;
   int32_t quad_b_offset = 0;
   bool quad_takes_any_weights = false;  // false: only A whose weights are 7-bit (AVX2's vpmaddubsw)
+  // Two quad tiles of consecutive panels of A at once (null: the path has no such kernel).
+  void (*quad_tile_pair)(const Q8QuadTile& top, const Q8QuadTile& bottom) = nullptr;
 };
 
 Kernels select_kernels() {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx512_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
-            q8_gemm_6x16_u8s8_avx512_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx512_vnni", 0, true};
+            q8_gemm_6x16_u8s8_avx512_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx512_vnni", 0, true,
+            q8_gemm_12x16_u8s8_avx512_vnni};
   if (!generic_kernels_forced() && cpu_has_avx_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_vnni", 0, true};
@@ -249,44 +252,59 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
   uint8_t* b_panels =
       reinterpret_cast<uint8_t*>(b_panels_scratch(quad_panel_bytes * (block_columns / kQ8TileColumns)));
 
-  int32_t row_start[kQ8TileRows];
-  Q8QuadTile tile{};
-  tile.quads = quads;
-  tile.out.ldc = out.ldc;
-  tile.out.output = out.is_float ? Q8TileOutput::kF32 : Q8TileOutput::kU8;
-  tile.out.c_zero_point = e.c_zero_point;
-  tile.out.qmin = e.qmin;
-  tile.out.qmax = e.qmax;
-  tile.out.row_bias = row_start;
+  // Two tiles, for the kernels that take two panels of A at once; the rows' starting sums.
+  int32_t row_start[2][kQ8TileRows];
+  Q8QuadTile tiles[2]{};
+  for (int h = 0; h < 2; ++h) {
+    Q8QuadTile& tile = tiles[h];
+    tile.quads = quads;
+    tile.out.ldc = out.ldc;
+    tile.out.output = out.is_float ? Q8TileOutput::kF32 : Q8TileOutput::kU8;
+    tile.out.c_zero_point = e.c_zero_point;
+    tile.out.qmin = e.qmin;
+    tile.out.qmax = e.qmax;
+    tile.out.row_bias = row_start[h];
+  }
   const uint32_t zb = static_cast<uint32_t>(e.b_zero_point - kernels.quad_b_offset);
+  // Tile h's rows are panel p's.
+  auto start_panel = [&](int h, int64_t p) {
+    Q8QuadTile& tile = tiles[h];
+    const int64_t row0 = p * kQ8TileRows;
+    tile.a = a.quad_panel(p);
+    tile.out.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
+    tile.out.row_scale = e.row_scale + row0;
+    // sum A (B - zb) = sum A (B - offset) - (zb - offset) rowsum(A), taken modulo 2^32 like the
+    // sums themselves.
+    for (int r = 0; r < kQ8TileRows; ++r) {
+      if (r >= tile.out.rows) {
+        row_start[h][r] = 0;
+        continue;
+      }
+      const uint32_t bias = e.row_bias ? static_cast<uint32_t>(e.row_bias[row0 + r]) : 0u;
+      row_start[h][r] = static_cast<int32_t>(bias - zb * static_cast<uint32_t>(a.row_sums()[row0 + r]));
+    }
+  };
   for (int64_t n0 = n_begin; n0 < n_end; n0 += block_columns) {
     const int64_t columns = std::min(block_columns, n_end - n0);
     const int64_t next_columns = std::min(block_columns, n_end - n0 - columns);
-    const int64_t tiles = (panel_end - panel_begin) * ((columns + kQ8TileColumns - 1) / kQ8TileColumns);
-    NextBlockPrefetcher prefetcher(b, ldb, a.depth(), n0 + columns, next_columns, tiles);
+    const int64_t tiles_in_block = (panel_end - panel_begin) * ((columns + kQ8TileColumns - 1) / kQ8TileColumns);
+    NextBlockPrefetcher prefetcher(b, ldb, a.depth(), n0 + columns, next_columns, tiles_in_block);
     pack_b_quad_panels(kernels, b + n0, ldb, a.depth(), columns, b_panels);
-    for (int64_t p = panel_begin; p < panel_end; ++p) {
-      const int64_t row0 = p * kQ8TileRows;
-      tile.a = a.quad_panel(p);
-      tile.out.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
-      tile.out.row_scale = e.row_scale + row0;
-      // sum A (B - zb) = sum A (B - offset) - (zb - offset) rowsum(A), taken modulo 2^32 like the
-      // sums themselves.
-      for (int r = 0; r < kQ8TileRows; ++r) {
-        if (r >= tile.out.rows) {
-          row_start[r] = 0;
-          continue;
-        }
-        const uint32_t bias = e.row_bias ? static_cast<uint32_t>(e.row_bias[row0 + r]) : 0u;
-        row_start[r] = static_cast<int32_t>(bias - zb * static_cast<uint32_t>(a.row_sums()[row0 + r]));
-      }
+    for (int64_t p = panel_begin; p < panel_end;) {
+      const int count = kernels.quad_tile_pair && p + 1 < panel_end ? 2 : 1;
+      for (int h = 0; h < count; ++h) start_panel(h, p + h);
       for (int64_t j0 = 0; j0 < columns; j0 += kQ8TileColumns) {
-        tile.b = b_panels + j0 / kQ8TileColumns * quad_panel_bytes;
-        tile.out.c = static_cast<char*>(out.c) + (row0 * out.ldc + n0 + j0) * out.element_bytes;
-        tile.out.columns = static_cast<int>(std::min<int64_t>(columns - j0, kQ8TileColumns));
-        kernels.quad_tile(tile);
-        prefetcher.after_tile();
+        for (int h = 0; h < count; ++h) {
+          Q8QuadTile& tile = tiles[h];
+          tile.b = b_panels + j0 / kQ8TileColumns * quad_panel_bytes;
+          tile.out.c = static_cast<char*>(out.c) + ((p + h) * kQ8TileRows * out.ldc + n0 + j0) * out.element_bytes;
+          tile.out.columns = static_cast<int>(std::min<int64_t>(columns - j0, kQ8TileColumns));
+        }
+        if (count == 2) kernels.quad_tile_pair(tiles[0], tiles[1]);
+        else kernels.quad_tile(tiles[0]);
+        for (int h = 0; h < count; ++h) prefetcher.after_tile();
       }
+      p += count;
     }
   }
 }

@@ -98,3 +98,102 @@
   : [acc] "r"(tile), [n] "r"(steps)                                                                        \
   : "cc", "memory", "rcx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
     "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */
+
+// Two panels of A (12 rows) against one B panel: a2 is the second panel's quads, tile 12 rows of
+// 64 bytes (the first panel's 6, then the second's). Each B vector loaded feeds 12 rows instead of
+// 6, which halves the B panel's traffic from L2 per multiply-add (B blocks are re-read from L2 for
+// every panel of A), and 12 accumulators are enough chains without a second set.
+#define KITE_AVX512_TILE_PAIR_ASM(op)                                                                      \
+  "vmovdqu 0(%[acc]), %%ymm0\n\t"                                                                          \
+  "vinserti64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"                                                        \
+  "vmovdqu 64(%[acc]), %%ymm1\n\t"                                                                         \
+  "vinserti64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"                                                        \
+  "vmovdqu 128(%[acc]), %%ymm2\n\t"                                                                        \
+  "vinserti64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"                                                       \
+  "vmovdqu 192(%[acc]), %%ymm3\n\t"                                                                        \
+  "vinserti64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"                                                       \
+  "vmovdqu 256(%[acc]), %%ymm4\n\t"                                                                        \
+  "vinserti64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"                                                       \
+  "vmovdqu 320(%[acc]), %%ymm5\n\t"                                                                        \
+  "vinserti64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"                                                       \
+  "vmovdqu 384(%[acc]), %%ymm6\n\t"                                                                        \
+  "vinserti64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"                                                       \
+  "vmovdqu 448(%[acc]), %%ymm7\n\t"                                                                        \
+  "vinserti64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"                                                       \
+  "vmovdqu 512(%[acc]), %%ymm8\n\t"                                                                        \
+  "vinserti64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"                                                       \
+  "vmovdqu 576(%[acc]), %%ymm9\n\t"                                                                        \
+  "vinserti64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"                                                       \
+  "vmovdqu 640(%[acc]), %%ymm10\n\t"                                                                       \
+  "vinserti64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t"                                                     \
+  "vmovdqu 704(%[acc]), %%ymm11\n\t"                                                                       \
+  "vinserti64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"                                                     \
+  "mov %[n], %%rcx\n\t"                                                                                    \
+  "shr $1, %%rcx\n\t"                                                                                      \
+  "jz 2f\n\t"                                                                                              \
+  "1:\n\t"                                                                                                 \
+  "vmovdqu32 (%[b]), %%zmm12\n\t"                                                                          \
+  "vmovdqu32 64(%[b]), %%zmm13\n\t"                                                                        \
+  op " 0(%[a])%{1to16%}, %%zmm12, %%zmm0\n\t"                                                              \
+  op " 4(%[a])%{1to16%}, %%zmm12, %%zmm1\n\t"                                                              \
+  op " 8(%[a])%{1to16%}, %%zmm12, %%zmm2\n\t"                                                              \
+  op " 12(%[a])%{1to16%}, %%zmm12, %%zmm3\n\t"                                                             \
+  op " 16(%[a])%{1to16%}, %%zmm12, %%zmm4\n\t"                                                             \
+  op " 20(%[a])%{1to16%}, %%zmm12, %%zmm5\n\t"                                                             \
+  op " 0(%[a2])%{1to16%}, %%zmm12, %%zmm6\n\t"                                                             \
+  op " 4(%[a2])%{1to16%}, %%zmm12, %%zmm7\n\t"                                                             \
+  op " 8(%[a2])%{1to16%}, %%zmm12, %%zmm8\n\t"                                                             \
+  op " 12(%[a2])%{1to16%}, %%zmm12, %%zmm9\n\t"                                                            \
+  op " 16(%[a2])%{1to16%}, %%zmm12, %%zmm10\n\t"                                                           \
+  op " 20(%[a2])%{1to16%}, %%zmm12, %%zmm11\n\t"                                                           \
+  op " 24(%[a])%{1to16%}, %%zmm13, %%zmm0\n\t"                                                             \
+  op " 28(%[a])%{1to16%}, %%zmm13, %%zmm1\n\t"                                                             \
+  op " 32(%[a])%{1to16%}, %%zmm13, %%zmm2\n\t"                                                             \
+  op " 36(%[a])%{1to16%}, %%zmm13, %%zmm3\n\t"                                                             \
+  op " 40(%[a])%{1to16%}, %%zmm13, %%zmm4\n\t"                                                             \
+  op " 44(%[a])%{1to16%}, %%zmm13, %%zmm5\n\t"                                                             \
+  op " 24(%[a2])%{1to16%}, %%zmm13, %%zmm6\n\t"                                                            \
+  op " 28(%[a2])%{1to16%}, %%zmm13, %%zmm7\n\t"                                                            \
+  op " 32(%[a2])%{1to16%}, %%zmm13, %%zmm8\n\t"                                                            \
+  op " 36(%[a2])%{1to16%}, %%zmm13, %%zmm9\n\t"                                                            \
+  op " 40(%[a2])%{1to16%}, %%zmm13, %%zmm10\n\t"                                                           \
+  op " 44(%[a2])%{1to16%}, %%zmm13, %%zmm11\n\t"                                                           \
+  "add $48, %[a]\n\t"                                                                                      \
+  "add $48, %[a2]\n\t"                                                                                     \
+  "add $128, %[b]\n\t"                                                                                     \
+  "dec %%rcx\n\t"                                                                                          \
+  "jnz 1b\n\t"                                                                                             \
+  "2:\n\t"                                                                                                 \
+  "test $1, %[n]\n\t"                                                                                      \
+  "jz 3f\n\t"                                                                                              \
+  "vmovdqu32 (%[b]), %%zmm12\n\t"                                                                          \
+  op " 0(%[a])%{1to16%}, %%zmm12, %%zmm0\n\t"                                                              \
+  op " 4(%[a])%{1to16%}, %%zmm12, %%zmm1\n\t"                                                              \
+  op " 8(%[a])%{1to16%}, %%zmm12, %%zmm2\n\t"                                                              \
+  op " 12(%[a])%{1to16%}, %%zmm12, %%zmm3\n\t"                                                             \
+  op " 16(%[a])%{1to16%}, %%zmm12, %%zmm4\n\t"                                                             \
+  op " 20(%[a])%{1to16%}, %%zmm12, %%zmm5\n\t"                                                             \
+  op " 0(%[a2])%{1to16%}, %%zmm12, %%zmm6\n\t"                                                             \
+  op " 4(%[a2])%{1to16%}, %%zmm12, %%zmm7\n\t"                                                             \
+  op " 8(%[a2])%{1to16%}, %%zmm12, %%zmm8\n\t"                                                             \
+  op " 12(%[a2])%{1to16%}, %%zmm12, %%zmm9\n\t"                                                            \
+  op " 16(%[a2])%{1to16%}, %%zmm12, %%zmm10\n\t"                                                           \
+  op " 20(%[a2])%{1to16%}, %%zmm12, %%zmm11\n\t"                                                           \
+  "3:\n\t"                                                                                                 \
+  "vmovdqu32 %%zmm0, 0(%[acc])\n\t"                                                                        \
+  "vmovdqu32 %%zmm1, 64(%[acc])\n\t"                                                                       \
+  "vmovdqu32 %%zmm2, 128(%[acc])\n\t"                                                                      \
+  "vmovdqu32 %%zmm3, 192(%[acc])\n\t"                                                                      \
+  "vmovdqu32 %%zmm4, 256(%[acc])\n\t"                                                                      \
+  "vmovdqu32 %%zmm5, 320(%[acc])\n\t"                                                                      \
+  "vmovdqu32 %%zmm6, 384(%[acc])\n\t"                                                                      \
+  "vmovdqu32 %%zmm7, 448(%[acc])\n\t"                                                                      \
+  "vmovdqu32 %%zmm8, 512(%[acc])\n\t"                                                                      \
+  "vmovdqu32 %%zmm9, 576(%[acc])\n\t"                                                                      \
+  "vmovdqu32 %%zmm10, 640(%[acc])\n\t"                                                                     \
+  "vmovdqu32 %%zmm11, 704(%[acc])\n\t"                                                                     \
+  "vzeroupper\n\t"                                                                                         \
+  : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b)                                                                \
+  : [acc] "r"(tile), [n] "r"(steps)                                                                        \
+  : "cc", "memory", "rcx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
+    "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */

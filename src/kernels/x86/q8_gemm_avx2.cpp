@@ -356,6 +356,15 @@ __attribute__((target("avx512f"))) void store_u8_avx512(const Q8Tile& t, const _
   }
 }
 
+// Two panels of A at once (avx512_tile_loop.h, KITE_AVX512_TILE_PAIR_ASM): 12 rows x 16 columns.
+void accumulate_quad_pair_avx512_vnni(const int8_t* a, const int8_t* a2, const uint8_t* b, int64_t quads,
+                                      __m256i (&acc)[2 * kRows][2]) {
+  static_assert(kRows == 6 && kQ8QuadPanelBytes == 64, "avx512_tile_loop.h is written for 6 rows x 16 columns");
+  const int64_t steps = quads;
+  __m256i* const tile = &acc[0][0];
+  if (steps > 0) __asm__ volatile(KITE_AVX512_TILE_PAIR_ASM("vpdpbusd"));
+}
+
 // The dot-product tiles: the AVX2 one's start and store around one of the loops above.
 template <void (*kAccumulate)(const int8_t*, const uint8_t*, int64_t, __m256i (&)[kRows][2])>
 void tile_u8s8_dot(const Q8QuadTile& t) {
@@ -368,6 +377,24 @@ void tile_u8s8_dot(const Q8QuadTile& t) {
 }  // namespace
 
 void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& t) { tile_u8s8_dot<accumulate_quads_vnni>(t); }
+
+void q8_gemm_12x16_u8s8_avx512_vnni(const Q8QuadTile& top, const Q8QuadTile& bottom) {
+  __m256i acc[2 * kRows][2];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    acc[r][0] = acc[r][1] = _mm256_set1_epi32(top.out.row_bias[r]);
+    acc[kRows + r][0] = acc[kRows + r][1] = _mm256_set1_epi32(bottom.out.row_bias[r]);
+  }
+  accumulate_quad_pair_avx512_vnni(top.a, bottom.a, top.b, top.quads, acc);
+  const __m256i(&upper)[kRows][2] = *reinterpret_cast<const __m256i(*)[kRows][2]>(&acc[0]);
+  const __m256i(&lower)[kRows][2] = *reinterpret_cast<const __m256i(*)[kRows][2]>(&acc[kRows]);
+  if (top.out.output == Q8TileOutput::kU8) {
+    store_u8_avx512(top.out, upper);
+    store_u8_avx512(bottom.out, lower);
+  } else {
+    store_tile(top.out, upper);
+    store_tile(bottom.out, lower);
+  }
+}
 
 void q8_gemm_6x16_u8s8_avx512_vnni(const Q8QuadTile& t) {
   __m256i acc[kRows][2];
