@@ -36,12 +36,14 @@ struct TileKernel {
   GemmTileKernel run;
   const char* name;
   int64_t columns = kGemmTileColumns;  // the widest tile it takes: one B panel, or two
+  // Two tiles of consecutive panels of A, 16 columns, at once (null: none for this ISA).
+  void (*pair)(const GemmTile& top, const GemmTile& bottom) = nullptr;
 };
 
 TileKernel select_tile_kernel() {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx512())
-    return {f32_gemm_6x32_avx512, "f32_gemm_6x32_avx512", 2 * kGemmTileColumns};
+    return {f32_gemm_6x32_avx512, "f32_gemm_6x32_avx512", 2 * kGemmTileColumns, f32_gemm_12x16_avx512};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_gemm_6x16_fma3, "f32_gemm_6x16_fma3"};
 #endif
 #if defined(KITE_KERNELS_ARM)
@@ -170,22 +172,44 @@ void run_block(const TileKernel& kernel, const PackedA& a, PackedBBlock b_block,
   tile.last_block = block.last_of_k;
   tile.min = e.min;
   tile.max = e.max;
-  for (int64_t p = target.panel_begin; p < target.panel_end; ++p) {
-    int64_t row0 = p * kGemmTileRows;
-    tile.a = a.panel(p) + block.k0 * kGemmTileRows;
-    tile.rows = static_cast<int>(a.rows() - row0 < kGemmTileRows ? a.rows() - row0 : kGemmTileRows);
-    tile.row_bias = e.row_bias ? e.row_bias + row0 : nullptr;
+  // Tile h's rows are panel p's.
+  GemmTile tiles[2] = {tile, tile};
+  auto start_panel = [&](int h, int64_t p) {
+    const int64_t row0 = p * kGemmTileRows;
+    tiles[h].a = a.panel(p) + block.k0 * kGemmTileRows;
+    tiles[h].rows = static_cast<int>(a.rows() - row0 < kGemmTileRows ? a.rows() - row0 : kGemmTileRows);
+    tiles[h].row_bias = e.row_bias ? e.row_bias + row0 : nullptr;
+  };
+  auto start_columns = [&](int h, int64_t p, int64_t j0, int64_t width) {
+    const int64_t row0 = p * kGemmTileRows, j = block.n0 + j0;
+    GemmTile& t = tiles[h];
+    t.b = b_block.first_panel + j0 * b_block.column_stride;
+    t.columns = static_cast<int>(block.columns - j0 < width ? block.columns - j0 : width);
+    t.b2 = t.columns > kGemmTileColumns ? t.b + kGemmTileColumns * b_block.column_stride : nullptr;
+    t.c = target.c + row0 * target.ldc + j;
+    t.column_bias = e.column_bias ? e.column_bias + j : nullptr;
+    t.residual = e.residual ? e.residual + row0 * e.ldr + j : nullptr;
+  };
+  for (int64_t p = target.panel_begin; p < target.panel_end;) {
+    if (kernel.pair && p + 1 < target.panel_end) {  // two panels of A, one B panel at a time
+      start_panel(0, p);
+      start_panel(1, p + 1);
+      for (int64_t j0 = 0; j0 < block.columns; j0 += kGemmTileColumns) {
+        start_columns(0, p, j0, kGemmTileColumns);
+        start_columns(1, p + 1, j0, kGemmTileColumns);
+        kernel.pair(tiles[0], tiles[1]);
+        prefetcher.after_tile();
+      }
+      p += 2;
+      continue;
+    }
+    start_panel(0, p);
     for (int64_t j0 = 0; j0 < block.columns; j0 += kernel.columns) {
-      int64_t j = block.n0 + j0;
-      tile.b = b_block.first_panel + j0 * b_block.column_stride;
-      tile.columns = static_cast<int>(block.columns - j0 < kernel.columns ? block.columns - j0 : kernel.columns);
-      tile.b2 = tile.columns > kGemmTileColumns ? tile.b + kGemmTileColumns * b_block.column_stride : nullptr;
-      tile.c = target.c + row0 * target.ldc + j;
-      tile.column_bias = e.column_bias ? e.column_bias + j : nullptr;
-      tile.residual = e.residual ? e.residual + row0 * e.ldr + j : nullptr;
-      kernel.run(tile);
+      start_columns(0, p, j0, kernel.columns);
+      kernel.run(tiles[0]);
       prefetcher.after_tile();
     }
+    ++p;
   }
 }
 

@@ -5,8 +5,11 @@
 // chains are latency-bound, so it takes about 2/3 of the time. Each element goes through the same
 // chain of FMAs in either variant, which keeps column splits bitwise identical.
 //
-// Where the CPU has AVX-512, f32_gemm_6x32_avx512 runs tiles of up to 32 columns on zmm registers
-// (below): twice the multiply-adds per instruction.
+// Where the CPU has AVX-512, f32_gemm_12x16_avx512 runs two panels of A (12 rows) against a B
+// panel on zmm registers, and f32_gemm_6x32_avx512 a last odd panel against two B panels (below):
+// twice the multiply-adds per instruction. Measured (kite_bench_gemm, MobileNet v1's and
+// ResNet-50's layers): 12 x 16 is 1.07-1.13x the 6 x 32 tile's FLOP/s, which is 1.06-1.14x a
+// 16-column zmm tile's.
 //
 // Compiled with -mavx2 -mfma, like every file in src/kernels/x86. It includes no standard header
 // and calls no inline function defined elsewhere: an inline function instantiated here would be
@@ -139,34 +142,68 @@ void tile_fma3(const GemmTile& t) {
 // tiles alone (kite_bench_gemm, MobileNet v1's and ResNet-50's layers): 1.06x to 1.14x the FLOP/s.
 static_assert(kRows == 6 && kGemmTileColumns == 16, "the AVX-512 asm is written for 6 rows x 16-column panels");
 
+// Panel a's six rows times B's vector in zmm12, into zmm0 .. zmm5.
+#define KITE_FMA_A_INTO_ZMM0_5                         \
+  "vfmadd231ps 0(%[a])%{1to16%}, %%zmm12, %%zmm0\n\t"  \
+  "vfmadd231ps 4(%[a])%{1to16%}, %%zmm12, %%zmm1\n\t"  \
+  "vfmadd231ps 8(%[a])%{1to16%}, %%zmm12, %%zmm2\n\t"  \
+  "vfmadd231ps 12(%[a])%{1to16%}, %%zmm12, %%zmm3\n\t" \
+  "vfmadd231ps 16(%[a])%{1to16%}, %%zmm12, %%zmm4\n\t" \
+  "vfmadd231ps 20(%[a])%{1to16%}, %%zmm12, %%zmm5\n\t"
+
+// What the loops below change: every vector register the file's code uses (vzeroupper, at their
+// end, clears every upper half), the flags and the tile in memory.
+#define KITE_ZMM_LOOP_CLOBBERS                                                                                 \
+  "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+      "xmm12", "xmm13", "xmm14", "xmm15"
+
+// Twelve zmm accumulators from and to 12 rows of 64 bytes at %[acc] (two ymm each, read in halves
+// as the C++ code writes them: a 64-byte load from two 32-byte stores cannot be forwarded).
+#define KITE_LOAD_12_ZMM                               \
+  "vmovups 0(%[acc]), %%ymm0\n\t"                      \
+  "vinsertf64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"    \
+  "vmovups 64(%[acc]), %%ymm1\n\t"                     \
+  "vinsertf64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"    \
+  "vmovups 128(%[acc]), %%ymm2\n\t"                    \
+  "vinsertf64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"   \
+  "vmovups 192(%[acc]), %%ymm3\n\t"                    \
+  "vinsertf64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"   \
+  "vmovups 256(%[acc]), %%ymm4\n\t"                    \
+  "vinsertf64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"   \
+  "vmovups 320(%[acc]), %%ymm5\n\t"                    \
+  "vinsertf64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"   \
+  "vmovups 384(%[acc]), %%ymm6\n\t"                    \
+  "vinsertf64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"   \
+  "vmovups 448(%[acc]), %%ymm7\n\t"                    \
+  "vinsertf64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"   \
+  "vmovups 512(%[acc]), %%ymm8\n\t"                    \
+  "vinsertf64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"   \
+  "vmovups 576(%[acc]), %%ymm9\n\t"                    \
+  "vinsertf64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"   \
+  "vmovups 640(%[acc]), %%ymm10\n\t"                   \
+  "vinsertf64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t" \
+  "vmovups 704(%[acc]), %%ymm11\n\t"                   \
+  "vinsertf64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"
+#define KITE_STORE_12_ZMM            \
+  "vmovups %%zmm0, 0(%[acc])\n\t"    \
+  "vmovups %%zmm1, 64(%[acc])\n\t"   \
+  "vmovups %%zmm2, 128(%[acc])\n\t"  \
+  "vmovups %%zmm3, 192(%[acc])\n\t"  \
+  "vmovups %%zmm4, 256(%[acc])\n\t"  \
+  "vmovups %%zmm5, 320(%[acc])\n\t"  \
+  "vmovups %%zmm6, 384(%[acc])\n\t"  \
+  "vmovups %%zmm7, 448(%[acc])\n\t"  \
+  "vmovups %%zmm8, 512(%[acc])\n\t"  \
+  "vmovups %%zmm9, 576(%[acc])\n\t"  \
+  "vmovups %%zmm10, 640(%[acc])\n\t" \
+  "vmovups %%zmm11, 704(%[acc])\n\t"
+
+
 void accumulate_avx512(const float* a, const float* b, const float* b2, int64_t depth, __m256 (&acc)[kRows][4]) {
   if (depth <= 0) return;
   __m256* const tile = &acc[0][0];
   __asm__ volatile(
-      "vmovups 0(%[acc]), %%ymm0\n\t"
-      "vinsertf64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"
-      "vmovups 64(%[acc]), %%ymm1\n\t"
-      "vinsertf64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"
-      "vmovups 128(%[acc]), %%ymm2\n\t"
-      "vinsertf64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"
-      "vmovups 192(%[acc]), %%ymm3\n\t"
-      "vinsertf64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"
-      "vmovups 256(%[acc]), %%ymm4\n\t"
-      "vinsertf64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"
-      "vmovups 320(%[acc]), %%ymm5\n\t"
-      "vinsertf64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"
-      "vmovups 384(%[acc]), %%ymm6\n\t"
-      "vinsertf64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"
-      "vmovups 448(%[acc]), %%ymm7\n\t"
-      "vinsertf64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"
-      "vmovups 512(%[acc]), %%ymm8\n\t"
-      "vinsertf64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"
-      "vmovups 576(%[acc]), %%ymm9\n\t"
-      "vinsertf64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"
-      "vmovups 640(%[acc]), %%ymm10\n\t"
-      "vinsertf64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t"
-      "vmovups 704(%[acc]), %%ymm11\n\t"
-      "vinsertf64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"
+      KITE_LOAD_12_ZMM
       "1:\n\t"
       "vmovups (%[b]), %%zmm12\n\t"
       "vmovups (%[b2]), %%zmm13\n\t"
@@ -187,23 +224,11 @@ void accumulate_avx512(const float* a, const float* b, const float* b2, int64_t 
       "add $64, %[b2]\n\t"
       "dec %[n]\n\t"
       "jnz 1b\n\t"
-      "vmovups %%zmm0, 0(%[acc])\n\t"
-      "vmovups %%zmm1, 64(%[acc])\n\t"
-      "vmovups %%zmm2, 128(%[acc])\n\t"
-      "vmovups %%zmm3, 192(%[acc])\n\t"
-      "vmovups %%zmm4, 256(%[acc])\n\t"
-      "vmovups %%zmm5, 320(%[acc])\n\t"
-      "vmovups %%zmm6, 384(%[acc])\n\t"
-      "vmovups %%zmm7, 448(%[acc])\n\t"
-      "vmovups %%zmm8, 512(%[acc])\n\t"
-      "vmovups %%zmm9, 576(%[acc])\n\t"
-      "vmovups %%zmm10, 640(%[acc])\n\t"
-      "vmovups %%zmm11, 704(%[acc])\n\t"
+      KITE_STORE_12_ZMM
       "vzeroupper\n\t"
       : [a] "+r"(a), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth)
       : [acc] "r"(tile)
-      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */);
+      : KITE_ZMM_LOOP_CLOBBERS);
 }
 
 // A tile of one panel: the same chains for its 16 columns, six of them, latency-bound (3/4 of the
@@ -227,12 +252,7 @@ void accumulate_avx512_one_panel(const float* a, const float* b, int64_t depth, 
       "vinsertf64x4 $1, 672(%[acc]), %%zmm5, %%zmm5\n\t"
       "1:\n\t"
       "vmovups (%[b]), %%zmm12\n\t"
-      "vfmadd231ps 0(%[a])%{1to16%}, %%zmm12, %%zmm0\n\t"
-      "vfmadd231ps 4(%[a])%{1to16%}, %%zmm12, %%zmm1\n\t"
-      "vfmadd231ps 8(%[a])%{1to16%}, %%zmm12, %%zmm2\n\t"
-      "vfmadd231ps 12(%[a])%{1to16%}, %%zmm12, %%zmm3\n\t"
-      "vfmadd231ps 16(%[a])%{1to16%}, %%zmm12, %%zmm4\n\t"
-      "vfmadd231ps 20(%[a])%{1to16%}, %%zmm12, %%zmm5\n\t"
+      KITE_FMA_A_INTO_ZMM0_5
       "add $24, %[a]\n\t"
       "add $64, %[b]\n\t"
       "dec %[n]\n\t"
@@ -246,8 +266,55 @@ void accumulate_avx512_one_panel(const float* a, const float* b, int64_t depth, 
       "vzeroupper\n\t"
       : [a] "+r"(a), [b] "+r"(b), [n] "+r"(depth)
       : [acc] "r"(tile)
-      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */);
+      : KITE_ZMM_LOOP_CLOBBERS);
+}
+
+// Two panels of A (12 rows) against one B panel: each B vector loaded feeds 12 rows, half the
+// traffic from the packed B block (in L2) per FMA of the 6 x 32 tile, and 12 chains. acc is 12
+// rows of 2 ymm: the first panel's 6, then the second's.
+void accumulate_avx512_two_panels(const float* a, const float* a2, const float* b, int64_t depth,
+                                  __m256 (&acc)[2 * kRows][2]) {
+  if (depth <= 0) return;
+  __m256* const tile = &acc[0][0];
+  __asm__ volatile(
+      KITE_LOAD_12_ZMM
+      "1:\n\t"
+      "vmovups (%[b]), %%zmm12\n\t"
+      KITE_FMA_A_INTO_ZMM0_5
+      "vfmadd231ps 0(%[a2])%{1to16%}, %%zmm12, %%zmm6\n\t"
+      "vfmadd231ps 4(%[a2])%{1to16%}, %%zmm12, %%zmm7\n\t"
+      "vfmadd231ps 8(%[a2])%{1to16%}, %%zmm12, %%zmm8\n\t"
+      "vfmadd231ps 12(%[a2])%{1to16%}, %%zmm12, %%zmm9\n\t"
+      "vfmadd231ps 16(%[a2])%{1to16%}, %%zmm12, %%zmm10\n\t"
+      "vfmadd231ps 20(%[a2])%{1to16%}, %%zmm12, %%zmm11\n\t"
+      "add $24, %[a]\n\t"
+      "add $24, %[a2]\n\t"
+      "add $64, %[b]\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b\n\t"
+      KITE_STORE_12_ZMM
+      "vzeroupper\n\t"
+      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth)
+      : [acc] "r"(tile)
+      : KITE_ZMM_LOOP_CLOBBERS);
+}
+
+template <int kVectors, bool kWhole>
+void tile_pair_avx512(const GemmTile& top, const GemmTile& bottom) {
+  const TileRow<kVectors, kWhole> edge{top.columns - (kVectors - 1) * kLanes};
+  __m256 acc[2 * kRows][2];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
+    KITE_UNROLL_TILE for (int q = 0; q < 2; ++q) {
+      acc[r][q] = q < kVectors ? start_value(top, edge, r, q) : _mm256_setzero_ps();
+      acc[kRows + r][q] = q < kVectors ? start_value(bottom, edge, r, q) : _mm256_setzero_ps();
+    }
+  accumulate_avx512_two_panels(top.a, bottom.a, top.b, top.depth, acc);
+  __m256 out[kRows][kVectors];
+  for (int h = 0; h < 2; ++h) {
+    KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
+      KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) out[r][q] = acc[h * kRows + r][q];
+    store(h == 0 ? top : bottom, edge, out);
+  }
 }
 
 template <int kVectors, bool kWhole>
@@ -265,6 +332,13 @@ void tile_avx512(const GemmTile& t) {
 }
 
 }  // namespace
+
+void f32_gemm_12x16_avx512(const GemmTile& top, const GemmTile& bottom) {
+  if (top.columns == 2 * kLanes) tile_pair_avx512<2, true>(top, bottom);
+  else if (top.columns > kLanes) tile_pair_avx512<2, false>(top, bottom);
+  else if (top.columns == kLanes) tile_pair_avx512<1, true>(top, bottom);
+  else tile_pair_avx512<1, false>(top, bottom);
+}
 
 void f32_gemm_6x32_avx512(const GemmTile& t) {
   if (t.columns == 4 * kLanes) tile_avx512<4, true>(t);
