@@ -34,7 +34,7 @@ static_assert(kPackedBPanelColumns == kGemmTileColumns, "pack_b's panels are the
 
 struct TileKernel {
   GemmTileKernel run;
-  const char* name;
+  const char* name;  // of the kernel that does most of the work
   int64_t columns = kGemmTileColumns;  // the widest tile it takes: one B panel, or two
   // Two tiles of consecutive panels of A, 16 columns, at once (null: none for this ISA).
   void (*pair)(const GemmTile& top, const GemmTile& bottom) = nullptr;
@@ -43,7 +43,7 @@ struct TileKernel {
 TileKernel select_tile_kernel() {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx512())
-    return {f32_gemm_6x32_avx512, "f32_gemm_6x32_avx512", 2 * kGemmTileColumns, f32_gemm_12x16_avx512};
+    return {f32_gemm_6x32_avx512, "f32_gemm_12x16_avx512", 2 * kGemmTileColumns, f32_gemm_12x16_avx512};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_gemm_6x16_fma3, "f32_gemm_6x16_fma3"};
 #endif
 #if defined(KITE_KERNELS_ARM)
@@ -160,6 +160,14 @@ struct PackedBBlock {
   int64_t column_stride;
 };
 
+// How many tiles (kernel calls) run_block makes for `panels` panels of A and `columns` columns: the
+// prefetcher spreads the next block's rows over them.
+int64_t tiles_in_block(const TileKernel& kernel, int64_t panels, int64_t columns) {
+  const int64_t single = (columns + kernel.columns - 1) / kernel.columns;
+  if (!kernel.pair) return panels * single;
+  return panels / 2 * ((columns + kGemmTileColumns - 1) / kGemmTileColumns) + panels % 2 * single;
+}
+
 // Every panel of A against every panel of the packed B block.
 void run_block(const TileKernel& kernel, const PackedA& a, PackedBBlock b_block, const Block& block,
                const Target& target, NextBlockPrefetcher& prefetcher) {
@@ -240,7 +248,7 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
   for (;;) {
     Block next{};
     const bool has_next = next_block(block, n_end, a.depth(), next);
-    int64_t tiles = panels * ((block.columns + kernel.columns - 1) / kernel.columns);
+    int64_t tiles = tiles_in_block(kernel, panels, block.columns);
     NextBlockPrefetcher prefetcher(b, ldb, has_next ? &next : nullptr, panels, tiles);
     if (block.depth > 0) pack_b_panels(b + block.k0 * ldb + block.n0, ldb, block.depth, block.columns, b_panels);
     run_block(kernel, a, {b_panels, block.depth}, block, target, prefetcher);

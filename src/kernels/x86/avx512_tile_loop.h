@@ -1,6 +1,7 @@
-// The AVX512_VNNI loop of the int8 6 x 16 microkernel (q8_gemm_avx2.cpp), as inline asm: the file
-// is compiled for AVX2 only, the assembler takes any instruction, and the loop runs only where
-// the CPU has AVX512_VNNI (kernels/cpu_features.h).
+// The AVX512_VNNI loops of the int8 microkernels (q8_gemm_avx2.cpp), 6 x 16 and, at the end, the
+// 12 x 16 one of two A panels, as inline asm: the file is compiled for AVX2 only, the assembler
+// takes any instruction, and the loops run only where the CPU has AVX512_VNNI
+// (kernels/cpu_features.h).
 //
 // Per quad of k, A gives 6 rows of 4 bytes (24 bytes) and B one panel row of 16 columns of 4
 // bytes (64 bytes: one zmm). A zmm tile is then one accumulator per row, 6 in all, too few to
@@ -10,9 +11,9 @@
 // order): 12 independent chains. A's quad is broadcast inside vpdpbusd ({1to16}), so a row costs
 // one instruction.
 //
-// The caller names its operands a and b (the packed panels, advanced by the loop), tile (6 rows
-// of 64 bytes: the tile's start on entry, its sums on return) and steps (the quads of k, an
-// int64_t); op is the multiply-add ("vpdpbusd").
+// The caller names its operands a and b (the packed panels, advanced by the loop; a2 too for the
+// pair), tile (6 rows of 64 bytes, 12 for the pair: the tile's start on entry, its sums on
+// return) and steps (the quads of k, an int64_t); op is the multiply-add ("vpdpbusd").
 //
 // The tile is read in halves of 32 bytes, as the caller wrote it: a 64-byte load from two
 // 32-byte stores cannot be forwarded from them and waits for both to reach the cache, which made

@@ -129,7 +129,8 @@ void tile_fma3(const GemmTile& t) {
   store(t, edge, acc);
 }
 
-// AVX-512, tiles of up to two B panels: a row of 32 columns is two zmm, 12 accumulators in all,
+// AVX-512, tiles of up to two B panels (the driver uses them for a last odd panel of A; the 12 x 16
+// tile below does the rest): a row of 32 columns is two zmm, 12 accumulators in all,
 // enough independent chains for two FMA units of 4 cycles' latency (a 16-column tile of 6 would
 // run latency-bound at 3/4 of the rate). Per k: one zmm of each panel, then per row its value of
 // A broadcast inside two FMAs ({1to16}). The tile starts and stores as the AVX2 tile does,

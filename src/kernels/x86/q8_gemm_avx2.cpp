@@ -358,10 +358,10 @@ __attribute__((target("avx512f"))) void store_u8_avx512(const Q8Tile& t, const _
 
 // Two panels of A at once (avx512_tile_loop.h, KITE_AVX512_TILE_PAIR_ASM): 12 rows x 16 columns.
 void accumulate_quad_pair_avx512_vnni(const int8_t* a, const int8_t* a2, const uint8_t* b, int64_t quads,
-                                      __m256i (&acc)[2 * kRows][2]) {
+                                      __m256i (&acc)[2][kRows][2]) {
   static_assert(kRows == 6 && kQ8QuadPanelBytes == 64, "avx512_tile_loop.h is written for 6 rows x 16 columns");
   const int64_t steps = quads;
-  __m256i* const tile = &acc[0][0];
+  __m256i* const tile = &acc[0][0][0];
   if (steps > 0) __asm__ volatile(KITE_AVX512_TILE_PAIR_ASM("vpdpbusd"));
 }
 
@@ -379,20 +379,18 @@ void tile_u8s8_dot(const Q8QuadTile& t) {
 void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& t) { tile_u8s8_dot<accumulate_quads_vnni>(t); }
 
 void q8_gemm_12x16_u8s8_avx512_vnni(const Q8QuadTile& top, const Q8QuadTile& bottom) {
-  __m256i acc[2 * kRows][2];
+  __m256i acc[2][kRows][2];  // the top tile's rows, then the bottom one's: 12 rows of 64 bytes
   KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
-    acc[r][0] = acc[r][1] = _mm256_set1_epi32(top.out.row_bias[r]);
-    acc[kRows + r][0] = acc[kRows + r][1] = _mm256_set1_epi32(bottom.out.row_bias[r]);
+    acc[0][r][0] = acc[0][r][1] = _mm256_set1_epi32(top.out.row_bias[r]);
+    acc[1][r][0] = acc[1][r][1] = _mm256_set1_epi32(bottom.out.row_bias[r]);
   }
   accumulate_quad_pair_avx512_vnni(top.a, bottom.a, top.b, top.quads, acc);
-  const __m256i(&upper)[kRows][2] = *reinterpret_cast<const __m256i(*)[kRows][2]>(&acc[0]);
-  const __m256i(&lower)[kRows][2] = *reinterpret_cast<const __m256i(*)[kRows][2]>(&acc[kRows]);
   if (top.out.output == Q8TileOutput::kU8) {
-    store_u8_avx512(top.out, upper);
-    store_u8_avx512(bottom.out, lower);
+    store_u8_avx512(top.out, acc[0]);
+    store_u8_avx512(bottom.out, acc[1]);
   } else {
-    store_tile(top.out, upper);
-    store_tile(bottom.out, lower);
+    store_tile(top.out, acc[0]);
+    store_tile(bottom.out, acc[1]);
   }
 }
 
