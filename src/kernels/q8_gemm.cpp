@@ -48,7 +48,8 @@ struct Kernels {
   const char* quad_name = nullptr;
   int32_t quad_b_offset = 0;
   bool quad_takes_any_weights = false;  // false: only A whose weights are 7-bit (AVX2's vpmaddubsw)
-  // Two quad tiles of consecutive panels of A at once (null: the path has no such kernel).
+  // Two quad tiles of consecutive panels of A, up to two B panels wide, at once (null: the path
+  // has no such kernel).
   void (*quad_tile_pair)(const Q8QuadTile& top, const Q8QuadTile& bottom) = nullptr;
 };
 
@@ -57,7 +58,7 @@ Kernels select_kernels() {
   if (!generic_kernels_forced() && cpu_has_avx512_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_avx512_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx512_vnni", 0, true,
-            q8_gemm_12x16_u8s8_avx512_vnni};
+            q8_gemm_12x32_u8s8_avx512_vnni};
   if (!generic_kernels_forced() && cpu_has_avx_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_vnni", 0, true};
@@ -292,17 +293,20 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
     pack_b_quad_panels(kernels, b + n0, ldb, a.depth(), columns, b_panels);
     for (int64_t p = panel_begin; p < panel_end;) {
       const int count = kernels.quad_tile_pair && p + 1 < panel_end ? 2 : 1;
+      const int64_t step = count * kQ8TileColumns;  // a pair of A panels takes two B panels
       for (int h = 0; h < count; ++h) start_panel(h, p + h);
-      for (int64_t j0 = 0; j0 < columns; j0 += kQ8TileColumns) {
+      for (int64_t j0 = 0; j0 < columns; j0 += step) {
+        const int64_t width = std::min<int64_t>(columns - j0, step);
         for (int h = 0; h < count; ++h) {
           Q8QuadTile& tile = tiles[h];
           tile.b = b_panels + j0 / kQ8TileColumns * quad_panel_bytes;
           tile.out.c = static_cast<char*>(out.c) + ((p + h) * kQ8TileRows * out.ldc + n0 + j0) * out.element_bytes;
-          tile.out.columns = static_cast<int>(std::min<int64_t>(columns - j0, kQ8TileColumns));
+          tile.out.columns = static_cast<int>(width);
         }
         if (count == 2) kernels.quad_tile_pair(tiles[0], tiles[1]);
         else kernels.quad_tile(tiles[0]);
-        for (int h = 0; h < count; ++h) prefetcher.after_tile();
+        // One call per tile of 16 columns and one panel, as tiles_in_block counts them.
+        for (int64_t t = 0; t < count * ((width + kQ8TileColumns - 1) / kQ8TileColumns); ++t) prefetcher.after_tile();
       }
       p += count;
     }

@@ -88,9 +88,10 @@ void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& tile);
 // The same on zmm with AVX512_VNNI (kernels/x86/avx512_tile_loop.h); only called when
 // cpu_has_avx512_vnni().
 void q8_gemm_6x16_u8s8_avx512_vnni(const Q8QuadTile& tile);
-// Two tiles of consecutive A panels against the same B panel (top.b == bottom.b, same quads and
-// columns) in one pass, 12 rows: each B vector feeds twice the rows.
-void q8_gemm_12x16_u8s8_avx512_vnni(const Q8QuadTile& top, const Q8QuadTile& bottom);
+// Two tiles of consecutive A panels against the same B panels (top.b == bottom.b, same quads and
+// columns) in one pass: 12 rows, and up to 32 columns, the second 16 from the next B panel, at
+// b + quads * 64 (the packed block's panels are contiguous).
+void q8_gemm_12x32_u8s8_avx512_vnni(const Q8QuadTile& top, const Q8QuadTile& bottom);
 void q8_pack_b_quad_avx2(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
 // ARMv8.2 dot product (kernels/arm/q8_gemm_dotprod.cpp), any int8 weights; offset 128. Only
 // compiled for AArch64 and only called when cpu_has_arm_dotprod().

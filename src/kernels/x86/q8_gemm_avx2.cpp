@@ -340,6 +340,12 @@ void accumulate_quads_avx512_vnni(const int8_t* a, const uint8_t* b, int64_t qua
 // in [0, 255], to bytes in one. Where a product's K is short (MobileNet v2's expansions: K = 16 to
 // 32) the requantization costs more than the products. Compiled for AVX-512F by its attribute
 // alone, and only called where cpu_has_avx512_vnni().
+// GCC 12's avx512fintrin.h starts some intrinsics from a self-initialized _mm512_undefined_ps(),
+// which -Wmaybe-uninitialized reports once the function is inlined: a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 __attribute__((target("avx512f"))) void store_u8_avx512(const Q8Tile& t, const __m256i (&acc)[kRows][2]) {
   uint8_t* const c = static_cast<uint8_t*>(t.c);
   const int64_t ldc = t.ldc;
@@ -355,6 +361,9 @@ __attribute__((target("avx512f"))) void store_u8_avx512(const Q8Tile& t, const _
     store_bytes(c + r * ldc, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(y), zero_point)), columns);
   }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 // Two panels of A at once (avx512_tile_loop.h, KITE_AVX512_TILE_PAIR_ASM): 12 rows x 16 columns.
 void accumulate_quad_pair_avx512_vnni(const int8_t* a, const int8_t* a2, const uint8_t* b, int64_t quads,
@@ -363,6 +372,142 @@ void accumulate_quad_pair_avx512_vnni(const int8_t* a, const int8_t* a2, const u
   const int64_t steps = quads;
   __m256i* const tile = &acc[0][0][0];
   if (steps > 0) __asm__ volatile(KITE_AVX512_TILE_PAIR_ASM("vpdpbusd"));
+}
+
+// Two panels of A against two B panels, 12 x 32: 24 accumulators, which takes AVX-512's upper
+// registers (zmm16 .. zmm26; the compiler, told of AVX2 only, keeps nothing there, and the ABI
+// lets a function change them). Per quad, 2 loads of B and 12 broadcasts of A feed 24 vpdpbusd,
+// against 13 loads for 12 in the 12 x 16 tile: the loads, not the multiplies, bound that one.
+// acc is [panel of A][panel of B][row] rows of 64 bytes, zmm (2h + q) * 6 + r (zmm16 and up
+// loaded by two vinserti64x4: VEX moves cannot name them).
+void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const uint8_t* b, const uint8_t* b2,
+                                      int64_t quads, __m256i (&acc)[2][2][kRows][2]) {
+  static_assert(kRows == 6 && kQ8QuadPanelBytes == 64, "the asm is written for 6 rows x 16 columns of 4 bytes");
+  if (quads <= 0) return;
+  __m256i* const tile = &acc[0][0][0][0];
+  __asm__ volatile(
+      "vmovdqu 0(%[acc]), %%ymm0\n\t"
+      "vinserti64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"
+      "vmovdqu 64(%[acc]), %%ymm1\n\t"
+      "vinserti64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"
+      "vmovdqu 128(%[acc]), %%ymm2\n\t"
+      "vinserti64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"
+      "vmovdqu 192(%[acc]), %%ymm3\n\t"
+      "vinserti64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"
+      "vmovdqu 256(%[acc]), %%ymm4\n\t"
+      "vinserti64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"
+      "vmovdqu 320(%[acc]), %%ymm5\n\t"
+      "vinserti64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"
+      "vmovdqu 384(%[acc]), %%ymm6\n\t"
+      "vinserti64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"
+      "vmovdqu 448(%[acc]), %%ymm7\n\t"
+      "vinserti64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"
+      "vmovdqu 512(%[acc]), %%ymm8\n\t"
+      "vinserti64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"
+      "vmovdqu 576(%[acc]), %%ymm9\n\t"
+      "vinserti64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"
+      "vmovdqu 640(%[acc]), %%ymm10\n\t"
+      "vinserti64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t"
+      "vmovdqu 704(%[acc]), %%ymm11\n\t"
+      "vinserti64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"
+      "vmovdqu 768(%[acc]), %%ymm12\n\t"
+      "vinserti64x4 $1, 800(%[acc]), %%zmm12, %%zmm12\n\t"
+      "vmovdqu 832(%[acc]), %%ymm13\n\t"
+      "vinserti64x4 $1, 864(%[acc]), %%zmm13, %%zmm13\n\t"
+      "vmovdqu 896(%[acc]), %%ymm14\n\t"
+      "vinserti64x4 $1, 928(%[acc]), %%zmm14, %%zmm14\n\t"
+      "vmovdqu 960(%[acc]), %%ymm15\n\t"
+      "vinserti64x4 $1, 992(%[acc]), %%zmm15, %%zmm15\n\t"
+      "vinserti64x4 $0, 1024(%[acc]), %%zmm16, %%zmm16\n\t"
+      "vinserti64x4 $1, 1056(%[acc]), %%zmm16, %%zmm16\n\t"
+      "vinserti64x4 $0, 1088(%[acc]), %%zmm17, %%zmm17\n\t"
+      "vinserti64x4 $1, 1120(%[acc]), %%zmm17, %%zmm17\n\t"
+      "vinserti64x4 $0, 1152(%[acc]), %%zmm18, %%zmm18\n\t"
+      "vinserti64x4 $1, 1184(%[acc]), %%zmm18, %%zmm18\n\t"
+      "vinserti64x4 $0, 1216(%[acc]), %%zmm19, %%zmm19\n\t"
+      "vinserti64x4 $1, 1248(%[acc]), %%zmm19, %%zmm19\n\t"
+      "vinserti64x4 $0, 1280(%[acc]), %%zmm20, %%zmm20\n\t"
+      "vinserti64x4 $1, 1312(%[acc]), %%zmm20, %%zmm20\n\t"
+      "vinserti64x4 $0, 1344(%[acc]), %%zmm21, %%zmm21\n\t"
+      "vinserti64x4 $1, 1376(%[acc]), %%zmm21, %%zmm21\n\t"
+      "vinserti64x4 $0, 1408(%[acc]), %%zmm22, %%zmm22\n\t"
+      "vinserti64x4 $1, 1440(%[acc]), %%zmm22, %%zmm22\n\t"
+      "vinserti64x4 $0, 1472(%[acc]), %%zmm23, %%zmm23\n\t"
+      "vinserti64x4 $1, 1504(%[acc]), %%zmm23, %%zmm23\n\t"
+      "1:\n\t"
+      "vmovdqu32 (%[b]), %%zmm24\n\t"
+      "vmovdqu32 (%[b2]), %%zmm25\n\t"
+      "vpbroadcastd 0(%[a]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm0\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm6\n\t"
+      "vpbroadcastd 4(%[a]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm1\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm7\n\t"
+      "vpbroadcastd 8(%[a]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm2\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm8\n\t"
+      "vpbroadcastd 12(%[a]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm3\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm9\n\t"
+      "vpbroadcastd 16(%[a]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm4\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm10\n\t"
+      "vpbroadcastd 20(%[a]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm5\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm11\n\t"
+      "vpbroadcastd 0(%[a2]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm12\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm18\n\t"
+      "vpbroadcastd 4(%[a2]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm13\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm19\n\t"
+      "vpbroadcastd 8(%[a2]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm14\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm20\n\t"
+      "vpbroadcastd 12(%[a2]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm15\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm21\n\t"
+      "vpbroadcastd 16(%[a2]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm16\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm22\n\t"
+      "vpbroadcastd 20(%[a2]), %%zmm26\n\t"
+      "vpdpbusd %%zmm26, %%zmm24, %%zmm17\n\t"
+      "vpdpbusd %%zmm26, %%zmm25, %%zmm23\n\t"
+      "add $24, %[a]\n\t"
+      "add $24, %[a2]\n\t"
+      "add $64, %[b]\n\t"
+      "add $64, %[b2]\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b\n\t"
+      "vmovdqu32 %%zmm0, 0(%[acc])\n\t"
+      "vmovdqu32 %%zmm1, 64(%[acc])\n\t"
+      "vmovdqu32 %%zmm2, 128(%[acc])\n\t"
+      "vmovdqu32 %%zmm3, 192(%[acc])\n\t"
+      "vmovdqu32 %%zmm4, 256(%[acc])\n\t"
+      "vmovdqu32 %%zmm5, 320(%[acc])\n\t"
+      "vmovdqu32 %%zmm6, 384(%[acc])\n\t"
+      "vmovdqu32 %%zmm7, 448(%[acc])\n\t"
+      "vmovdqu32 %%zmm8, 512(%[acc])\n\t"
+      "vmovdqu32 %%zmm9, 576(%[acc])\n\t"
+      "vmovdqu32 %%zmm10, 640(%[acc])\n\t"
+      "vmovdqu32 %%zmm11, 704(%[acc])\n\t"
+      "vmovdqu32 %%zmm12, 768(%[acc])\n\t"
+      "vmovdqu32 %%zmm13, 832(%[acc])\n\t"
+      "vmovdqu32 %%zmm14, 896(%[acc])\n\t"
+      "vmovdqu32 %%zmm15, 960(%[acc])\n\t"
+      "vmovdqu32 %%zmm16, 1024(%[acc])\n\t"
+      "vmovdqu32 %%zmm17, 1088(%[acc])\n\t"
+      "vmovdqu32 %%zmm18, 1152(%[acc])\n\t"
+      "vmovdqu32 %%zmm19, 1216(%[acc])\n\t"
+      "vmovdqu32 %%zmm20, 1280(%[acc])\n\t"
+      "vmovdqu32 %%zmm21, 1344(%[acc])\n\t"
+      "vmovdqu32 %%zmm22, 1408(%[acc])\n\t"
+      "vmovdqu32 %%zmm23, 1472(%[acc])\n\t"
+      "vzeroupper\n\t"
+      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(quads)
+      : [acc] "r"(tile)
+      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */);
 }
 
 // The dot-product tiles: the AVX2 one's start and store around one of the loops above.
@@ -378,19 +523,49 @@ void tile_u8s8_dot(const Q8QuadTile& t) {
 
 void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& t) { tile_u8s8_dot<accumulate_quads_vnni>(t); }
 
-void q8_gemm_12x16_u8s8_avx512_vnni(const Q8QuadTile& top, const Q8QuadTile& bottom) {
+namespace {
+
+// One tile's requantizing (or float, or int32) store.
+void store_quad_tile(const Q8Tile& out, const __m256i (&acc)[kRows][2]) {
+  if (out.output == Q8TileOutput::kU8) store_u8_avx512(out, acc);
+  else store_tile(out, acc);
+}
+
+void tile_pair_12x16(const Q8QuadTile& top, const Q8QuadTile& bottom) {
   __m256i acc[2][kRows][2];  // the top tile's rows, then the bottom one's: 12 rows of 64 bytes
   KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
     acc[0][r][0] = acc[0][r][1] = _mm256_set1_epi32(top.out.row_bias[r]);
     acc[1][r][0] = acc[1][r][1] = _mm256_set1_epi32(bottom.out.row_bias[r]);
   }
   accumulate_quad_pair_avx512_vnni(top.a, bottom.a, top.b, top.quads, acc);
-  if (top.out.output == Q8TileOutput::kU8) {
-    store_u8_avx512(top.out, acc[0]);
-    store_u8_avx512(bottom.out, acc[1]);
-  } else {
-    store_tile(top.out, acc[0]);
-    store_tile(bottom.out, acc[1]);
+  store_quad_tile(top.out, acc[0]);
+  store_quad_tile(bottom.out, acc[1]);
+}
+
+}  // namespace
+
+void q8_gemm_12x32_u8s8_avx512_vnni(const Q8QuadTile& top, const Q8QuadTile& bottom) {
+  if (top.out.columns <= kQ8TileColumns) {
+    tile_pair_12x16(top, bottom);
+    return;
+  }
+  __m256i acc[2][2][kRows][2];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    const __m256i upper = _mm256_set1_epi32(top.out.row_bias[r]), lower = _mm256_set1_epi32(bottom.out.row_bias[r]);
+    acc[0][0][r][0] = acc[0][0][r][1] = acc[0][1][r][0] = acc[0][1][r][1] = upper;
+    acc[1][0][r][0] = acc[1][0][r][1] = acc[1][1][r][0] = acc[1][1][r][1] = lower;
+  }
+  // The next B panel follows this one: quads x 64 bytes further.
+  accumulate_quad_wide_avx512_vnni(top.a, bottom.a, top.b, top.b + top.quads * kQ8QuadPanelBytes, top.quads, acc);
+  const int64_t element_bytes = top.out.output == Q8TileOutput::kU8 ? 1 : 4;
+  for (int h = 0; h < 2; ++h) {
+    Q8Tile out = (h == 0 ? top : bottom).out;
+    const int columns = out.columns;
+    out.columns = kQ8TileColumns;
+    store_quad_tile(out, acc[h][0]);
+    out.c = static_cast<char*>(out.c) + kQ8TileColumns * element_bytes;
+    out.columns = columns - kQ8TileColumns;
+    store_quad_tile(out, acc[h][1]);
   }
 }
 
