@@ -375,8 +375,8 @@ void accumulate_quad_pair_avx512_vnni(const int8_t* a, const int8_t* a2, const u
 }
 
 // Two panels of A against two B panels, 12 x 32: 24 accumulators, which takes AVX-512's upper
-// registers (zmm16 .. zmm26; the compiler, told of AVX2 only, keeps nothing there, and the ABI
-// lets a function change them). Per quad, 2 loads of B and 12 broadcasts of A feed 24 vpdpbusd,
+// registers (zmm16 .. zmm26; a compiler told of AVX2 only keeps nothing there, and the ABI lets a
+// function change them; built for AVX-512, they are in the clobbers). Per quad, 2 loads of B and 12 broadcasts of A feed 24 vpdpbusd,
 // against 13 loads for 12 in the 12 x 16 tile: the loads, not the multiplies, bound that one.
 // acc is [panel of A][panel of B][row] rows of 64 bytes, zmm (2h + q) * 6 + r (zmm16 and up
 // loaded by two vinserti64x4: VEX moves cannot name them).
@@ -507,7 +507,12 @@ void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const u
       : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(quads)
       : [acc] "r"(tile)
       : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */);
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */
+#if defined(__AVX512F__)  // a build for AVX-512 CPUs (-march=native): the compiler may use them too
+        ,
+        "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26"
+#endif
+      );
 }
 
 // The dot-product tiles: the AVX2 one's start and store around one of the loops above.
