@@ -36,14 +36,14 @@ struct TileKernel {
   GemmTileKernel run;
   const char* name;  // of the kernel that does most of the work
   int64_t columns = kGemmTileColumns;  // the widest tile it takes: one B panel, or two
-  // Two tiles of consecutive panels of A, 16 columns, at once (null: none for this ISA).
+  // Two tiles of consecutive panels of A, as wide as `columns`, at once (null: none for this ISA).
   void (*pair)(const GemmTile& top, const GemmTile& bottom) = nullptr;
 };
 
 TileKernel select_tile_kernel() {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx512())
-    return {f32_gemm_6x32_avx512, "f32_gemm_12x16_avx512", 2 * kGemmTileColumns, f32_gemm_12x16_avx512};
+    return {f32_gemm_6x32_avx512, "f32_gemm_12x32_avx512", 2 * kGemmTileColumns, f32_gemm_12x32_avx512};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_gemm_6x16_fma3, "f32_gemm_6x16_fma3"};
 #endif
 #if defined(KITE_KERNELS_ARM)
@@ -165,7 +165,7 @@ struct PackedBBlock {
 int64_t tiles_in_block(const TileKernel& kernel, int64_t panels, int64_t columns) {
   const int64_t single = (columns + kernel.columns - 1) / kernel.columns;
   if (!kernel.pair) return panels * single;
-  return panels / 2 * ((columns + kGemmTileColumns - 1) / kGemmTileColumns) + panels % 2 * single;
+  return (panels / 2 + panels % 2) * single;
 }
 
 // Every panel of A against every panel of the packed B block.
@@ -199,12 +199,12 @@ void run_block(const TileKernel& kernel, const PackedA& a, PackedBBlock b_block,
     t.residual = e.residual ? e.residual + row0 * e.ldr + j : nullptr;
   };
   for (int64_t p = target.panel_begin; p < target.panel_end;) {
-    if (kernel.pair && p + 1 < target.panel_end) {  // two panels of A, one B panel at a time
+    if (kernel.pair && p + 1 < target.panel_end) {  // two panels of A at a time
       start_panel(0, p);
       start_panel(1, p + 1);
-      for (int64_t j0 = 0; j0 < block.columns; j0 += kGemmTileColumns) {
-        start_columns(0, p, j0, kGemmTileColumns);
-        start_columns(1, p + 1, j0, kGemmTileColumns);
+      for (int64_t j0 = 0; j0 < block.columns; j0 += kernel.columns) {
+        start_columns(0, p, j0, kernel.columns);
+        start_columns(1, p + 1, j0, kernel.columns);
         kernel.pair(tiles[0], tiles[1]);
         prefetcher.after_tile();
       }

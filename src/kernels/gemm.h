@@ -99,7 +99,7 @@ void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_e
 void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
                    int64_t panel_begin = 0, int64_t panel_end = -1);
 
-// The name of the microkernel gemm() uses now ("f32_gemm_12x16_avx512", "f32_gemm_6x16_fma3",
+// The name of the microkernel gemm() uses now ("f32_gemm_12x32_avx512", "f32_gemm_6x16_fma3",
 // "f32_gemm_6x16_neon" or "f32_gemm_6x16_generic"), so that tests and benchmarks can say which
 // one they measured.
 const char* gemm_kernel_name();

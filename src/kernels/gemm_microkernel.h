@@ -47,9 +47,9 @@ void f32_gemm_6x16_generic(const GemmTile& tile);
 void f32_gemm_6x16_fma3(const GemmTile& tile);
 // Tiles of up to 32 columns (two B panels) on zmm, in asm; only called when cpu_has_avx512().
 void f32_gemm_6x32_avx512(const GemmTile& tile);
-// Two tiles of consecutive A panels against the same B panel (top.b == bottom.b, 16 columns at
-// most, same depth and blocks) in one pass: 12 rows x 16 columns.
-void f32_gemm_12x16_avx512(const GemmTile& top, const GemmTile& bottom);
+// Two tiles of consecutive A panels against the same B panels (top.b == bottom.b, top.b2 ==
+// bottom.b2, same columns, depth and blocks) in one pass: 12 rows x up to 32 columns.
+void f32_gemm_12x32_avx512(const GemmTile& top, const GemmTile& bottom);
 // NEON intrinsics (kernels/arm/f32_gemm_6x16_neon.cpp); only compiled for AArch64.
 void f32_gemm_6x16_neon(const GemmTile& tile);
 

@@ -186,7 +186,7 @@ std::vector<KernelPath> kernel_paths() {
   std::vector<KernelPath> paths;
 #if defined(__x86_64__)
   paths.push_back({"fma3", "f32_gemm_6x16_fma3", false, cpu_has_avx2_fma, true});
-  paths.push_back({"avx512", "f32_gemm_12x16_avx512", false, cpu_has_avx512});
+  paths.push_back({"avx512", "f32_gemm_12x32_avx512", false, cpu_has_avx512});
 #elif defined(__aarch64__)
   paths.push_back({"neon", "f32_gemm_6x16_neon", false, cpu_has_neon});
 #endif

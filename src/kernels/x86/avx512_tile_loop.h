@@ -22,6 +22,17 @@
 // A macro header (no code of its own), so that each kernel file expands it in its own code.
 #pragma once
 
+// The end of a step of the 12 x 32 loops (two A panels a and a2, two B panels b and b2; the fp32
+// one in f32_gemm_6x16_fma3.cpp and the int8 one in q8_gemm_avx2.cpp): each panel on by a step
+// (6 rows of 4 bytes; 16 columns of 4 bytes), then the next step while %[n] counts down.
+#define KITE_AVX512_NEXT_STEP_2X2 \
+  "add $24, %[a]\n\t"            \
+  "add $24, %[a2]\n\t"           \
+  "add $64, %[b]\n\t"            \
+  "add $64, %[b2]\n\t"           \
+  "dec %[n]\n\t"                 \
+  "jnz 1b\n\t"
+
 #define KITE_AVX512_ROW(op, a_offset, b, acc) op " " a_offset "(%[a])%{1to16%}, %%zmm" b ", %%zmm" acc "\n\t"
 
 // The even step of each pair (and a last odd step): B's row in zmm12, into the first set.

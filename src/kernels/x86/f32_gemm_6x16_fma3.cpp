@@ -5,11 +5,11 @@
 // chains are latency-bound, so it takes about 2/3 of the time. Each element goes through the same
 // chain of FMAs in either variant, which keeps column splits bitwise identical.
 //
-// Where the CPU has AVX-512, f32_gemm_12x16_avx512 runs two panels of A (12 rows) against a B
-// panel on zmm registers, and f32_gemm_6x32_avx512 a last odd panel against two B panels (below):
-// twice the multiply-adds per instruction. Measured (kite_bench_gemm, MobileNet v1's and
-// ResNet-50's layers): 12 x 16 is 1.07-1.13x the 6 x 32 tile's FLOP/s, which is 1.06-1.14x a
-// 16-column zmm tile's.
+// Where the CPU has AVX-512, f32_gemm_12x32_avx512 runs two panels of A (12 rows) against two B
+// panels (32 columns; one at the right edge) on zmm registers, and f32_gemm_6x32_avx512 a last odd
+// panel of A (below): twice the multiply-adds per instruction. Measured (kite_bench_gemm,
+// MobileNet v1's and ResNet-50's layers): 12 x 16 is 1.07-1.13x the 6 x 32 tile's FLOP/s, which
+// is 1.06-1.14x a 16-column zmm tile's.
 //
 // Compiled with -mavx2 -mfma, like every file in src/kernels/x86. It includes no standard header
 // and calls no inline function defined elsewhere: an inline function instantiated here would be
@@ -17,6 +17,7 @@
 #include <immintrin.h>
 
 #include "kernels/gemm_microkernel.h"
+#include "kernels/x86/avx512_tile_loop.h"
 
 // Every loop over the tile's rows and vectors is unrolled before GCC decides where the
 // accumulators live: left to its heuristics (GCC 12), it keeps them in a stack array and moves
@@ -300,16 +301,153 @@ void accumulate_avx512_two_panels(const float* a, const float* a2, const float* 
       : KITE_ZMM_LOOP_CLOBBERS);
 }
 
+// Two panels of A against two B panels, 12 x 32: 24 accumulators (zmm0 .. zmm23, B's vectors in
+// zmm24 and zmm25, A's value broadcast in zmm26: AVX-512's upper registers, which a compiler told
+// of AVX2 only keeps nothing in and the ABI lets a function change; built for AVX-512, they are in
+// the clobbers). Per k, 2 loads of B and 12 broadcasts feed 24 FMAs, against 13 loads for 12 in
+// the 12 x 16 tile. acc is 12 rows of 32 floats, the first panel's 6 then the second's: zmm
+// 2 row + q holds row's columns [16 q, 16 q + 16) (zmm16 and up loaded by two vinsertf64x4: VEX
+// moves cannot name them). Each element still gets one FMA per k, in k's order.
+void accumulate_avx512_two_by_two(const float* a, const float* a2, const float* b, const float* b2, int64_t depth,
+                                  __m256 (&acc)[2 * kRows][4]) {
+  if (depth <= 0) return;
+  __m256* const tile = &acc[0][0];
+  __asm__ volatile(
+      "vmovups 0(%[acc]), %%ymm0\n\t"
+      "vinsertf64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"
+      "vmovups 64(%[acc]), %%ymm1\n\t"
+      "vinsertf64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"
+      "vmovups 128(%[acc]), %%ymm2\n\t"
+      "vinsertf64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"
+      "vmovups 192(%[acc]), %%ymm3\n\t"
+      "vinsertf64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"
+      "vmovups 256(%[acc]), %%ymm4\n\t"
+      "vinsertf64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"
+      "vmovups 320(%[acc]), %%ymm5\n\t"
+      "vinsertf64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"
+      "vmovups 384(%[acc]), %%ymm6\n\t"
+      "vinsertf64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"
+      "vmovups 448(%[acc]), %%ymm7\n\t"
+      "vinsertf64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"
+      "vmovups 512(%[acc]), %%ymm8\n\t"
+      "vinsertf64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"
+      "vmovups 576(%[acc]), %%ymm9\n\t"
+      "vinsertf64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"
+      "vmovups 640(%[acc]), %%ymm10\n\t"
+      "vinsertf64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t"
+      "vmovups 704(%[acc]), %%ymm11\n\t"
+      "vinsertf64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"
+      "vmovups 768(%[acc]), %%ymm12\n\t"
+      "vinsertf64x4 $1, 800(%[acc]), %%zmm12, %%zmm12\n\t"
+      "vmovups 832(%[acc]), %%ymm13\n\t"
+      "vinsertf64x4 $1, 864(%[acc]), %%zmm13, %%zmm13\n\t"
+      "vmovups 896(%[acc]), %%ymm14\n\t"
+      "vinsertf64x4 $1, 928(%[acc]), %%zmm14, %%zmm14\n\t"
+      "vmovups 960(%[acc]), %%ymm15\n\t"
+      "vinsertf64x4 $1, 992(%[acc]), %%zmm15, %%zmm15\n\t"
+      "vinsertf64x4 $0, 1024(%[acc]), %%zmm16, %%zmm16\n\t"
+      "vinsertf64x4 $1, 1056(%[acc]), %%zmm16, %%zmm16\n\t"
+      "vinsertf64x4 $0, 1088(%[acc]), %%zmm17, %%zmm17\n\t"
+      "vinsertf64x4 $1, 1120(%[acc]), %%zmm17, %%zmm17\n\t"
+      "vinsertf64x4 $0, 1152(%[acc]), %%zmm18, %%zmm18\n\t"
+      "vinsertf64x4 $1, 1184(%[acc]), %%zmm18, %%zmm18\n\t"
+      "vinsertf64x4 $0, 1216(%[acc]), %%zmm19, %%zmm19\n\t"
+      "vinsertf64x4 $1, 1248(%[acc]), %%zmm19, %%zmm19\n\t"
+      "vinsertf64x4 $0, 1280(%[acc]), %%zmm20, %%zmm20\n\t"
+      "vinsertf64x4 $1, 1312(%[acc]), %%zmm20, %%zmm20\n\t"
+      "vinsertf64x4 $0, 1344(%[acc]), %%zmm21, %%zmm21\n\t"
+      "vinsertf64x4 $1, 1376(%[acc]), %%zmm21, %%zmm21\n\t"
+      "vinsertf64x4 $0, 1408(%[acc]), %%zmm22, %%zmm22\n\t"
+      "vinsertf64x4 $1, 1440(%[acc]), %%zmm22, %%zmm22\n\t"
+      "vinsertf64x4 $0, 1472(%[acc]), %%zmm23, %%zmm23\n\t"
+      "vinsertf64x4 $1, 1504(%[acc]), %%zmm23, %%zmm23\n\t"
+      "1:\n\t"
+      "vmovups (%[b]), %%zmm24\n\t"
+      "vmovups (%[b2]), %%zmm25\n\t"
+      "vbroadcastss 0(%[a]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm0\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm1\n\t"
+      "vbroadcastss 4(%[a]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm2\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm3\n\t"
+      "vbroadcastss 8(%[a]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm4\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm5\n\t"
+      "vbroadcastss 12(%[a]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm6\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm7\n\t"
+      "vbroadcastss 16(%[a]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm8\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm9\n\t"
+      "vbroadcastss 20(%[a]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm10\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm11\n\t"
+      "vbroadcastss 0(%[a2]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm12\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm13\n\t"
+      "vbroadcastss 4(%[a2]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm14\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm15\n\t"
+      "vbroadcastss 8(%[a2]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm16\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm17\n\t"
+      "vbroadcastss 12(%[a2]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm18\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm19\n\t"
+      "vbroadcastss 16(%[a2]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm20\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm21\n\t"
+      "vbroadcastss 20(%[a2]), %%zmm26\n\t"
+      "vfmadd231ps %%zmm26, %%zmm24, %%zmm22\n\t"
+      "vfmadd231ps %%zmm26, %%zmm25, %%zmm23\n\t"
+      KITE_AVX512_NEXT_STEP_2X2
+      "vmovups %%zmm0, 0(%[acc])\n\t"
+      "vmovups %%zmm1, 64(%[acc])\n\t"
+      "vmovups %%zmm2, 128(%[acc])\n\t"
+      "vmovups %%zmm3, 192(%[acc])\n\t"
+      "vmovups %%zmm4, 256(%[acc])\n\t"
+      "vmovups %%zmm5, 320(%[acc])\n\t"
+      "vmovups %%zmm6, 384(%[acc])\n\t"
+      "vmovups %%zmm7, 448(%[acc])\n\t"
+      "vmovups %%zmm8, 512(%[acc])\n\t"
+      "vmovups %%zmm9, 576(%[acc])\n\t"
+      "vmovups %%zmm10, 640(%[acc])\n\t"
+      "vmovups %%zmm11, 704(%[acc])\n\t"
+      "vmovups %%zmm12, 768(%[acc])\n\t"
+      "vmovups %%zmm13, 832(%[acc])\n\t"
+      "vmovups %%zmm14, 896(%[acc])\n\t"
+      "vmovups %%zmm15, 960(%[acc])\n\t"
+      "vmovups %%zmm16, 1024(%[acc])\n\t"
+      "vmovups %%zmm17, 1088(%[acc])\n\t"
+      "vmovups %%zmm18, 1152(%[acc])\n\t"
+      "vmovups %%zmm19, 1216(%[acc])\n\t"
+      "vmovups %%zmm20, 1280(%[acc])\n\t"
+      "vmovups %%zmm21, 1344(%[acc])\n\t"
+      "vmovups %%zmm22, 1408(%[acc])\n\t"
+      "vmovups %%zmm23, 1472(%[acc])\n\t"
+      "vzeroupper\n\t"
+      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth)
+      : [acc] "r"(tile)
+      : KITE_ZMM_LOOP_CLOBBERS
+#if defined(__AVX512F__)
+        ,
+        "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26"
+#endif
+      );
+}
+
 template <int kVectors, bool kWhole>
 void tile_pair_avx512(const GemmTile& top, const GemmTile& bottom) {
   const TileRow<kVectors, kWhole> edge{top.columns - (kVectors - 1) * kLanes};
-  __m256 acc[2 * kRows][2];
+  constexpr int kWidth = kVectors > 2 ? 4 : 2;  // ymm per row in acc: two B panels, or one
+  __m256 acc[2 * kRows][kWidth];
   KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
-    KITE_UNROLL_TILE for (int q = 0; q < 2; ++q) {
+    KITE_UNROLL_TILE for (int q = 0; q < kWidth; ++q) {
       acc[r][q] = q < kVectors ? start_value(top, edge, r, q) : _mm256_setzero_ps();
       acc[kRows + r][q] = q < kVectors ? start_value(bottom, edge, r, q) : _mm256_setzero_ps();
     }
-  accumulate_avx512_two_panels(top.a, bottom.a, top.b, top.depth, acc);
+  if constexpr (kVectors > 2) accumulate_avx512_two_by_two(top.a, bottom.a, top.b, top.b2, top.depth, acc);
+  else accumulate_avx512_two_panels(top.a, bottom.a, top.b, top.depth, acc);
   __m256 out[kRows][kVectors];
   for (int h = 0; h < 2; ++h) {
     KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
@@ -334,8 +472,12 @@ void tile_avx512(const GemmTile& t) {
 
 }  // namespace
 
-void f32_gemm_12x16_avx512(const GemmTile& top, const GemmTile& bottom) {
-  if (top.columns == 2 * kLanes) tile_pair_avx512<2, true>(top, bottom);
+void f32_gemm_12x32_avx512(const GemmTile& top, const GemmTile& bottom) {
+  if (top.columns == 4 * kLanes) tile_pair_avx512<4, true>(top, bottom);
+  else if (top.columns > 3 * kLanes) tile_pair_avx512<4, false>(top, bottom);
+  else if (top.columns == 3 * kLanes) tile_pair_avx512<3, true>(top, bottom);
+  else if (top.columns > 2 * kLanes) tile_pair_avx512<3, false>(top, bottom);
+  else if (top.columns == 2 * kLanes) tile_pair_avx512<2, true>(top, bottom);
   else if (top.columns > kLanes) tile_pair_avx512<2, false>(top, bottom);
   else if (top.columns == kLanes) tile_pair_avx512<1, true>(top, bottom);
   else tile_pair_avx512<1, false>(top, bottom);

@@ -473,12 +473,7 @@ void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const u
       "vpbroadcastd 20(%[a2]), %%zmm26\n\t"
       "vpdpbusd %%zmm26, %%zmm24, %%zmm17\n\t"
       "vpdpbusd %%zmm26, %%zmm25, %%zmm23\n\t"
-      "add $24, %[a]\n\t"
-      "add $24, %[a2]\n\t"
-      "add $64, %[b]\n\t"
-      "add $64, %[b2]\n\t"
-      "dec %[n]\n\t"
-      "jnz 1b\n\t"
+      KITE_AVX512_NEXT_STEP_2X2
       "vmovdqu32 %%zmm0, 0(%[acc])\n\t"
       "vmovdqu32 %%zmm1, 64(%[acc])\n\t"
       "vmovdqu32 %%zmm2, 128(%[acc])\n\t"
