@@ -510,18 +510,16 @@ void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const u
       );
 }
 
-// The dot-product tiles: the AVX2 one's start and store around one of the loops above.
-template <void (*kAccumulate)(const int8_t*, const uint8_t*, int64_t, __m256i (&)[kRows][2])>
-void tile_u8s8_dot(const Q8QuadTile& t) {
-  __m256i acc[kRows][2];
-  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = _mm256_set1_epi32(t.out.row_bias[r]);
-  kAccumulate(t.a, t.b, t.quads, acc);
-  store_tile(t.out, acc);
-}
-
 }  // namespace
 
-void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& t) { tile_u8s8_dot<accumulate_quads_vnni>(t); }
+// The AVX-VNNI tile: the AVX2 one's start and store around its loop (the AVX512_VNNI tiles below
+// have a zmm store of their own).
+void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& t) {
+  __m256i acc[kRows][2];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = _mm256_set1_epi32(t.out.row_bias[r]);
+  accumulate_quads_vnni(t.a, t.b, t.quads, acc);
+  store_tile(t.out, acc);
+}
 
 namespace {
 
