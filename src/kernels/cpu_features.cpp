@@ -63,9 +63,10 @@ bool detect_avx_vnni() {
 bool detect_avx512() {
 #if defined(KITE_KERNELS_X86)
   // The runtime library reports AVX-512F only where XGETBV says the OS saves the opmask and zmm
-  // state as well as ymm's.
+  // state as well as ymm's. BW (byte and word elements, byte masks) comes with F on every
+  // AVX-512 CPU but the Xeon Phi.
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && detect_avx2_fma();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && detect_avx2_fma();
 #else
   return false;
 #endif

@@ -22,8 +22,9 @@ bool cpu_has_neon();
 // vpdpwssd, int8 and int16 dot products accumulated into int32 lanes in one instruction) and
 // cpu_has_avx2_fma(). Intel since Alder Lake and Sapphire Rapids, AMD since Zen 5.
 bool cpu_has_avx_vnni();
-// True when the CPU executes AVX-512F and the OS saves zmm and opmask registers (XCR0, which
-// the runtime library checks before it reports AVX-512): 16 floats a vector, 32 registers.
+// True when the CPU executes AVX-512F and AVX-512BW (byte and word elements, byte masks) and the
+// OS saves zmm and opmask registers (XCR0, which the runtime library checks before it reports
+// AVX-512): 16 floats a vector, 32 registers.
 bool cpu_has_avx512();
 // True when cpu_has_avx512() and the CPU executes AVX512_VNNI (CPUID.(7, 0):ECX bit 11): vpdpbusd
 // on zmm, 64 u8 x s8 products a instruction. Intel since Ice Lake and Cascade Lake, AMD since Zen 4.

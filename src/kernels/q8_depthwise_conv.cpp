@@ -6,6 +6,7 @@
 #include "kernels/cpu_features.h"
 #include "kernels/depthwise_conv.h"
 #include "kernels/q8_dwconv_kernels.h"
+#include "kernels/thread_scratch.h"
 #include "kite/error.h"
 
 namespace kite {
@@ -16,8 +17,20 @@ struct Q8DepthwiseKernel {
   const char* name;
 };
 
+#if defined(KITE_KERNELS_X86)
+// The AVX-512 kernel's padded planes, per thread (kernels/thread_scratch.h): a 112 x 112 plane is
+// 13 KiB, kept between calls.
+struct Q8DepthwisePlanes;  // thread_scratch's tag
+void run_avx512(const Q8DepthwiseParams& p, const uint8_t* input, const int8_t* weights, const int32_t* bias,
+                const float* scale, uint8_t* output, int64_t c_begin, int64_t c_end) {
+  auto* scratch = static_cast<uint8_t*>(thread_scratch<Q8DepthwisePlanes>(q8_dwconv_avx512_scratch_bytes(p), 64 * 1024));
+  q8_dwconv_avx512(p, input, weights, bias, scale, output, c_begin, c_end, scratch);
+}
+#endif
+
 Q8DepthwiseKernel select_kernel() {
 #if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx512_vnni()) return {run_avx512, "q8_dwconv_avx512_vnni"};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {q8_dwconv_avx2, "q8_dwconv_avx2"};
 #endif
 #if defined(KITE_KERNELS_ARM)

@@ -30,20 +30,32 @@ namespace {
 
 // --- Kernel paths ---
 
-// The portable kernels always (forced); the dispatcher's choice too where this CPU has SIMD ones.
-std::vector<bool> generic_flags() {
-  std::vector<bool> flags{true};
-  if (cpu_has_avx2_fma() || cpu_has_neon()) flags.push_back(false);
-  return flags;
+// Which kernels a case runs: the portable ones (forced) always; the SIMD ones without the optional
+// extensions (AVX-512, AVX-VNNI, ARMv8.2's) where this CPU has those, so that the AVX2 and NEON
+// kernels run here too; and the dispatcher's own choice where this CPU has SIMD kernels.
+enum class Path { kGeneric, kBaseline, kFastest };
+
+std::vector<Path> kernel_paths() {
+  std::vector<Path> paths{Path::kGeneric};
+  if (cpu_has_avx512() || cpu_has_avx_vnni() || cpu_has_arm_dotprod() || cpu_has_arm_fp16())
+    paths.push_back(Path::kBaseline);
+  if (cpu_has_avx2_fma() || cpu_has_neon()) paths.push_back(Path::kFastest);
+  return paths;
 }
 
-// Forces (or not) the portable kernels for one scope.
-class ForceGeneric {
+// Picks one path's kernels for one scope.
+class UsePath {
  public:
-  explicit ForceGeneric(bool generic) { force_generic_kernels(generic); }
-  ~ForceGeneric() { force_generic_kernels(false); }
-  ForceGeneric(const ForceGeneric&) = delete;
-  ForceGeneric& operator=(const ForceGeneric&) = delete;
+  explicit UsePath(Path path) {
+    force_generic_kernels(path == Path::kGeneric);
+    hide_cpu_extensions(path == Path::kBaseline);
+  }
+  ~UsePath() {
+    force_generic_kernels(false);
+    hide_cpu_extensions(false);
+  }
+  UsePath(const UsePath&) = delete;
+  UsePath& operator=(const UsePath&) = delete;
 };
 
 // --- Data ---
@@ -187,8 +199,8 @@ void expect_dw_paths_match_reference(const std::vector<DwCase>& cases, uint32_t 
   for (const DwCase& c : cases) {
     DwData data(c, seed++);
     std::vector<uint8_t> want = reference_dw(c, data);
-    for (bool generic : generic_flags()) {
-      ForceGeneric force(generic);
+    for (Path path : kernel_paths()) {
+      UsePath use(path);
       std::vector<uint8_t> got = run_dw(c, data, 0, c.channels);
       ASSERT_EQ(first_difference(got, want), -1)
           << depthwise_q8_kernel_name() << ", " << c.describe() << ": " << difference(got, want);
@@ -276,8 +288,8 @@ TEST(Q8DepthwiseKernels, MatchReferenceAtExtremes) {
         d.b = {int32_t{1} << 30, -(int32_t{1} << 30), 7, -7};
         d.scale = {pattern < 2 ? 1e-9f : 0.5f, 0.25f, 1000.f, 0.5f};
         std::vector<uint8_t> want = reference_dw(c, d);
-        for (bool generic : generic_flags()) {
-          ForceGeneric force(generic);
+        for (Path path : kernel_paths()) {
+          UsePath use(path);
           std::vector<uint8_t> got = run_dw(c, d, 0, c.channels);
           EXPECT_EQ(first_difference(got, want), -1) << depthwise_q8_kernel_name() << ", pattern " << pattern << ", "
                                                      << c.describe() << ": " << difference(got, want);
@@ -286,8 +298,8 @@ TEST(Q8DepthwiseKernels, MatchReferenceAtExtremes) {
 }
 
 TEST(Q8DepthwiseKernels, ChannelSplitsAreBitwiseIdentical) {
-  for (bool generic : generic_flags()) {
-    ForceGeneric force(generic);
+  for (Path path : kernel_paths()) {
+    UsePath use(path);
     for (int64_t kernel : {3, 5})
       for (int64_t stride : {1, 2}) {
         DwCase c{17, 13, 29, kernel, stride, {1, 2, 2, 1}, 3, 100, 0, 255, true};
@@ -314,8 +326,8 @@ TEST(Q8DepthwiseKernels, ChannelSplitsAreBitwiseIdentical) {
 }
 
 TEST(Q8DepthwiseKernels, TouchNothingOutsideTheirTensors) {
-  for (bool generic : generic_flags()) {
-    ForceGeneric force(generic);
+  for (Path path : kernel_paths()) {
+    UsePath use(path);
     int counter = 0;
     for (int64_t width : {1, 7, 15, 16, 17, 33})
       for (int64_t kernel : {3, 5})
@@ -428,8 +440,8 @@ TEST(Q8AddKernels, MatchRequantizeAddExactly) {
     std::vector<uint8_t> a = random_bytes(static_cast<size_t>(count), rng);
     std::vector<uint8_t> b = random_bytes(static_cast<size_t>(count), rng);
     std::vector<uint8_t> want = reference_add(a, b, c.params);
-    for (bool generic : generic_flags()) {
-      ForceGeneric force(generic);
+    for (Path path : kernel_paths()) {
+      UsePath use(path);
       std::vector<uint8_t> y(a.size(), 0xab);
       add_q8(a.data(), b.data(), y.data(), count, c.params);
       EXPECT_EQ(first_difference(y, want), -1)
@@ -471,8 +483,8 @@ TEST(Q8AddKernels, MatchRequantizeAddOnEveryPairOfBytes) {
       c.params.qmin = r.qmin;
       c.params.qmax = r.qmax;
       std::vector<uint8_t> want = reference_add(a, b, c.params);
-      for (bool generic : generic_flags()) {
-        ForceGeneric force(generic);
+      for (Path path : kernel_paths()) {
+        UsePath use(path);
         std::vector<uint8_t> y(a.size());
         add_q8(a.data(), b.data(), y.data(), static_cast<int64_t>(a.size()), c.params);
         EXPECT_EQ(first_difference(y, want), -1)
@@ -483,8 +495,8 @@ TEST(Q8AddKernels, MatchRequantizeAddOnEveryPairOfBytes) {
 
 TEST(Q8AddKernels, TouchNothingOutsideTheirTensors) {
   std::mt19937 rng(12);
-  for (bool generic : generic_flags()) {
-    ForceGeneric force(generic);
+  for (Path path : kernel_paths()) {
+    UsePath use(path);
     for (int64_t count : {1, 15, 16, 31, 32, 33, 70}) {
       AddCase c = random_add_case(rng, static_cast<int>(count));
       std::vector<uint8_t> a = random_bytes(static_cast<size_t>(count), rng);
@@ -595,8 +607,8 @@ TEST(Q8GlobalAveragePool, MatchesReferenceOverPlaneSizes) {
       c.params.qmax = r.qmax;
       std::vector<uint8_t> x = random_bytes(static_cast<size_t>(channels * plane), rng);
       std::vector<uint8_t> want = reference_average_pool(x, c);
-      for (bool generic : generic_flags()) {
-        ForceGeneric force(generic);
+      for (Path path : kernel_paths()) {
+        UsePath use(path);
         std::vector<uint8_t> got = run_average_pool(x, c);
         EXPECT_EQ(first_difference(got, want), -1)
             << global_average_pool_q8_kernel_name() << ", " << describe(c) << ": " << difference(got, want);
@@ -613,8 +625,8 @@ TEST(Q8GlobalAveragePool, SumsTheLargestPlaneExactly) {
     for (float scale : {average_requant_scale(1.f, 1.f, plane), 1.f / 2139095040.f, 1e-7f}) {
       AveragePoolCase c{1, plane, {zx, 128, scale, 0, 255}};
       std::vector<uint8_t> want = reference_average_pool(x, c);
-      for (bool generic : generic_flags()) {
-        ForceGeneric force(generic);
+      for (Path path : kernel_paths()) {
+        UsePath use(path);
         EXPECT_EQ(first_difference(run_average_pool(x, c), want), -1)
             << global_average_pool_q8_kernel_name() << ", " << describe(c);
       }
@@ -624,8 +636,8 @@ TEST(Q8GlobalAveragePool, SumsTheLargestPlaneExactly) {
 
 TEST(Q8GlobalAveragePool, TouchesNothingOutsideItsTensors) {
   std::mt19937 rng(22);
-  for (bool generic : generic_flags()) {
-    ForceGeneric force(generic);
+  for (Path path : kernel_paths()) {
+    UsePath use(path);
     for (int64_t plane : {1, 7, 9, 31, 33, 49}) {
       AveragePoolCase c{3, plane, {128, 0, average_requant_scale(0.1f, 0.05f, plane), 0, 255}};
       std::vector<uint8_t> x = random_bytes(static_cast<size_t>(3 * plane), rng);
@@ -736,8 +748,8 @@ void expect_max_pool_paths_match_reference(const std::vector<MaxPoolCase>& cases
     const Q8PoolParams& p = c.params;
     std::vector<uint8_t> x = random_bytes(static_cast<size_t>(p.channels * p.in_h * p.in_w), rng);
     std::vector<uint8_t> want = reference_max_pool(x, p);
-    for (bool generic : generic_flags()) {
-      ForceGeneric force(generic);
+    for (Path path : kernel_paths()) {
+      UsePath use(path);
       std::vector<uint8_t> got = run_max_pool(x, p, 0, p.channels);
       ASSERT_EQ(first_difference(got, want), -1)
           << max_pool_u8_kernel_name() << ", " << describe(c) << ": " << difference(got, want);
@@ -805,8 +817,8 @@ TEST(Q8MaxPoolKernels, MatchReferenceForStride1WithSameWidthRows) {
           ASSERT_TRUE(u8_maxpool_stride1_applies(c.params)) << describe(c);
           std::vector<uint8_t> x = random_bytes(static_cast<size_t>(2 * height * width), rng);
           std::vector<uint8_t> want = reference_max_pool(x, c.params), unset(want.size(), 0xcd);
-          for (bool generic : generic_flags()) {
-            ForceGeneric force(generic);
+          for (Path path : kernel_paths()) {
+            UsePath use(path);
             for (bool guard_after : {false, true}) {
               GuardedBytes gx(x.data(), x.size(), guard_after), gy(unset.data(), unset.size(), guard_after);
               max_pool_u8(c.params, gx.data(), gy.data(), 0, 2);
@@ -834,8 +846,8 @@ TEST(Q8MaxPoolKernels, WindowsOfPaddingAloneGiveZero) {
     std::vector<uint8_t> x(static_cast<size_t>(c.params.in_h * c.params.in_w), 200);
     std::vector<uint8_t> want = reference_max_pool(x, c.params);
     ASSERT_EQ(want.front(), 0);
-    for (bool generic : generic_flags()) {
-      ForceGeneric force(generic);
+    for (Path path : kernel_paths()) {
+      UsePath use(path);
       std::vector<uint8_t> got = run_max_pool(x, c.params, 0, 1);
       EXPECT_EQ(first_difference(got, want), -1) << max_pool_u8_kernel_name() << ", " << describe(c);
     }
@@ -844,8 +856,8 @@ TEST(Q8MaxPoolKernels, WindowsOfPaddingAloneGiveZero) {
 
 TEST(Q8MaxPoolKernels, ChannelSplitsAreBitwiseIdentical) {
   std::mt19937 rng(33);
-  for (bool generic : generic_flags()) {
-    ForceGeneric force(generic);
+  for (Path path : kernel_paths()) {
+    UsePath use(path);
     for (int64_t k : {2, 3}) {
       MaxPoolCase c = max_pool_case(7, 11, 37, k, k, 2, 2, {1, 1, 1, 1}, true);
       std::vector<uint8_t> x = random_bytes(static_cast<size_t>(7 * 11 * 37), rng);
@@ -866,8 +878,8 @@ TEST(Q8MaxPoolKernels, ChannelSplitsAreBitwiseIdentical) {
 
 TEST(Q8MaxPoolKernels, TouchNothingOutsideTheirTensors) {
   std::mt19937 rng(34);
-  for (bool generic : generic_flags()) {
-    ForceGeneric force(generic);
+  for (Path path : kernel_paths()) {
+    UsePath use(path);
     for (int64_t width : {1, 5, 16, 31, 32, 33, 34, 35, 65})
       for (int64_t k : {2, 3})
         for (const auto& pads : kPoolPadSets)
@@ -908,13 +920,15 @@ TEST(Q8MaxPoolKernels, RejectBadParameters) {
 
 TEST(Q8KernelDispatch, NamesTheKernelThatRuns) {
   {
-    ForceGeneric force(true);
+    UsePath use(Path::kGeneric);
     EXPECT_STREQ(depthwise_q8_kernel_name(), "q8_dwconv_generic");
     EXPECT_STREQ(add_q8_kernel_name(), "q8_add_generic");
     EXPECT_STREQ(global_average_pool_q8_kernel_name(), "q8_avgpool_generic");
     EXPECT_STREQ(max_pool_u8_kernel_name(), "u8_maxpool_generic");
   }
+  if (cpu_has_avx512_vnni()) EXPECT_STREQ(depthwise_q8_kernel_name(), "q8_dwconv_avx512_vnni");
   if (cpu_has_avx2_fma()) {
+    UsePath use(Path::kBaseline);
     EXPECT_STREQ(depthwise_q8_kernel_name(), "q8_dwconv_avx2");
     EXPECT_STREQ(add_q8_kernel_name(), "q8_add_avx2");
     EXPECT_STREQ(global_average_pool_q8_kernel_name(), "q8_avgpool_avx2");
