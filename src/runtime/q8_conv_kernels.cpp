@@ -5,7 +5,8 @@
 //  - 3x3 stride-1 on maps where it pays: exact Winograd F(2x2, 3x3), runtime/q8_winograd_conv_kernel.cpp;
 //  - everything else as int8 GEMM per group (kernels/q8_gemm.h): 1x1 stride-1 convolutions read
 //    the input as B directly, the others build uint8 im2col panels per thread, padded with the
-//    input's zero point; output pixels split across threads, and output-channel chunks on small
+//    input's zero point (stride 1: from a padded copy of the input made first, kernels/
+//    im2col_padded.h); output pixels split across threads, and output-channel chunks on small
 //    maps (runtime/conv_plan.h's panels_per_chunk).
 // Integer sums are exact and requantization is defined once (kernels/requantize.h), so results
 // are bitwise identical to the reference (ops/qlinear_conv.cpp) for any thread count.
@@ -13,6 +14,7 @@
 #include <cmath>
 
 #include "kernels/q8_depthwise_conv.h"
+#include "kernels/im2col_padded.h"
 #include "kernels/q8_gemm.h"
 #include "kernels/q8_im2col.h"
 #include "kernels/requantize.h"
@@ -107,6 +109,13 @@ class Q8GemmConvKernel : public NodeKernel {
         int64_t image_group = n * plan_.groups + gi;
         const uint8_t* x = in[0]->data<uint8_t>() + image_group * in_group;
         uint8_t* y = out[0].data<uint8_t>() + image_group * out_group;
+        const uint8_t* padded = nullptr;
+        if (!conv_is_pointwise(q) && im2col_takes_padded(q)) {
+          padded_.resize(static_cast<size_t>(padded_values<uint8_t>(q)));
+          const uint8_t pad = static_cast<uint8_t>(plan_.x_zero);
+          pool.parallel_for(q.channels, [&](int64_t c0, int64_t c1) { pad_input_planes(q, x, pad, c0, c1, padded_.data()); });
+          padded = padded_.data();
+        }
         Q8GemmEpilogue e;
         e.row_bias = plan_.bias.data() + gi * m;
         e.row_scale = plan_.scale.data() + gi * m;
@@ -118,7 +127,8 @@ class Q8GemmConvKernel : public NodeKernel {
           for (int64_t i = i0; i < i1;) {
             int64_t chunk = i / tiles, t0 = i % tiles, t1 = std::min(tiles, t0 + (i1 - i));
             int64_t p0 = chunk * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
-            run_columns(packed_[static_cast<size_t>(gi)], x, y, e, t0 * kTile, std::min(columns, t1 * kTile), p0, p1);
+            run_columns(packed_[static_cast<size_t>(gi)], x, padded, y, e, t0 * kTile, std::min(columns, t1 * kTile), p0,
+                        p1);
             i += t1 - t0;
           }
         });
@@ -126,8 +136,9 @@ class Q8GemmConvKernel : public NodeKernel {
   }
 
  private:
-  void run_columns(const PackedQ8A& a, const uint8_t* x, uint8_t* y, const Q8GemmEpilogue& e, int64_t begin, int64_t end,
-                   int64_t p0, int64_t p1) const {
+  // padded: the input's padded planes (im2col_takes_padded), or null to build the panels from x.
+  void run_columns(const PackedQ8A& a, const uint8_t* x, const uint8_t* padded, uint8_t* y, const Q8GemmEpilogue& e,
+                   int64_t begin, int64_t end, int64_t p0, int64_t p1) const {
     const Im2colParams& q = plan_.window;
     int64_t columns = q.columns();
     if (conv_is_pointwise(q)) {
@@ -136,10 +147,11 @@ class Q8GemmConvKernel : public NodeKernel {
     }
     const int64_t kChunk = 256;
     thread_local std::vector<uint8_t> panel;
-    panel.resize(static_cast<size_t>(q.rows() * kChunk));
+    panel.resize(static_cast<size_t>(q.rows() * kChunk + kPaddedSpillBytes));
     for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
       int64_t c1 = std::min(end, c0 + kChunk), width = c1 - c0;
-      im2col_u8(q, x, static_cast<uint8_t>(plan_.x_zero), c0, c1, panel.data(), width);
+      if (padded) im2col_from_padded(q, padded, c0, c1, panel.data(), width);
+      else im2col_u8(q, x, static_cast<uint8_t>(plan_.x_zero), c0, c1, panel.data(), width);
       gemm_q8(a, panel.data(), width, width, y + c0, columns, e, 0, width, p0, p1);
     }
   }
@@ -148,6 +160,7 @@ class Q8GemmConvKernel : public NodeKernel {
 
   Q8ConvPlan plan_;
   std::vector<PackedQ8A> packed_;
+  std::vector<uint8_t> padded_;  // the padded input of the group being computed (stride 1)
 };
 
 bool is_q8_depthwise(const Q8ConvPlan& p) {

@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "kernels/cpu_features.h"
+#include "guarded_buffer.h"
 #include "kernels/im2col.h"
+#include "kernels/im2col_padded.h"
 #include "kernels/q8_gemm.h"
 #include "kernels/q8_im2col.h"
 #include "kernels/requantize.h"
@@ -901,6 +903,55 @@ TEST(Q8Im2col, MatchesNaiveWithPadValueAndSplits) {
                   << what << ", panel row " << r;
           }
   EXPECT_GT(cases, 150);
+}
+
+// Stride 1 from the padded planes (kernels/im2col_padded.h): the same matrix, for kernels, dilations,
+// paddings (asymmetric, and inputs wider than the outputs need), rows shorter and longer than a
+// 64-byte piece, the planes padded in two channel ranges, and column ranges into a thread's own
+// panel. The input sits against an inaccessible page on either side: padding reads only inside it.
+TEST(Q8Im2col, FromPaddedPlanesMatchesNaive) {
+  int cases = 0;
+  for (int64_t kernel : {1, 3, 5, 7})
+    for (int64_t dilation : {1, 2})
+      for (int64_t pad : {0, 1, 3})
+        for (auto [h, w] : {std::pair<int64_t, int64_t>{5, 7}, {13, 11}, {1, 40}, {3, 70}, {4, 130}})
+          for (bool cut_right : {false, true}) {
+            Im2colParams p = conv_params(3, h, w, kernel, 1, dilation, pad);
+            if (cut_right) {  // less right and bottom padding than top and left, or a cut input
+              p.out_w -= 1;
+              p.out_h = std::max<int64_t>(p.out_h - 2, 1);
+              p.pad_left = std::max<int64_t>(pad - 1, 0);
+            }
+            if (p.out_h <= 0 || p.out_w <= 0) continue;
+            ASSERT_TRUE(im2col_takes_padded(p));
+            ++cases;
+            std::vector<uint8_t> values = random_bytes(p.channels * h * w, static_cast<uint32_t>(900 + cases));
+            const uint8_t pad_value = static_cast<uint8_t>(cases * 53 % 256);
+            std::vector<uint8_t> want = naive_im2col(p, values, pad_value);
+            std::string what = "kernel " + std::to_string(kernel) + " dilation " + std::to_string(dilation) + " pad " +
+                               std::to_string(pad) + (cut_right ? " (cut)" : "") + " input " + std::to_string(h) + "x" +
+                               std::to_string(w);
+            for (bool guard_after : {false, true}) {
+              test::Guarded<uint8_t> x(values.data(), values.size(), guard_after);
+              std::vector<uint8_t> padded(static_cast<size_t>(padded_values<uint8_t>(p)), kUntouchedByte);
+              pad_input_planes(p, x.data(), pad_value, 1, p.channels, padded.data());
+              pad_input_planes(p, x.data(), pad_value, 0, 1, padded.data());
+              int64_t cuts[] = {0, p.columns() / 3, p.columns() / 3 + 1, p.columns()};
+              for (int piece = 0; piece < 3; ++piece) {
+                const int64_t first = cuts[piece], last = cuts[piece + 1], width = last - first;
+                for (int64_t row_stride : {width, width + 5}) {
+                  std::vector<uint8_t> panel(p.rows() * row_stride + kPaddedSpillBytes, kUntouchedByte);
+                  im2col_from_padded(p, padded.data(), first, last, panel.data(), row_stride);
+                  for (int64_t r = 0; r < p.rows(); ++r)
+                    ASSERT_TRUE(std::equal(want.begin() + r * p.columns() + first,
+                                           want.begin() + r * p.columns() + last, panel.begin() + r * row_stride))
+                        << what << ", columns [" << first << ", " << last << "), row stride " << row_stride << ", row "
+                        << r;
+                }
+              }
+            }
+          }
+  EXPECT_GT(cases, 100);
 }
 
 // im2col_u8 lays the matrix out as im2col_f32 does (with 0 as the pad value).
