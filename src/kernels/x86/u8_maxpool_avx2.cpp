@@ -31,9 +31,22 @@ int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
+__m128i load16(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+
 // out[u] = max over rows[0..count) of rows[r][u] for u in [0, n), 0 when count is 0.
 void column_maxima(const uint8_t* const* rows, int count, int64_t n, uint8_t* out) {
-  if (n < 32) {
+  if (n >= 16 && n < 32) {
+    // Rows of 16 to 31 inputs (28x28 and 14x14 maps): the first and the last 16, overlapping.
+    // Byte by byte, GoogLeNet's 28x28 -> 14x14 pooling took 0.2 ms.
+    for (int part = 0; part < 2; ++part) {
+      const int64_t u = part == 0 ? 0 : n - 16;
+      __m128i m = _mm_setzero_si128();
+      for (int r = 0; r < count; ++r) m = _mm_max_epu8(m, load16(rows[r] + u));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + u), m);
+    }
+    return;
+  }
+  if (n < 16) {
     for (int64_t u = 0; u < n; ++u) {
       uint8_t m = 0;
       for (int r = 0; r < count; ++r) m = rows[r][u] > m ? rows[r][u] : m;
@@ -85,7 +98,12 @@ void pool_channels(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t 
       if (p.out_w < kTile) {
         alignas(16) uint8_t lanes[kTile];
         _mm_store_si128(reinterpret_cast<__m128i*>(lanes), pool_tile<K>(buffer));
-        for (int64_t o = 0; o < p.out_w; ++o) out[o] = lanes[o];
+        if (p.out_w >= 8) {  // the first and the last eight, overlapping
+          __builtin_memcpy(out, lanes, 8);
+          __builtin_memcpy(out + p.out_w - 8, lanes + p.out_w - 8, 8);
+        } else {
+          for (int64_t o = 0; o < p.out_w; ++o) out[o] = lanes[o];
+        }
         continue;
       }
       for (int64_t o = 0; o < p.out_w; o += kTile) {
