@@ -21,7 +21,7 @@ void q8_dwconv_generic(const Q8DepthwiseParams& p, const uint8_t* input, const i
 void q8_dwconv_avx2(const Q8DepthwiseParams& p, const uint8_t* input, const int8_t* weights, const int32_t* bias,
                     const float* scale, uint8_t* output, int64_t c_begin, int64_t c_end);
 
-// AVX-512 with AVX512_VNNI (kernels/x86/q8_dwconv_avx512.cpp); only compiled for x86-64 and only
+// AVX-512 with AVX512_VNNI (kernels/x86/q8_dwconv_avx512_vnni.cpp); only compiled for x86-64 and only
 // called when cpu_has_avx512_vnni(). It pads each channel's input into `scratch`, at least
 // q8_dwconv_avx512_scratch_bytes(p) bytes, any alignment, contents undefined.
 int64_t q8_dwconv_avx512_scratch_bytes(const Q8DepthwiseParams& p);

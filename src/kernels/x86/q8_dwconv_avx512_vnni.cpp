@@ -247,6 +247,7 @@ void conv_tiles(const Planes& planes, int set, const Filter<K>& f, int64_t o, ui
 template <int K, int S>
 void conv_channels(const Q8DepthwiseParams& p, const uint8_t* input, const int8_t* weights, const int32_t* bias,
                    const float* scale, uint8_t* output, int64_t c_begin, int64_t c_end, uint8_t* scratch) {
+  if (c_begin >= c_end) return;
   const Layout l(p);
   Planes planes(p, l, scratch);
   uint8_t* const flat[2] = {scratch + 2 * l.planes_bytes(p), scratch + 2 * l.planes_bytes(p) + l.flat_bytes()};
