@@ -38,12 +38,15 @@ struct TileKernel {
   int64_t columns = kGemmTileColumns;  // the widest tile it takes: one B panel, or two
   // Two tiles of consecutive panels of A, as wide as `columns`, at once (null: none for this ISA).
   void (*pair)(const GemmTile& top, const GemmTile& bottom) = nullptr;
+  // Whether NextBlockPrefetcher runs (see there): it paid on Zen3 (AVX2), not on an AVX-512
+  // Xeon, whose 2 MiB L2 and own prefetchers leave the instructions mostly their cost.
+  bool prefetch_next_block = true;
 };
 
 TileKernel select_tile_kernel() {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx512())
-    return {f32_gemm_6x32_avx512, "f32_gemm_12x32_avx512", 2 * kGemmTileColumns, f32_gemm_12x32_avx512};
+    return {f32_gemm_6x32_avx512, "f32_gemm_12x32_avx512", 2 * kGemmTileColumns, f32_gemm_12x32_avx512, false};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_gemm_6x16_fma3, "f32_gemm_6x16_fma3"};
 #endif
 #if defined(KITE_KERNELS_ARM)
@@ -115,7 +118,10 @@ void pack_b_panels(const float* b, int64_t ldb, int64_t depth, int64_t columns, 
 // While one block computes, brings the next block's rows of B into L2 a few cache lines per tile,
 // so that packing it reads L2 instead of memory (packing is otherwise a phase of pure memory
 // traffic). Measured on Zen3: 4% off ResNet-50's 64 x 576 x 3136. Below 4 panels of A there is
-// too little compute to hide the traffic behind, and it was slower, so it stays off.
+// too little compute to hide the traffic behind, and it was slower, so it stays off. Off with the
+// AVX-512 kernels too (TileKernel): on an AVX-512 Xeon, with its 2 MiB L2, networks ran as fast or
+// up to 2% faster without it (medians of 3 interleaved runs: Inception v3 90.7 -> 88.9 ms,
+// ResNet-50 and GoogLeNet within the noise).
 class NextBlockPrefetcher {
  public:
   NextBlockPrefetcher(const float* b, int64_t ldb, const Block* next, int64_t panels, int64_t tiles) : ldb_(ldb) {
@@ -249,7 +255,7 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
     Block next{};
     const bool has_next = next_block(block, n_end, a.depth(), next);
     int64_t tiles = tiles_in_block(kernel, panels, block.columns);
-    NextBlockPrefetcher prefetcher(b, ldb, has_next ? &next : nullptr, panels, tiles);
+    NextBlockPrefetcher prefetcher(b, ldb, has_next && kernel.prefetch_next_block ? &next : nullptr, panels, tiles);
     if (block.depth > 0) pack_b_panels(b + block.k0 * ldb + block.n0, ldb, block.depth, block.columns, b_panels);
     run_block(kernel, a, {b_panels, block.depth}, block, target, prefetcher);
     if (!has_next) break;

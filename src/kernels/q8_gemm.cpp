@@ -51,6 +51,8 @@ struct Kernels {
   // Two quad tiles of consecutive panels of A, up to two B panels wide, at once (null: the path
   // has no such kernel).
   void (*quad_tile_pair)(const Q8QuadTile& top, const Q8QuadTile& bottom) = nullptr;
+  // Whether the quad path runs NextBlockPrefetcher (see there).
+  bool quad_prefetch = true;
 };
 
 Kernels select_kernels() {
@@ -58,7 +60,7 @@ Kernels select_kernels() {
   if (!generic_kernels_forced() && cpu_has_avx512_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_avx512_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx512_vnni", 0, true,
-            q8_gemm_12x32_u8s8_avx512_vnni};
+            q8_gemm_12x32_u8s8_avx512_vnni, false};
   if (!generic_kernels_forced() && cpu_has_avx_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_vnni", 0, true};
@@ -149,7 +151,10 @@ void pack_b_quad_panels(const Kernels& kernels, const uint8_t* b, int64_t ldb, i
 
 // While one block computes, brings the next block's rows of B into L2 a few cache lines per tile,
 // so that packing it reads L2 instead of memory: packing is a phase of pure memory traffic, about
-// a fifth of a 64 x 576 x 3136 product, which this made about a tenth faster on Zen3.
+// a fifth of a 64 x 576 x 3136 product, which this made about a tenth faster on Zen3. Not with
+// the AVX512_VNNI kernels: on an AVX-512 Xeon (2 MiB L2) that product ran 3% faster without it,
+// MobileNet v2's 24 x 144 x 3136 9% (its 96 x 16 x 12544 5% slower), int8 ResNet-50 and
+// MobileNet v1 3-7%.
 class NextBlockPrefetcher {
  public:
   NextBlockPrefetcher(const uint8_t* b, int64_t ldb, int64_t depth, int64_t n0, int64_t columns, int64_t tiles)
@@ -289,7 +294,8 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
     const int64_t columns = std::min(block_columns, n_end - n0);
     const int64_t next_columns = std::min(block_columns, n_end - n0 - columns);
     const int64_t tiles_in_block = (panel_end - panel_begin) * ((columns + kQ8TileColumns - 1) / kQ8TileColumns);
-    NextBlockPrefetcher prefetcher(b, ldb, a.depth(), n0 + columns, next_columns, tiles_in_block);
+    NextBlockPrefetcher prefetcher(b, ldb, kernels.quad_prefetch ? a.depth() : 0, n0 + columns, next_columns,
+                                   tiles_in_block);
     pack_b_quad_panels(kernels, b + n0, ldb, a.depth(), columns, b_panels);
     for (int64_t p = panel_begin; p < panel_end;) {
       const int count = kernels.quad_tile_pair && p + 1 < panel_end ? 2 : 1;
