@@ -17,6 +17,7 @@ struct Q8AddKernel {
 
 Q8AddKernel select_kernel() {
 #if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx512()) return {q8_add_avx512, "q8_add_avx512"};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {q8_add_avx2, "q8_add_avx2"};
 #endif
 #if defined(KITE_KERNELS_ARM)

@@ -13,6 +13,8 @@ using Q8AddFn = void (*)(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t
 void q8_add_generic(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t count, const Q8AddParams& p);
 // Only compiled for x86-64 and only called when cpu_has_avx2_fma().
 void q8_add_avx2(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t count, const Q8AddParams& p);
+// Only compiled for x86-64 and only called when cpu_has_avx512().
+void q8_add_avx512(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t count, const Q8AddParams& p);
 // Only compiled for AArch64.
 void q8_add_neon(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t count, const Q8AddParams& p);
 

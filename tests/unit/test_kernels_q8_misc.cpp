@@ -927,6 +927,7 @@ TEST(Q8KernelDispatch, NamesTheKernelThatRuns) {
     EXPECT_STREQ(max_pool_u8_kernel_name(), "u8_maxpool_generic");
   }
   if (cpu_has_avx512_vnni()) EXPECT_STREQ(depthwise_q8_kernel_name(), "q8_dwconv_avx512_vnni");
+  if (cpu_has_avx512()) EXPECT_STREQ(add_q8_kernel_name(), "q8_add_avx512");
   if (cpu_has_avx2_fma()) {
     UsePath use(Path::kBaseline);
     EXPECT_STREQ(depthwise_q8_kernel_name(), "q8_dwconv_avx2");
