@@ -44,20 +44,45 @@ inline void output_rows(const float* in, int64_t in_step, float* out, int64_t ou
   }
 }
 
+// Where each lane's tile lies: its first row and column (in the input, padding counted, for
+// the input transform; in the output for the output one), and whether its whole patch is inside.
+struct TilePlaces {
+  int64_t y0[L], x0[L];
+  bool valid[L], interior[L];
+};
+
+TilePlaces input_places(const WinogradParams& p, int64_t t0) {
+  TilePlaces at;
+  const int64_t tiles = p.tiles(), tiles_w = p.tiles_w();
+  for (int64_t l = 0; l < L; ++l) {
+    const int64_t tile = t0 + l;
+    at.y0[l] = tile / tiles_w * 4 - p.pad_top;
+    at.x0[l] = tile % tiles_w * 4 - p.pad_left;
+    at.valid[l] = tile < tiles;
+    at.interior[l] = at.valid[l] && at.y0[l] >= 0 && at.y0[l] + 6 <= p.in_h && at.x0[l] >= 0 && at.x0[l] + 6 <= p.in_w;
+  }
+  return at;
+}
+
 void input_transform(const WinogradParams& p, const float* x, int64_t t0, float* v) {
   alignas(64) float d[36 * L], t[36 * L];
-  int64_t tiles = p.tiles(), tiles_w = p.tiles_w(), plane = p.in_h * p.in_w, c_step = p.channels * L;
+  int64_t plane = p.in_h * p.in_w, c_step = p.channels * L;
+  // The tiles' places once per block, not per channel (a division per lane each).
+  const TilePlaces at = input_places(p, t0);
   for (int64_t c = 0; c < p.channels; ++c) {
     const float* xc = x + c * plane;
     // Gather the 6x6 patch of every tile, zeros where it lies in the padding or past the last tile.
     for (int64_t l = 0; l < L; ++l) {
-      int64_t tile = t0 + l;
-      int64_t y0 = tile / tiles_w * 4 - p.pad_top, x0 = tile % tiles_w * 4 - p.pad_left;
-      bool valid = tile < tiles;
+      const int64_t y0 = at.y0[l], x0 = at.x0[l];
+      if (at.interior[l]) {  // most tiles: no bounds to test
+        for (int64_t i = 0; i < 6; ++i)
+          for (int64_t j = 0; j < 6; ++j) d[(i * 6 + j) * L + l] = xc[(y0 + i) * p.in_w + x0 + j];
+        continue;
+      }
       for (int64_t i = 0; i < 6; ++i)
         for (int64_t j = 0; j < 6; ++j) {
           int64_t yy = y0 + i, xx = x0 + j;
-          bool in = valid && yy >= 0 && yy < p.in_h && xx >= 0 && xx < p.in_w;
+          bool in = at.valid[l] && yy >= 0 && yy < p.in_h && xx >= 0 && xx < p.in_w;
           d[(i * 6 + j) * L + l] = in ? xc[yy * p.in_w + xx] : 0.f;
         }
     }
@@ -75,6 +100,12 @@ void output_transform(const WinogradParams& p, const float* m, int64_t point_str
                       const float* bias, const float* residual, float lo, float hi, float* y) {
   alignas(64) float t[24 * L], out[16 * L];
   int64_t tiles = p.tiles(), tiles_w = p.tiles_w(), plane = p.out_h * p.out_w, point_step = point_stride;
+  // The tiles' places once per block, not per output channel.
+  int64_t tile_y0[L], tile_x0[L];
+  for (int64_t l = 0; l < L; ++l) {
+    tile_y0[l] = (t0 + l) / tiles_w * 4;
+    tile_x0[l] = (t0 + l) % tiles_w * 4;
+  }
   for (int64_t r = 0; r < rows; ++r) {
     const float* mr = m + r * L;
     // Columns of the 6x6 (each point xi = i * 6 + j at mr + xi * point_step), then rows.
@@ -85,7 +116,18 @@ void output_transform(const WinogradParams& p, const float* m, int64_t point_str
     float* yc = y + oc * plane;
     const float* rc = residual ? residual + oc * plane : nullptr;
     for (int64_t l = 0; l < L && t0 + l < tiles; ++l) {
-      int64_t tile = t0 + l, y0 = tile / tiles_w * 4, x0 = tile % tiles_w * 4;
+      const int64_t y0 = tile_y0[l], x0 = tile_x0[l];
+      if (y0 + 4 <= p.out_h && x0 + 4 <= p.out_w) {  // most tiles: the whole 4x4 inside, no bounds to test
+        for (int64_t i = 0; i < 4; ++i) {
+          const int64_t at = (y0 + i) * p.out_w + x0;
+          float row[4];
+          for (int64_t j = 0; j < 4; ++j) row[j] = out[(i * 4 + j) * L + l] + b;
+          if (rc)
+            for (int64_t j = 0; j < 4; ++j) row[j] += rc[at + j];
+          for (int64_t j = 0; j < 4; ++j) yc[at + j] = std::min(std::max(row[j], lo), hi);
+        }
+        continue;
+      }
       for (int64_t i = 0; i < 4 && y0 + i < p.out_h; ++i)
         for (int64_t j = 0; j < 4 && x0 + j < p.out_w; ++j) {
           int64_t at = (y0 + i) * p.out_w + x0 + j;
