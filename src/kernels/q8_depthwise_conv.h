@@ -8,7 +8,7 @@
 //     acc = bias[c] + sum over taps (ky, kx) of w[c][ky][kx] * (x[tap] - x_zero_point)
 //     y   = requantize(acc, scale[c], y_zero_point, qmin, qmax)      (kernels/requantize.h)
 // where a tap in the padding reads x_zero_point, so that it adds exactly 0. The sum is integer
-// arithmetic: its order does not matter, and the portable, AVX2 and NEON kernels give the same
+// arithmetic: its order does not matter, and the portable, AVX2, AVX512_VNNI and NEON kernels give the same
 // bytes for any split of the channels between threads.
 //
 // Ranges: |w * (x - x_zero_point)| <= 128 * 255, so 25 taps add at most 816,000 < 2^20 to the bias,
@@ -50,7 +50,8 @@ struct Q8DepthwiseParams {
 void depthwise_conv_q8(const Q8DepthwiseParams& p, const uint8_t* input, const int8_t* weights, const int32_t* bias,
                        const float* scale, uint8_t* output, int64_t c_begin, int64_t c_end);
 
-// The kernel depthwise_conv_q8 runs now ("q8_dwconv_avx2", "q8_dwconv_neon" or "q8_dwconv_generic").
+// The kernel depthwise_conv_q8 runs now ("q8_dwconv_avx512_vnni", "q8_dwconv_avx2", "q8_dwconv_neon" or
+// "q8_dwconv_generic").
 const char* depthwise_q8_kernel_name();
 
 }  // namespace kite

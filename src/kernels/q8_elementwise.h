@@ -3,7 +3,7 @@
 //     y[i] = requantize_add(a[i], a_zero_point, b[i], b_zero_point, requant, y_zero_point, qmin, qmax)
 // with requantize_add and make_add_requant as kernels/requantize.h defines them: the two terms
 // are scaled by integer multipliers and summed exactly in int32, then requantized once, so that
-// the portable, AVX2 and NEON kernels give the same bytes (no float a * x + b * y that one
+// the portable, AVX2, AVX-512 and NEON kernels give the same bytes (no float a * x + b * y that one
 // compiler would fuse and another not).
 //
 // Recipe, Add(Dequantize(A), Dequantize(B)) quantized to Y: Q8AddParams{za, zb, zy,
@@ -30,7 +30,7 @@ struct Q8AddParams {
 // outside [-2^22, 2^22], or requant.scale is not positive and finite.
 void add_q8(const uint8_t* a, const uint8_t* b, uint8_t* y, int64_t count, const Q8AddParams& p);
 
-// The kernel add_q8 runs now ("q8_add_avx2", "q8_add_neon" or "q8_add_generic").
+// The kernel add_q8 runs now ("q8_add_avx512", "q8_add_avx2", "q8_add_neon" or "q8_add_generic").
 const char* add_q8_kernel_name();
 
 }  // namespace kite

@@ -1,5 +1,6 @@
-// A per-thread scratch buffer for the GEMM drivers' packed B blocks: allocated on a thread's first
-// product, kept for the next ones, and grown where a deep K needs more. The thread pool's workers
+// A per-thread scratch buffer for kernels' working memory (the GEMM drivers' packed B blocks, the
+// depthwise kernels' padded planes, a convolution's padded input): allocated on a thread's first
+// call, kept for the next ones, and grown where a larger one needs more. The thread pool's workers
 // each pack their own column range into their own buffer; one caller's buffer may also be shared
 // by the pool's threads for the length of a call (the convolutions' B packed once on small maps:
 // as large as the largest such B, 1.2 MiB for a 7x7 layer with K = 4608). One buffer per Tag

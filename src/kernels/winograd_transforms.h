@@ -14,6 +14,11 @@ namespace {
 
 constexpr int64_t L = kWinogradLanes;
 
+// The clamp's min and max, as std::min / std::max compute them, defined here: a standard template
+// instantiated in a file compiled for one ISA could be the copy the linker keeps for all.
+inline float min_of(float a, float b) { return b < a ? b : a; }
+inline float max_of(float a, float b) { return a < b ? b : a; }
+
 // out[i] = (B^T in)[i] for the six rows of one transformed column, each row L lanes:
 // B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
 inline void input_rows(const float* in, int64_t in_step, float* out, int64_t out_step) {
@@ -124,7 +129,7 @@ void output_transform(const WinogradParams& p, const float* m, int64_t point_str
           for (int64_t j = 0; j < 4; ++j) row[j] = out[(i * 4 + j) * L + l] + b;
           if (rc)
             for (int64_t j = 0; j < 4; ++j) row[j] += rc[at + j];
-          for (int64_t j = 0; j < 4; ++j) yc[at + j] = std::min(std::max(row[j], lo), hi);
+          for (int64_t j = 0; j < 4; ++j) yc[at + j] = min_of(max_of(row[j], lo), hi);
         }
         continue;
       }
@@ -133,7 +138,7 @@ void output_transform(const WinogradParams& p, const float* m, int64_t point_str
           int64_t at = (y0 + i) * p.out_w + x0 + j;
           float v = out[(i * 4 + j) * L + l] + b;
           if (rc) v += rc[at];
-          yc[at] = std::min(std::max(v, lo), hi);
+          yc[at] = min_of(max_of(v, lo), hi);
         }
     }
   }

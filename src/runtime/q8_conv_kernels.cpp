@@ -18,6 +18,7 @@
 #include "kernels/q8_gemm.h"
 #include "kernels/q8_im2col.h"
 #include "kernels/requantize.h"
+#include "kernels/thread_scratch.h"
 #include "ops/quant_args.h"
 #include "runtime/q8_conv_plan.h"
 #include "runtime/node_kernel.h"
@@ -111,10 +112,13 @@ class Q8GemmConvKernel : public NodeKernel {
         uint8_t* y = out[0].data<uint8_t>() + image_group * out_group;
         const uint8_t* padded = nullptr;
         if (!conv_is_pointwise(q) && im2col_takes_padded(q)) {
-          padded_.resize(static_cast<size_t>(padded_values<uint8_t>(q)));
+          // The calling thread's buffer, written and read by all the pool's threads during this
+          // call; one for every layer, as large as the largest padded input.
+          struct Q8PaddedInput;  // thread_scratch's tag
+          auto* planes = static_cast<uint8_t*>(thread_scratch<Q8PaddedInput>(padded_values<uint8_t>(q), 0));
           const uint8_t pad = static_cast<uint8_t>(plan_.x_zero);
-          pool.parallel_for(q.channels, [&](int64_t c0, int64_t c1) { pad_input_planes(q, x, pad, c0, c1, padded_.data()); });
-          padded = padded_.data();
+          pool.parallel_for(q.channels, [&](int64_t c0, int64_t c1) { pad_input_planes(q, x, pad, c0, c1, planes); });
+          padded = planes;
         }
         Q8GemmEpilogue e;
         e.row_bias = plan_.bias.data() + gi * m;
@@ -160,7 +164,6 @@ class Q8GemmConvKernel : public NodeKernel {
 
   Q8ConvPlan plan_;
   std::vector<PackedQ8A> packed_;
-  std::vector<uint8_t> padded_;  // the padded input of the group being computed (stride 1)
 };
 
 bool is_q8_depthwise(const Q8ConvPlan& p) {

@@ -932,16 +932,21 @@ TEST(Q8Im2col, FromPaddedPlanesMatchesNaive) {
                                std::to_string(pad) + (cut_right ? " (cut)" : "") + " input " + std::to_string(h) + "x" +
                                std::to_string(w);
             for (bool guard_after : {false, true}) {
+              // Every buffer against an inaccessible page: the input on either side, the padded
+              // planes and the panel after their last byte (spill included).
               test::Guarded<uint8_t> x(values.data(), values.size(), guard_after);
-              std::vector<uint8_t> padded(static_cast<size_t>(padded_values<uint8_t>(p)), kUntouchedByte);
+              const std::vector<uint8_t> unset(static_cast<size_t>(padded_values<uint8_t>(p)), kUntouchedByte);
+              test::Guarded<uint8_t> padded(unset.data(), unset.size(), true);
               pad_input_planes(p, x.data(), pad_value, 1, p.channels, padded.data());
               pad_input_planes(p, x.data(), pad_value, 0, 1, padded.data());
               int64_t cuts[] = {0, p.columns() / 3, p.columns() / 3 + 1, p.columns()};
               for (int piece = 0; piece < 3; ++piece) {
                 const int64_t first = cuts[piece], last = cuts[piece + 1], width = last - first;
                 for (int64_t row_stride : {width, width + 5}) {
-                  std::vector<uint8_t> panel(p.rows() * row_stride + kPaddedSpillBytes, kUntouchedByte);
-                  im2col_from_padded(p, padded.data(), first, last, panel.data(), row_stride);
+                  const std::vector<uint8_t> blank(p.rows() * row_stride + kPaddedSpillBytes, kUntouchedByte);
+                  test::Guarded<uint8_t> guarded_panel(blank.data(), blank.size(), true);
+                  im2col_from_padded(p, padded.data(), first, last, guarded_panel.data(), row_stride);
+                  const std::vector<uint8_t> panel = guarded_panel.values();
                   for (int64_t r = 0; r < p.rows(); ++r)
                     ASSERT_TRUE(std::equal(want.begin() + r * p.columns() + first,
                                            want.begin() + r * p.columns() + last, panel.begin() + r * row_stride))

@@ -269,6 +269,26 @@ TEST(Q8DepthwiseKernels, MatchReferenceAtEveryHeight) {
   expect_dw_paths_match_reference(cases, 3000);
 }
 
+// Padding as wide as the filter or wider (outputs whose window is all padding, a padded row that
+// holds no input column), and negative bottom / right padding: an input wider and taller than
+// the outputs read, whose last rows and columns no output sees.
+TEST(Q8DepthwiseKernels, MatchReferenceWithWideOrNegativePadding) {
+  const std::vector<std::vector<int64_t>> pad_sets = {{3, 3, 3, 3}, {6, 0, 6, 0}, {0, 6, 0, 6}, {5, 7, 1, 0},
+                                                      {1, 1, -2, -3}, {0, 0, -4, -5}, {2, 9, -1, -2}};
+  std::vector<DwCase> cases;
+  int counter = 0;
+  for (int64_t width : {1, 4, 13, 40, 70})
+    for (int64_t height : {1, 6, 11})
+      for (int64_t kernel : {3, 5})
+        for (int64_t stride : {1, 2})
+          for (const auto& pads : pad_sets) {
+            DwCase c = dw_case(3, height, width, kernel, stride, pads, counter++);
+            if (c.valid() && c.out_h() > 0 && c.out_w() > 0) cases.push_back(c);
+          }
+  ASSERT_GT(cases.size(), 250u);
+  expect_dw_paths_match_reference(cases, 7000);
+}
+
 // Inputs and weights at their extremes, biases at +-2^30 (the largest sums the contract allows),
 // scales that round exact ties (0.5, 0.25), saturate (1000) or flush everything to the zero point.
 TEST(Q8DepthwiseKernels, MatchReferenceAtExtremes) {
@@ -329,7 +349,7 @@ TEST(Q8DepthwiseKernels, TouchNothingOutsideTheirTensors) {
   for (Path path : kernel_paths()) {
     UsePath use(path);
     int counter = 0;
-    for (int64_t width : {1, 7, 15, 16, 17, 33})
+    for (int64_t width : {1, 7, 15, 16, 17, 33, 70, 130})
       for (int64_t kernel : {3, 5})
         for (int64_t stride : {1, 2})
           for (const auto& pads : kDwPadSets) {

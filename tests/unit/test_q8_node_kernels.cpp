@@ -33,13 +33,14 @@ struct QConvCase {
   int64_t channels, out_channels, size, kernel, stride, pad, group, dilation;
   bool bias;
   int64_t qmin, qmax;
+  int64_t batch = 1;
 };
 
 OneNode qconv_node(const QConvCase& c) {
   OneNode spec;
   spec.op = "FusedQLinearConv";
   spec.input_dtype = DType::u8;
-  spec.input = {1, c.channels, c.size, c.size + 3};
+  spec.input = {c.batch, c.channels, c.size, c.size + 3};
   spec.attrs = conv_attrs(c.kernel, c.stride, {c.pad, c.pad, c.pad, c.pad}, c.group, c.dilation);
   spec.attrs.set_int("activation_qmin", c.qmin);
   spec.attrs.set_int("activation_qmax", c.qmax);
@@ -71,6 +72,12 @@ TEST(Q8NodeKernels, ConvolutionsMatchTheReferenceExactly) {
       {4, 6, 12, 3, 1, 2, 1, 2, false, 0, 255},
       {3, 10, 17, 7, 2, 3, 1, 1, true, 17, 255},
       {12, 12, 9, 3, 2, 0, 12, 1, true, 0, 255},  // depthwise without padding
+      // stride 1 from the padded input: grouped, and images of a batch (the padded copy is made
+      // per image and group)
+      {8, 12, 10, 3, 1, 1, 2, 1, true, 0, 255},
+      {6, 9, 9, 5, 1, 2, 3, 1, false, 17, 255},
+      {5, 7, 8, 3, 1, 1, 1, 1, true, 0, 255, 3},
+      {6, 6, 9, 3, 1, 1, 2, 1, true, 17, 255, 2},
   };
   for (const QConvCase& c : cases)
     expect_matches_reference(qconv_node(c), "FusedQLinearConv " + std::to_string(c.channels) + "->" +

@@ -240,7 +240,7 @@ void conv_tiles(const Planes& planes, int set, const Filter<K>& f, int64_t o, ui
   for (int t = 0; t < T; ++t) {
     const __m512i bytes = to_bytes<S>(f.requantize(acc[t][0]), f.requantize(acc[t][1]), f.requantize(acc[t][2]),
                                       f.requantize(acc[t][3]));
-    _mm512_store_si512(flat + o + t * kTileOutputs, bytes);
+    _mm512_storeu_si512(flat + o + t * kTileOutputs, bytes);
   }
 }
 

@@ -36,7 +36,7 @@ __m128i load16(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const
 // out[u] = max over rows[0..count) of rows[r][u] for u in [0, n), 0 when count is 0.
 void column_maxima(const uint8_t* const* rows, int count, int64_t n, uint8_t* out) {
   if (n >= 16 && n < 32) {
-    // Rows of 16 to 31 inputs (28x28 and 14x14 maps): the first and the last 16, overlapping.
+    // Rows of 16 to 31 inputs (a 28-wide map pooled to 14): the first and the last 16, overlapping.
     // Byte by byte, GoogLeNet's 28x28 -> 14x14 pooling took 0.2 ms.
     for (int part = 0; part < 2; ++part) {
       const int64_t u = part == 0 ? 0 : n - 16;
