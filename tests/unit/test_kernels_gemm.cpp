@@ -392,20 +392,24 @@ TEST_P(GemmKernels, PackedOnceAcrossCacheBlocks) {
 
 // Each lane of the AVX2 and the AVX-512 tiles is the same chain of single-rounding FMAs, k by k
 // from the same start, so the two give the same bits (which lets a model's fp32 output be the
-// same on both kinds of x86 CPU), whatever the tile widths and the cuts of K.
+// same on both kinds of x86 CPU), whatever the tile widths, the cuts of K and the epilogue
+// (whole 12 x 32 tile pairs with all of K in one block, MobileNet's 1x1 layers, run from start
+// to store in registers).
 TEST(GemmIsaPaths, Avx512AndAvx2GiveTheSameBits) {
   if (!cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
-  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{13, 1000, 1100}, {7, 45, 33}, {29, 700, 600}}) {
-    GemmCase g(m, n, k);
-    PackedA packed = g.packed();
-    GemmEpilogue e = epilogue_for(g, kEpilogues[7]);
-    std::vector<float> wide = run_whole(g, packed, e);
-    hide_cpu_extensions(true);
-    EXPECT_STREQ(gemm_kernel_name(), "f32_gemm_6x16_fma3");
-    std::vector<float> narrow = run_whole(g, packed, e);
-    hide_cpu_extensions(false);
-    EXPECT_TRUE(bitwise_equal(wide, narrow)) << describe(g, kEpilogues[7].name);
-  }
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{13, 1000, 1100}, {7, 45, 33}, {29, 700, 600},
+                         {24, 64, 100}, {64, 96, 16}, {36, 200, 512}})
+    for (const EpilogueOption& option : kEpilogues) {
+      GemmCase g(m, n, k);
+      PackedA packed = g.packed();
+      GemmEpilogue e = epilogue_for(g, option);
+      std::vector<float> wide = run_whole(g, packed, e);
+      hide_cpu_extensions(true);
+      EXPECT_STREQ(gemm_kernel_name(), "f32_gemm_6x16_fma3");
+      std::vector<float> narrow = run_whole(g, packed, e);
+      hide_cpu_extensions(false);
+      EXPECT_TRUE(bitwise_equal(wide, narrow)) << describe(g, option.name);
+    }
 }
 
 TEST(GemmArguments, PackedBRangesMustStartAPanel) {
