@@ -59,7 +59,7 @@ Kernels select_kernels() {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx512_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
-            q8_gemm_6x16_u8s8_avx512_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_avx512_vnni", 0, true,
+            q8_gemm_6x16_u8s8_avx512_vnni, q8_pack_b_quad_avx512, "q8_gemm_u8s8_avx512_vnni", 0, true,
             q8_gemm_12x32_u8s8_avx512_vnni, false};
   if (!generic_kernels_forced() && cpu_has_avx_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",

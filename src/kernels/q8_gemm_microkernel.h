@@ -93,6 +93,9 @@ void q8_gemm_6x16_u8s8_avx512_vnni(const Q8QuadTile& tile);
 // b + quads * 64 (the packed block's panels are contiguous).
 void q8_gemm_12x32_u8s8_avx512_vnni(const Q8QuadTile& top, const Q8QuadTile& bottom);
 void q8_pack_b_quad_avx2(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
+// The same bytes, four panels at a time on zmm (kernels/x86/q8_pack_avx512.cpp); only called when
+// cpu_has_avx512_vnni().
+void q8_pack_b_quad_avx512(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
 // ARMv8.2 dot product (kernels/arm/q8_gemm_dotprod.cpp), any int8 weights; offset 128. Only
 // compiled for AArch64 and only called when cpu_has_arm_dotprod().
 void q8_gemm_6x16_sdot(const Q8QuadTile& tile);
