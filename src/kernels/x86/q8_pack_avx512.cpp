@@ -38,19 +38,11 @@ void q8_pack_b_quad_avx512(const uint8_t* const rows[4], int64_t panels, int64_t
     _mm512_storeu_si512(dst + 2 * panel_stride, _mm512_shuffle_i64x2(ab23, cd23, 0x88));   // a2 b2 c2 d2
     _mm512_storeu_si512(dst + 3 * panel_stride, _mm512_shuffle_i64x2(ab23, cd23, 0xDD));   // a3 b3 c3 d3
   }
-  for (; p < panels; ++p, dst += panel_stride) {
-    const int64_t at = p * kQ8TileColumns;
-    const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[0] + at));
-    const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[1] + at));
-    const __m128i x2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[2] + at));
-    const __m128i x3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[3] + at));
-    const __m128i lo01 = _mm_unpacklo_epi8(x0, x1), hi01 = _mm_unpackhi_epi8(x0, x1);
-    const __m128i lo23 = _mm_unpacklo_epi8(x2, x3), hi23 = _mm_unpackhi_epi8(x2, x3);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_unpacklo_epi16(lo01, lo23));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), _mm_unpackhi_epi16(lo01, lo23));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 32), _mm_unpacklo_epi16(hi01, hi23));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 48), _mm_unpackhi_epi16(hi01, hi23));
-  }
+  if (p == panels) return;
+  // The last one to three panels: the AVX2 packer's 16 columns at a time.
+  const uint8_t* const rest[4] = {rows[0] + p * kQ8TileColumns, rows[1] + p * kQ8TileColumns,
+                                  rows[2] + p * kQ8TileColumns, rows[3] + p * kQ8TileColumns};
+  q8_pack_b_quad_avx2(rest, panels - p, panel_stride, dst);
 }
 
 }  // namespace kite
