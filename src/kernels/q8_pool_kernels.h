@@ -23,8 +23,16 @@ void u8_maxpool_generic(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
 // Stride 1 with output rows as wide as the input's and windows up to 64 on a side
 // (kernels/generic/u8_maxpool_stride1.cpp): portable loops over whole planes that the compiler
 // vectorizes for each target, so every ISA's kernel hands these shapes to it.
+// Its two inner loops come from the caller's ISA where it has them (null: the portable ones):
+//   max_into:       dst[i] = max(dst[i], src[i])
+//   max_into_where: dst[i] = max(dst[i], room[i] >= reach ? src[i] : 0)          for i in [0, n)
+struct U8MaxLoops {
+  void (*max_into)(uint8_t* dst, const uint8_t* src, int64_t n);
+  void (*max_into_where)(uint8_t* dst, const uint8_t* src, const uint8_t* room, uint8_t reach, int64_t n);
+};
 bool u8_maxpool_stride1_applies(const Q8PoolParams& p);
-void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end);
+void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end,
+                        const U8MaxLoops* loops = nullptr);
 // 3x3 and 2x2 windows of stride 2 (rows up to a few thousand wide); both hand the stride-1 shapes
 // above to u8_maxpool_stride1 and anything else to u8_maxpool_generic. Only compiled for x86-64 and only called when cpu_has_avx2_fma(), and only
 // compiled for AArch64.

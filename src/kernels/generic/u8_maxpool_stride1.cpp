@@ -13,8 +13,9 @@
 // contiguous range of the plane, so it too is one flat pass per tap. Starting from 0, the lowest
 // uint8 value, changes no maximum and gives 0 to a window of padding alone, as the contract says.
 //
-// Plain loops over consecutive bytes: the compiler vectorizes them for every target (SSE2 or
-// AVX2 on x86-64, NEON on AArch64), so one file serves every ISA's kernel.
+// Plain loops over consecutive bytes, which the compiler vectorizes for the baseline ISA (SSE2 on
+// x86-64, NEON on AArch64); the AVX2 kernel passes its own versions of the two inner loops
+// (U8MaxLoops), twice as wide.
 #include <algorithm>
 #include <vector>
 
@@ -49,7 +50,10 @@ bool u8_maxpool_stride1_applies(const Q8PoolParams& p) {
          p.kernel_w <= kStride1MaxWindow && p.kernel_h <= kStride1MaxWindow;
 }
 
-void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end) {
+void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end,
+                        const U8MaxLoops* loops) {
+  const U8MaxLoops portable{max_into, max_into_where};
+  if (!loops) loops = &portable;
   const int64_t in_h = p.in_h, width = p.in_w, out_h = p.out_h;
   const int64_t left = p.pad_left, right = p.kernel_w - 1 - p.pad_left;  // taps d in [-left, right]
   const int64_t in_plane = in_h * width, out_plane = out_h * width;
@@ -69,8 +73,8 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
     for (int64_t d = -left; d <= right && flat_end > flat_begin; ++d) {
       if (d == 0) continue;
       const uint8_t* room = (d < 0 ? room_left : room_right) + flat_begin;
-      max_into_where(h + flat_begin, xc + flat_begin + d, room, static_cast<uint8_t>(d < 0 ? -d : d),
-                     flat_end - flat_begin);
+      loops->max_into_where(h + flat_begin, xc + flat_begin + d, room, static_cast<uint8_t>(d < 0 ? -d : d),
+                            flat_end - flat_begin);
     }
     auto clipped = [&](int64_t i) {  // one position, its window clipped to its row
       const int64_t row_start = i - i % width;
@@ -85,7 +89,7 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
       const int64_t shift = ky - p.pad_top;  // output row oy reads H row oy + shift
       const int64_t oy_begin = std::max<int64_t>(0, -shift), oy_end = std::min(out_h, in_h - shift);
       if (oy_end > oy_begin)
-        max_into(yc + oy_begin * width, h + (oy_begin + shift) * width, (oy_end - oy_begin) * width);
+        loops->max_into(yc + oy_begin * width, h + (oy_begin + shift) * width, (oy_end - oy_begin) * width);
     }
   }
 }

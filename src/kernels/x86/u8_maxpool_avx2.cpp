@@ -1,5 +1,6 @@
 // AVX2 uint8 max pooling for the two common windows, 3x3 and 2x2 with stride 2; stride 1 goes to the
-// flat portable kernel (u8_maxpool_stride1), everything else to the portable one.
+// flat portable kernel (u8_maxpool_stride1) with this file's versions of its two inner loops,
+// everything else to the portable one.
 //
 // Per output row, the window's rows that lie inside the input are reduced with vpmaxub into one
 // row of column maxima, written into a buffer between zeros standing for the left and right
@@ -114,6 +115,31 @@ void pool_channels(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t 
   }
 }
 
+// U8MaxLoops for the stride-1 kernel, 32 bytes at a time, the last n % 32 bytes one by one.
+void max_into_avx2(uint8_t* dst, const uint8_t* src, int64_t n) {
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_max_epu8(load32(dst + i), load32(src + i)));
+  for (; i < n; ++i) dst[i] = src[i] > dst[i] ? src[i] : dst[i];
+}
+
+void max_into_where_avx2(uint8_t* dst, const uint8_t* src, const uint8_t* room, uint8_t reach, int64_t n) {
+  const __m256i r = _mm256_set1_epi8(static_cast<char>(reach));
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i rm = load32(room + i);
+    const __m256i keep = _mm256_cmpeq_epi8(_mm256_max_epu8(rm, r), rm);  // room >= reach, unsigned
+    const __m256i v = _mm256_and_si256(load32(src + i), keep);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_max_epu8(load32(dst + i), v));
+  }
+  for (; i < n; ++i) {
+    const uint8_t v = room[i] >= reach ? src[i] : 0;
+    dst[i] = v > dst[i] ? v : dst[i];
+  }
+}
+
+const U8MaxLoops kStride1Loops{max_into_avx2, max_into_where_avx2};
+
 }  // namespace
 
 void u8_maxpool_avx2(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end) {
@@ -121,7 +147,7 @@ void u8_maxpool_avx2(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_
   const bool fits = 2 * (p.out_w > kTile ? p.out_w : kTile) + 2 <= kBufferCapacity;
   if (square_stride_2 && fits && p.kernel_w == 3) return pool_channels<3>(p, x, y, c_begin, c_end);
   if (square_stride_2 && fits && p.kernel_w == 2) return pool_channels<2>(p, x, y, c_begin, c_end);
-  if (u8_maxpool_stride1_applies(p)) return u8_maxpool_stride1(p, x, y, c_begin, c_end);
+  if (u8_maxpool_stride1_applies(p)) return u8_maxpool_stride1(p, x, y, c_begin, c_end, &kStride1Loops);
   u8_maxpool_generic(p, x, y, c_begin, c_end);
 }
 
