@@ -1,18 +1,22 @@
 // 3x3 stride-1 convolutions by Winograd F(4x4, 3x3) (kernels/winograd.h): per image, the output
 // tiles are cut into blocks of kWinogradLanes, and the output channels into chunks where threads
 // would otherwise idle (panels_per_chunk); each (block, chunk) is one work item: transform the
-// block's input tiles, run the 36 GEMMs over the chunk's rows, transform back with bias,
+// block's input tiles, run the 36 GEMMs over the chunk's rows (each point's transformed tiles are
+// already a packed B panel: nothing is repacked), transform back with bias,
 // residual and clamp. No element's value depends on the cut, so results are bitwise identical
 // for any thread count.
 #include <algorithm>
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/thread_scratch.h"
 #include "kernels/winograd.h"
 #include "runtime/conv_plan.h"
 
 namespace kite {
 namespace {
+
+static_assert(kWinogradLanes == kPackedBPanelColumns, "a block of transformed tiles is one packed B panel");
 
 class WinogradConvKernel : public NodeKernel {
  public:
@@ -41,19 +45,24 @@ class WinogradConvKernel : public NodeKernel {
       // Work items: (block of tiles, chunk of output channels); a thread transforms a block's
       // input once for all the chunks it runs of that block.
       pool.parallel_for(blocks * chunks, [&](int64_t w0, int64_t w1) {
-        thread_local std::vector<float> v, m;  // [36][ic][lanes], [36][oc][lanes]
-        v.resize(static_cast<size_t>(kWinogradPoints * ic * kWinogradLanes));
+        // v [36][ic][lanes]: each point's ic x 16 block is one B panel as pack_b lays it out (k-major,
+        // 16 columns), so the GEMMs read it as it is (64-byte aligned: the AVX2 kernel's loads
+        // are aligned). m [36][oc][lanes].
+        struct WinogradInput;  // thread_scratch's tag
+        float* v = static_cast<float*>(thread_scratch<WinogradInput>(
+            kWinogradPoints * ic * kWinogradLanes * static_cast<int64_t>(sizeof(float)), 0));
+        thread_local std::vector<float> m;
         m.resize(static_cast<size_t>(kWinogradPoints * oc * kWinogradLanes));
         int64_t last_block = -1;
         for (int64_t w = w0; w < w1; ++w) {
           int64_t block = w / chunks, p0 = w % chunks * chunk, p1 = std::min(panels, p0 + chunk);
           int64_t oc0 = p0 * PackedA::kPanelRows, rows = std::min(oc, p1 * PackedA::kPanelRows) - oc0;
           int64_t t0 = block * kWinogradLanes;
-          if (block != last_block) winograd_input_f32(p_, x, t0, v.data());
+          if (block != last_block) winograd_input_f32(p_, x, t0, v);
           last_block = block;
           for (int64_t xi = 0; xi < kWinogradPoints; ++xi)
-            gemm(packed_[static_cast<size_t>(xi)], v.data() + xi * ic * kWinogradLanes, kWinogradLanes, kWinogradLanes,
-                 m.data() + xi * oc * kWinogradLanes, kWinogradLanes, GemmEpilogue{}, 0, kWinogradLanes, p0, p1);
+            gemm_packed_b(packed_[static_cast<size_t>(xi)], v + xi * ic * kWinogradLanes, kWinogradLanes,
+                          m.data() + xi * oc * kWinogradLanes, kWinogradLanes, GemmEpilogue{}, p0, p1);
           winograd_output_f32(p_, m.data() + oc0 * kWinogradLanes, oc * kWinogradLanes, rows, oc0, t0, plan_.bias, r,
                               plan_.min, plan_.max, y);
         }
