@@ -412,6 +412,24 @@ TEST(GemmIsaPaths, Avx512AndAvx2GiveTheSameBits) {
     }
 }
 
+// A row bias of -0 starts its row from 0 + (-0) = +0 on every path: with that row of A all -0
+// and B positive, every product is -0 and the sum's sign shows where it started.
+TEST(GemmIsaPaths, NegativeZeroBiasStartsFromPlusZero) {
+  if (!cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
+  GemmCase g(24, 64, 40);
+  for (float& v : g.b) v = std::fabs(v) + 0.5f;
+  for (int64_t k = 0; k < g.k; ++k) g.a[k] = -0.0f;  // row 0
+  g.row_bias[0] = -0.0f;
+  PackedA packed = g.packed();
+  GemmEpilogue e = epilogue_for(g, kEpilogues[1]);  // row bias alone
+  std::vector<float> wide = run_whole(g, packed, e);
+  hide_cpu_extensions(true);
+  std::vector<float> narrow = run_whole(g, packed, e);
+  hide_cpu_extensions(false);
+  EXPECT_TRUE(bitwise_equal(wide, narrow));
+  for (int64_t j = 0; j < g.n; ++j) ASSERT_FALSE(std::signbit(wide[j])) << "column " << j;
+}
+
 TEST(GemmArguments, PackedBRangesMustStartAPanel) {
   std::vector<float> b(4 * 40, 1.f), packed(static_cast<size_t>(packed_b_floats(4, 40)));
   EXPECT_THROW(pack_b(b.data(), 40, 4, 5, 40, packed.data()), Error);

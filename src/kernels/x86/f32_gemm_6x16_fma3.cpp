@@ -455,9 +455,12 @@ void accumulate_avx512_two_by_two(const float* a, const float* a2, const float* 
 // Whether a tile pair may take tile_pair_whole_avx512: both tiles 6 rows by 32 columns, all of K
 // in one block (it starts from the row bias and clamps), no column bias or residual.
 bool whole_pair(const GemmTile& top, const GemmTile& bottom) {
+  // The pair contract (gemm_microkernel.h) makes the rest equal; ldc and the clamp are checked
+  // too, as this path takes them from the top tile alone.
   return top.columns == 4 * kLanes && top.rows == kRows && bottom.rows == kRows && top.depth > 0 && top.first_block &&
          top.last_block && !top.column_bias && !top.residual && !bottom.column_bias && !bottom.residual &&
-         (top.row_bias == nullptr) == (bottom.row_bias == nullptr);
+         (top.row_bias == nullptr) == (bottom.row_bias == nullptr) && bottom.ldc == top.ldc &&
+         bottom.min == top.min && bottom.max == top.max;
 }
 
 // The common tile pair, whole, from start to store in zmm registers: the general path keeps its
