@@ -51,8 +51,9 @@ struct Kernels {
   // Two quad tiles of consecutive panels of A, up to two B panels wide, at once (null: the path
   // has no such kernel).
   void (*quad_tile_pair)(const Q8QuadTile& top, const Q8QuadTile& bottom) = nullptr;
-  // Whether the quad path runs NextBlockPrefetcher (see there).
-  bool quad_prefetch = true;
+  // Whether the quad path runs NextBlockPrefetcher (see there), as gemm.cpp's TileKernel says for
+  // the fp32 kernels.
+  bool prefetch_next_block = true;
 };
 
 Kernels select_kernels() {
@@ -294,7 +295,7 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
     const int64_t columns = std::min(block_columns, n_end - n0);
     const int64_t next_columns = std::min(block_columns, n_end - n0 - columns);
     const int64_t tiles_in_block = (panel_end - panel_begin) * ((columns + kQ8TileColumns - 1) / kQ8TileColumns);
-    NextBlockPrefetcher prefetcher(b, ldb, kernels.quad_prefetch ? a.depth() : 0, n0 + columns, next_columns,
+    NextBlockPrefetcher prefetcher(b, ldb, kernels.prefetch_next_block ? a.depth() : 0, n0 + columns, next_columns,
                                    tiles_in_block);
     pack_b_quad_panels(kernels, b + n0, ldb, a.depth(), columns, b_panels);
     for (int64_t p = panel_begin; p < panel_end;) {

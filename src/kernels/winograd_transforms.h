@@ -122,17 +122,6 @@ void output_transform(const WinogradParams& p, const float* m, int64_t point_str
     const float* rc = residual ? residual + oc * plane : nullptr;
     for (int64_t l = 0; l < L && t0 + l < tiles; ++l) {
       const int64_t y0 = tile_y0[l], x0 = tile_x0[l];
-      if (y0 + 4 <= p.out_h && x0 + 4 <= p.out_w) {  // most tiles: the whole 4x4 inside, no bounds to test
-        for (int64_t i = 0; i < 4; ++i) {
-          const int64_t at = (y0 + i) * p.out_w + x0;
-          float row[4];
-          for (int64_t j = 0; j < 4; ++j) row[j] = out[(i * 4 + j) * L + l] + b;
-          if (rc)
-            for (int64_t j = 0; j < 4; ++j) row[j] += rc[at + j];
-          for (int64_t j = 0; j < 4; ++j) yc[at + j] = min_of(max_of(row[j], lo), hi);
-        }
-        continue;
-      }
       for (int64_t i = 0; i < 4 && y0 + i < p.out_h; ++i)
         for (int64_t j = 0; j < 4 && x0 + j < p.out_w; ++j) {
           int64_t at = (y0 + i) * p.out_w + x0 + j;

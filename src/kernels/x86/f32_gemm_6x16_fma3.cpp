@@ -153,53 +153,10 @@ static_assert(kRows == 6 && kGemmTileColumns == 16, "the AVX-512 asm is written 
   "vfmadd231ps 16(%[a])%{1to16%}, %%zmm12, %%zmm4\n\t" \
   "vfmadd231ps 20(%[a])%{1to16%}, %%zmm12, %%zmm5\n\t"
 
-// What the loops below change: every vector register the file's code uses (vzeroupper, at their
-// end, clears every upper half), the flags and the tile in memory.
-#define KITE_ZMM_LOOP_CLOBBERS                                                                                 \
-  "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
-      "xmm12", "xmm13", "xmm14", "xmm15"
 
-// Twelve zmm accumulators from and to 12 rows of 64 bytes at %[acc] (two ymm each, read in halves
-// as the C++ code writes them: a 64-byte load from two 32-byte stores cannot be forwarded).
-#define KITE_LOAD_12_ZMM                               \
-  "vmovups 0(%[acc]), %%ymm0\n\t"                      \
-  "vinsertf64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"    \
-  "vmovups 64(%[acc]), %%ymm1\n\t"                     \
-  "vinsertf64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"    \
-  "vmovups 128(%[acc]), %%ymm2\n\t"                    \
-  "vinsertf64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"   \
-  "vmovups 192(%[acc]), %%ymm3\n\t"                    \
-  "vinsertf64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"   \
-  "vmovups 256(%[acc]), %%ymm4\n\t"                    \
-  "vinsertf64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"   \
-  "vmovups 320(%[acc]), %%ymm5\n\t"                    \
-  "vinsertf64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"   \
-  "vmovups 384(%[acc]), %%ymm6\n\t"                    \
-  "vinsertf64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"   \
-  "vmovups 448(%[acc]), %%ymm7\n\t"                    \
-  "vinsertf64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"   \
-  "vmovups 512(%[acc]), %%ymm8\n\t"                    \
-  "vinsertf64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"   \
-  "vmovups 576(%[acc]), %%ymm9\n\t"                    \
-  "vinsertf64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"   \
-  "vmovups 640(%[acc]), %%ymm10\n\t"                   \
-  "vinsertf64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t" \
-  "vmovups 704(%[acc]), %%ymm11\n\t"                   \
-  "vinsertf64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"
-#define KITE_STORE_12_ZMM            \
-  "vmovups %%zmm0, 0(%[acc])\n\t"    \
-  "vmovups %%zmm1, 64(%[acc])\n\t"   \
-  "vmovups %%zmm2, 128(%[acc])\n\t"  \
-  "vmovups %%zmm3, 192(%[acc])\n\t"  \
-  "vmovups %%zmm4, 256(%[acc])\n\t"  \
-  "vmovups %%zmm5, 320(%[acc])\n\t"  \
-  "vmovups %%zmm6, 384(%[acc])\n\t"  \
-  "vmovups %%zmm7, 448(%[acc])\n\t"  \
-  "vmovups %%zmm8, 512(%[acc])\n\t"  \
-  "vmovups %%zmm9, 576(%[acc])\n\t"  \
-  "vmovups %%zmm10, 640(%[acc])\n\t" \
-  "vmovups %%zmm11, 704(%[acc])\n\t"
-
+// Twelve zmm accumulators from and to 12 rows of 64 bytes at %[acc] (avx512_tile_loop.h).
+#define KITE_LOAD_12_ZMM KITE_ZMM_ROWS_IN_0_5("vmovups", "vinsertf64x4") KITE_ZMM_ROWS_IN_6_11("vmovups", "vinsertf64x4")
+#define KITE_STORE_12_ZMM KITE_ZMM_ROWS_OUT_0_5("vmovups") KITE_ZMM_ROWS_OUT_6_11("vmovups")
 
 void accumulate_avx512(const float* a, const float* b, const float* b2, int64_t depth, __m256 (&acc)[kRows][4]) {
   if (depth <= 0) return;
@@ -230,7 +187,7 @@ void accumulate_avx512(const float* a, const float* b, const float* b2, int64_t 
       "vzeroupper\n\t"
       : [a] "+r"(a), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth)
       : [acc] "r"(tile)
-      : KITE_ZMM_LOOP_CLOBBERS);
+      : KITE_ZMM_CLOBBERS);
 }
 
 // A tile of one panel: the same chains for its 16 columns, six of them, latency-bound (3/4 of the
@@ -268,7 +225,7 @@ void accumulate_avx512_one_panel(const float* a, const float* b, int64_t depth, 
       "vzeroupper\n\t"
       : [a] "+r"(a), [b] "+r"(b), [n] "+r"(depth)
       : [acc] "r"(tile)
-      : KITE_ZMM_LOOP_CLOBBERS);
+      : KITE_ZMM_CLOBBERS);
 }
 
 // Two panels of A (12 rows) against one B panel: each B vector loaded feeds 12 rows, half the
@@ -298,7 +255,7 @@ void accumulate_avx512_two_panels(const float* a, const float* a2, const float* 
       "vzeroupper\n\t"
       : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth)
       : [acc] "r"(tile)
-      : KITE_ZMM_LOOP_CLOBBERS);
+      : KITE_ZMM_CLOBBERS);
 }
 
 // One k of the 12 x 32 tile, looped over the depth: B's two vectors in zmm24 and zmm25, each
@@ -368,88 +325,15 @@ void accumulate_avx512_two_by_two(const float* a, const float* a2, const float* 
   if (depth <= 0) return;
   __m256* const tile = &acc[0][0];
   __asm__ volatile(
-      "vmovups 0(%[acc]), %%ymm0\n\t"
-      "vinsertf64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"
-      "vmovups 64(%[acc]), %%ymm1\n\t"
-      "vinsertf64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"
-      "vmovups 128(%[acc]), %%ymm2\n\t"
-      "vinsertf64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"
-      "vmovups 192(%[acc]), %%ymm3\n\t"
-      "vinsertf64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"
-      "vmovups 256(%[acc]), %%ymm4\n\t"
-      "vinsertf64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"
-      "vmovups 320(%[acc]), %%ymm5\n\t"
-      "vinsertf64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"
-      "vmovups 384(%[acc]), %%ymm6\n\t"
-      "vinsertf64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"
-      "vmovups 448(%[acc]), %%ymm7\n\t"
-      "vinsertf64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"
-      "vmovups 512(%[acc]), %%ymm8\n\t"
-      "vinsertf64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"
-      "vmovups 576(%[acc]), %%ymm9\n\t"
-      "vinsertf64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"
-      "vmovups 640(%[acc]), %%ymm10\n\t"
-      "vinsertf64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t"
-      "vmovups 704(%[acc]), %%ymm11\n\t"
-      "vinsertf64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"
-      "vmovups 768(%[acc]), %%ymm12\n\t"
-      "vinsertf64x4 $1, 800(%[acc]), %%zmm12, %%zmm12\n\t"
-      "vmovups 832(%[acc]), %%ymm13\n\t"
-      "vinsertf64x4 $1, 864(%[acc]), %%zmm13, %%zmm13\n\t"
-      "vmovups 896(%[acc]), %%ymm14\n\t"
-      "vinsertf64x4 $1, 928(%[acc]), %%zmm14, %%zmm14\n\t"
-      "vmovups 960(%[acc]), %%ymm15\n\t"
-      "vinsertf64x4 $1, 992(%[acc]), %%zmm15, %%zmm15\n\t"
-      "vinsertf64x4 $0, 1024(%[acc]), %%zmm16, %%zmm16\n\t"
-      "vinsertf64x4 $1, 1056(%[acc]), %%zmm16, %%zmm16\n\t"
-      "vinsertf64x4 $0, 1088(%[acc]), %%zmm17, %%zmm17\n\t"
-      "vinsertf64x4 $1, 1120(%[acc]), %%zmm17, %%zmm17\n\t"
-      "vinsertf64x4 $0, 1152(%[acc]), %%zmm18, %%zmm18\n\t"
-      "vinsertf64x4 $1, 1184(%[acc]), %%zmm18, %%zmm18\n\t"
-      "vinsertf64x4 $0, 1216(%[acc]), %%zmm19, %%zmm19\n\t"
-      "vinsertf64x4 $1, 1248(%[acc]), %%zmm19, %%zmm19\n\t"
-      "vinsertf64x4 $0, 1280(%[acc]), %%zmm20, %%zmm20\n\t"
-      "vinsertf64x4 $1, 1312(%[acc]), %%zmm20, %%zmm20\n\t"
-      "vinsertf64x4 $0, 1344(%[acc]), %%zmm21, %%zmm21\n\t"
-      "vinsertf64x4 $1, 1376(%[acc]), %%zmm21, %%zmm21\n\t"
-      "vinsertf64x4 $0, 1408(%[acc]), %%zmm22, %%zmm22\n\t"
-      "vinsertf64x4 $1, 1440(%[acc]), %%zmm22, %%zmm22\n\t"
-      "vinsertf64x4 $0, 1472(%[acc]), %%zmm23, %%zmm23\n\t"
-      "vinsertf64x4 $1, 1504(%[acc]), %%zmm23, %%zmm23\n\t"
+      KITE_LOAD_12_ZMM
+      KITE_ZMM_ROWS_IN_12_23("vmovups", "vinsertf64x4")
       KITE_FMA_12X32_LOOP
-      "vmovups %%zmm0, 0(%[acc])\n\t"
-      "vmovups %%zmm1, 64(%[acc])\n\t"
-      "vmovups %%zmm2, 128(%[acc])\n\t"
-      "vmovups %%zmm3, 192(%[acc])\n\t"
-      "vmovups %%zmm4, 256(%[acc])\n\t"
-      "vmovups %%zmm5, 320(%[acc])\n\t"
-      "vmovups %%zmm6, 384(%[acc])\n\t"
-      "vmovups %%zmm7, 448(%[acc])\n\t"
-      "vmovups %%zmm8, 512(%[acc])\n\t"
-      "vmovups %%zmm9, 576(%[acc])\n\t"
-      "vmovups %%zmm10, 640(%[acc])\n\t"
-      "vmovups %%zmm11, 704(%[acc])\n\t"
-      "vmovups %%zmm12, 768(%[acc])\n\t"
-      "vmovups %%zmm13, 832(%[acc])\n\t"
-      "vmovups %%zmm14, 896(%[acc])\n\t"
-      "vmovups %%zmm15, 960(%[acc])\n\t"
-      "vmovups %%zmm16, 1024(%[acc])\n\t"
-      "vmovups %%zmm17, 1088(%[acc])\n\t"
-      "vmovups %%zmm18, 1152(%[acc])\n\t"
-      "vmovups %%zmm19, 1216(%[acc])\n\t"
-      "vmovups %%zmm20, 1280(%[acc])\n\t"
-      "vmovups %%zmm21, 1344(%[acc])\n\t"
-      "vmovups %%zmm22, 1408(%[acc])\n\t"
-      "vmovups %%zmm23, 1472(%[acc])\n\t"
+      KITE_STORE_12_ZMM
+      KITE_ZMM_ROWS_OUT_12_23("vmovups")
       "vzeroupper\n\t"
       : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth)
       : [acc] "r"(tile)
-      : KITE_ZMM_LOOP_CLOBBERS
-#if defined(__AVX512F__)
-        ,
-        "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26"
-#endif
-      );
+      : KITE_ZMM_CLOBBERS);
 }
 
 // Whether a tile pair may take tile_pair_whole_avx512: both tiles 6 rows by 32 columns, all of K
@@ -521,13 +405,7 @@ void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
       "vzeroupper\n\t"
       : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), [c2] "+r"(c2)
       : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes)
-      : KITE_ZMM_LOOP_CLOBBERS
-#if defined(__AVX512F__)
-        ,
-        "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27",
-        "xmm28"
-#endif
-      );
+      : KITE_ZMM_CLOBBERS);
 }
 
 template <int kVectors, bool kWhole>

@@ -386,54 +386,9 @@ void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const u
   if (quads <= 0) return;
   __m256i* const tile = &acc[0][0][0][0];
   __asm__ volatile(
-      "vmovdqu 0(%[acc]), %%ymm0\n\t"
-      "vinserti64x4 $1, 32(%[acc]), %%zmm0, %%zmm0\n\t"
-      "vmovdqu 64(%[acc]), %%ymm1\n\t"
-      "vinserti64x4 $1, 96(%[acc]), %%zmm1, %%zmm1\n\t"
-      "vmovdqu 128(%[acc]), %%ymm2\n\t"
-      "vinserti64x4 $1, 160(%[acc]), %%zmm2, %%zmm2\n\t"
-      "vmovdqu 192(%[acc]), %%ymm3\n\t"
-      "vinserti64x4 $1, 224(%[acc]), %%zmm3, %%zmm3\n\t"
-      "vmovdqu 256(%[acc]), %%ymm4\n\t"
-      "vinserti64x4 $1, 288(%[acc]), %%zmm4, %%zmm4\n\t"
-      "vmovdqu 320(%[acc]), %%ymm5\n\t"
-      "vinserti64x4 $1, 352(%[acc]), %%zmm5, %%zmm5\n\t"
-      "vmovdqu 384(%[acc]), %%ymm6\n\t"
-      "vinserti64x4 $1, 416(%[acc]), %%zmm6, %%zmm6\n\t"
-      "vmovdqu 448(%[acc]), %%ymm7\n\t"
-      "vinserti64x4 $1, 480(%[acc]), %%zmm7, %%zmm7\n\t"
-      "vmovdqu 512(%[acc]), %%ymm8\n\t"
-      "vinserti64x4 $1, 544(%[acc]), %%zmm8, %%zmm8\n\t"
-      "vmovdqu 576(%[acc]), %%ymm9\n\t"
-      "vinserti64x4 $1, 608(%[acc]), %%zmm9, %%zmm9\n\t"
-      "vmovdqu 640(%[acc]), %%ymm10\n\t"
-      "vinserti64x4 $1, 672(%[acc]), %%zmm10, %%zmm10\n\t"
-      "vmovdqu 704(%[acc]), %%ymm11\n\t"
-      "vinserti64x4 $1, 736(%[acc]), %%zmm11, %%zmm11\n\t"
-      "vmovdqu 768(%[acc]), %%ymm12\n\t"
-      "vinserti64x4 $1, 800(%[acc]), %%zmm12, %%zmm12\n\t"
-      "vmovdqu 832(%[acc]), %%ymm13\n\t"
-      "vinserti64x4 $1, 864(%[acc]), %%zmm13, %%zmm13\n\t"
-      "vmovdqu 896(%[acc]), %%ymm14\n\t"
-      "vinserti64x4 $1, 928(%[acc]), %%zmm14, %%zmm14\n\t"
-      "vmovdqu 960(%[acc]), %%ymm15\n\t"
-      "vinserti64x4 $1, 992(%[acc]), %%zmm15, %%zmm15\n\t"
-      "vinserti64x4 $0, 1024(%[acc]), %%zmm16, %%zmm16\n\t"
-      "vinserti64x4 $1, 1056(%[acc]), %%zmm16, %%zmm16\n\t"
-      "vinserti64x4 $0, 1088(%[acc]), %%zmm17, %%zmm17\n\t"
-      "vinserti64x4 $1, 1120(%[acc]), %%zmm17, %%zmm17\n\t"
-      "vinserti64x4 $0, 1152(%[acc]), %%zmm18, %%zmm18\n\t"
-      "vinserti64x4 $1, 1184(%[acc]), %%zmm18, %%zmm18\n\t"
-      "vinserti64x4 $0, 1216(%[acc]), %%zmm19, %%zmm19\n\t"
-      "vinserti64x4 $1, 1248(%[acc]), %%zmm19, %%zmm19\n\t"
-      "vinserti64x4 $0, 1280(%[acc]), %%zmm20, %%zmm20\n\t"
-      "vinserti64x4 $1, 1312(%[acc]), %%zmm20, %%zmm20\n\t"
-      "vinserti64x4 $0, 1344(%[acc]), %%zmm21, %%zmm21\n\t"
-      "vinserti64x4 $1, 1376(%[acc]), %%zmm21, %%zmm21\n\t"
-      "vinserti64x4 $0, 1408(%[acc]), %%zmm22, %%zmm22\n\t"
-      "vinserti64x4 $1, 1440(%[acc]), %%zmm22, %%zmm22\n\t"
-      "vinserti64x4 $0, 1472(%[acc]), %%zmm23, %%zmm23\n\t"
-      "vinserti64x4 $1, 1504(%[acc]), %%zmm23, %%zmm23\n\t"
+      KITE_ZMM_ROWS_IN_0_5("vmovdqu", "vinserti64x4")
+      KITE_ZMM_ROWS_IN_6_11("vmovdqu", "vinserti64x4")
+      KITE_ZMM_ROWS_IN_12_23("vmovdqu", "vinserti64x4")
       "1:\n\t"
       "vmovdqu32 (%[b]), %%zmm24\n\t"
       "vmovdqu32 (%[b2]), %%zmm25\n\t"
@@ -474,40 +429,13 @@ void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const u
       "vpdpbusd %%zmm26, %%zmm24, %%zmm17\n\t"
       "vpdpbusd %%zmm26, %%zmm25, %%zmm23\n\t"
       KITE_AVX512_NEXT_STEP_2X2
-      "vmovdqu32 %%zmm0, 0(%[acc])\n\t"
-      "vmovdqu32 %%zmm1, 64(%[acc])\n\t"
-      "vmovdqu32 %%zmm2, 128(%[acc])\n\t"
-      "vmovdqu32 %%zmm3, 192(%[acc])\n\t"
-      "vmovdqu32 %%zmm4, 256(%[acc])\n\t"
-      "vmovdqu32 %%zmm5, 320(%[acc])\n\t"
-      "vmovdqu32 %%zmm6, 384(%[acc])\n\t"
-      "vmovdqu32 %%zmm7, 448(%[acc])\n\t"
-      "vmovdqu32 %%zmm8, 512(%[acc])\n\t"
-      "vmovdqu32 %%zmm9, 576(%[acc])\n\t"
-      "vmovdqu32 %%zmm10, 640(%[acc])\n\t"
-      "vmovdqu32 %%zmm11, 704(%[acc])\n\t"
-      "vmovdqu32 %%zmm12, 768(%[acc])\n\t"
-      "vmovdqu32 %%zmm13, 832(%[acc])\n\t"
-      "vmovdqu32 %%zmm14, 896(%[acc])\n\t"
-      "vmovdqu32 %%zmm15, 960(%[acc])\n\t"
-      "vmovdqu32 %%zmm16, 1024(%[acc])\n\t"
-      "vmovdqu32 %%zmm17, 1088(%[acc])\n\t"
-      "vmovdqu32 %%zmm18, 1152(%[acc])\n\t"
-      "vmovdqu32 %%zmm19, 1216(%[acc])\n\t"
-      "vmovdqu32 %%zmm20, 1280(%[acc])\n\t"
-      "vmovdqu32 %%zmm21, 1344(%[acc])\n\t"
-      "vmovdqu32 %%zmm22, 1408(%[acc])\n\t"
-      "vmovdqu32 %%zmm23, 1472(%[acc])\n\t"
+      KITE_ZMM_ROWS_OUT_0_5("vmovdqu32")
+      KITE_ZMM_ROWS_OUT_6_11("vmovdqu32")
+      KITE_ZMM_ROWS_OUT_12_23("vmovdqu32")
       "vzeroupper\n\t"
       : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(quads)
       : [acc] "r"(tile)
-      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15" /* vzeroupper clears every upper half */
-#if defined(__AVX512F__)  // a build for AVX-512 CPUs (-march=native): the compiler may use them too
-        ,
-        "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26"
-#endif
-      );
+      : KITE_ZMM_CLOBBERS);
 }
 
 }  // namespace

@@ -99,12 +99,7 @@ void pool_channels(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t 
       if (p.out_w < kTile) {
         alignas(16) uint8_t lanes[kTile];
         _mm_store_si128(reinterpret_cast<__m128i*>(lanes), pool_tile<K>(buffer));
-        if (p.out_w >= 8) {  // the first and the last eight, overlapping
-          __builtin_memcpy(out, lanes, 8);
-          __builtin_memcpy(out + p.out_w - 8, lanes + p.out_w - 8, 8);
-        } else {
-          for (int64_t o = 0; o < p.out_w; ++o) out[o] = lanes[o];
-        }
+        for (int64_t o = 0; o < p.out_w; ++o) out[o] = lanes[o];
         continue;
       }
       for (int64_t o = 0; o < p.out_w; o += kTile) {
