@@ -31,11 +31,13 @@ struct GemmShape {
   int64_t m, k, n;
 };
 
-// MobileNet v2's short-K pointwise layers, MobileNet v1's, ResNet-50's 3x3 as im2col.
+// MobileNet v2's short-K pointwise layers, MobileNet v1's, ResNet-50's 3x3 as im2col (56x56, 7x7
+// and 14x14 maps).
 const GemmShape kGemms[] = {
     {"mobilenet_v2_expand", 96, 16, 112 * 112}, {"mobilenet_v2_project", 24, 144, 56 * 56},
     {"mobilenet_v1_pw3", 128, 128, 56 * 56},    {"mobilenet_v1_pw7", 512, 512, 14 * 14},
     {"resnet50_conv2_3x3", 64, 576, 56 * 56},   {"resnet50_conv5_3x3", 512, 4608, 7 * 7},
+    {"resnet50_conv4_3x3", 256, 2304, 14 * 14},
 };
 
 template <typename T>
@@ -65,25 +67,44 @@ void BM_gemm_f32(benchmark::State& state, GemmShape s) {
   set_ops(state, 2.0 * s.m * s.k * s.n);
 }
 
-void BM_gemm_q8(benchmark::State& state, GemmShape s, int weight_limit) {
-  std::vector<int8_t> a = random_values<int8_t>(s.m * s.k, -weight_limit, weight_limit, 1);
+// Runs C = A B (requantized, with a bias and a narrowed range) with the next of `weights`' As
+// each time: one A keeps its weights in the cache, several copies do not.
+void run_gemm_q8(benchmark::State& state, GemmShape s, const std::vector<kite::PackedQ8A>& weights) {
   std::vector<uint8_t> b = random_values<uint8_t>(s.k * s.n, 0, 255, 2), c(static_cast<size_t>(s.m * s.n));
   std::vector<int32_t> bias = random_values<int32_t>(s.m, -1000, 1000, 3);
   std::vector<float> scale(static_cast<size_t>(s.m), 1e-4f);
-  kite::PackedQ8A packed = kite::pack_q8_a(a.data(), s.m, s.k, s.k);
   kite::Q8GemmEpilogue e;
   e.row_bias = bias.data();
   e.row_scale = scale.data();
   e.b_zero_point = 128;
   e.c_zero_point = 10;
   e.qmin = 10;
+  size_t i = 0;
   for (auto _ : state) {
-    kite::gemm_q8(packed, b.data(), s.n, s.n, c.data(), s.n, e, 0, s.n);
+    kite::gemm_q8(weights[i++ % weights.size()], b.data(), s.n, s.n, c.data(), s.n, e, 0, s.n);
     benchmark::ClobberMemory();
   }
-  state.SetLabel(kite::gemm_q8_kernel_name(packed));
+  state.SetLabel(kite::gemm_q8_kernel_name(weights[0]));
   set_ops(state, 2.0 * s.m * s.k * s.n);
 }
+
+std::vector<kite::PackedQ8A> random_weights(GemmShape s, int weight_limit, int copies) {
+  std::vector<kite::PackedQ8A> packs;
+  for (int i = 0; i < copies; ++i) {
+    std::vector<int8_t> a = random_values<int8_t>(s.m * s.k, -weight_limit, weight_limit, static_cast<uint32_t>(1 + i));
+    packs.push_back(kite::pack_q8_a(a.data(), s.m, s.k, s.k));
+  }
+  return packs;
+}
+
+void BM_gemm_q8(benchmark::State& state, GemmShape s, int weight_limit) {
+  run_gemm_q8(state, s, random_weights(s, weight_limit, 1));
+}
+
+// The same products with weights that are not in the cache, as in a network whose weights exceed
+// it: each run takes the next of 16 copies of A (ResNet-50's 7x7 layers read 2.4 MiB of weights
+// for 49 columns).
+void BM_gemm_q8_cold(benchmark::State& state, GemmShape s) { run_gemm_q8(state, s, random_weights(s, 127, 16)); }
 
 // 3x3 stride-1 convolutions, one image, one thread: im2col + the 7-bit GEMM (what kite ran
 // before the Winograd path) against Winograd F(2x2, 3x3) (input transform, 16 products, output
@@ -301,6 +322,7 @@ void register_benchmarks() {
     benchmark::RegisterBenchmark(("gemm_f32/" + name).c_str(), BM_gemm_f32, s);
     benchmark::RegisterBenchmark(("gemm_q8_wide/" + name).c_str(), BM_gemm_q8, s, 127);
     benchmark::RegisterBenchmark(("gemm_q8_7bit/" + name).c_str(), BM_gemm_q8, s, 63);
+    benchmark::RegisterBenchmark(("gemm_q8_cold/" + name).c_str(), BM_gemm_q8_cold, s);
   }
   for (const Conv3x3Shape& s : kConv3x3) {
     std::string name = std::string(s.layer) + "/C" + std::to_string(s.channels) + "_M" +

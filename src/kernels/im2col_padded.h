@@ -1,15 +1,20 @@
-// im2col for stride-1 convolutions from a padded copy of the input: the input is copied once into
-// planes that hold the padding too, after which every run of an im2col row (one output row's
-// pixels for one tap) is a plain copy of consecutive values, with no bounds to test. The runs are
-// copied in whole 64-byte pieces that may spill past the run's end: into the next run or the next
-// matrix row, which are written after it, so the spill never survives. That makes a run of a 14-
-// or 56-pixel output row one or two vector moves instead of a memcpy call and the padding's
-// arithmetic (im2col_u8 took 12% of ResNet-50's int8 time, 17% of GoogLeNet's, that way).
+// im2col without the matrix, for the int8 convolutions: the input is copied once into planes that
+// hold the padding too (and, for a stride s > 1, split into s x s phases: phase (py, px) holds the
+// padded input's rows py, py + s, .. and columns px, px + s, ..). Then every row of the im2col
+// matrix, one tap (c, ky, kx), is the planes read from an offset on: output (oy, ox) of the tap
+// is element (oy + ky * DH / s, ox + kx * DW / s) of phase (ky * DH % s, kx * DW % s) of channel
+// c, so that along a row of output pixels a tap reads consecutive values at the planes' pitch.
+//
+// The int8 product (gemm_q8_rows) reads its B rows there in place, and has out_h * pitch
+// columns: "pitched pixels", column j being output (j / pitch, j % pitch), of which the pitch -
+// out_w columns past out_w in each row are computed and discarded (compact_pitched_columns). That
+// costs no more tiles on 14x14 and 7x7 maps (196 and 49 columns already take 224 and 64 of the
+// 32-column tiles; 14 x 16 = 224, 7 x 9 = 63), 4% to 7% more columns on 56x56 and 28x28 ones,
+// and saves writing and reading back a matrix of kernel_h * kernel_w times the input's values
+// (with that matrix, im2col was 9% of ResNet-50's int8 time).
 //
 // A template over the element type, compiled for the baseline ISA (a fixed-size memcpy is a few
-// vector moves there). The int8 convolutions use it; fp32 ones measured no faster with it (runs of
-// floats are four times as long, so the memcpy calls weigh less, and the copy costs a pass), and
-// keep im2col_f32.
+// vector moves there). fp32 convolutions keep im2col_f32.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -19,28 +24,62 @@
 
 namespace kite {
 
-// The padded planes' shape: per channel, padded_rows rows of pitch values, the first holding
-// input row -pad_top and each starting at input column -pad_left. Only stride 1 has them.
+// The padded planes' shape: per channel, phases_h x phases_w phase planes of padded_rows rows of
+// pitch values, phase (py, px)'s first row holding input row py - pad_top (then every stride_h-th
+// row) from input column px - pad_left on (then every stride_w-th column). Only the phases that
+// some tap reads are kept: min(stride, extent of the dilated kernel) of each (a 1x1 stride-2
+// convolution reads phase (0, 0) alone).
 struct PaddedPlanes {
-  int64_t pitch = 0;        // out_w + (kernel_w - 1) * dilation_w
-  int64_t padded_rows = 0;  // out_h + (kernel_h - 1) * dilation_h
+  int64_t pitch = 0;        // out_w + (kernel_w - 1) * dilation_w / stride_w
+  int64_t padded_rows = 0;  // out_h + (kernel_h - 1) * dilation_h / stride_h
+  int64_t phases_h = 1, phases_w = 1;
   int64_t plane() const { return pitch * padded_rows; }
+  int64_t planes_per_channel() const { return phases_h * phases_w; }
 };
 
-// Values past the last plane that a run's 64-byte pieces may read, and past the last element an
-// im2col_from_padded call writes.
+// Values past the last plane that a tap's row may read, and that the copies in 64-byte pieces
+// may read past their source.
 constexpr int64_t kPaddedSpillBytes = 64;
 
-inline bool im2col_takes_padded(const Im2colParams& p) { return p.stride_h == 1 && p.stride_w == 1; }
-
 inline PaddedPlanes padded_planes(const Im2colParams& p) {
-  return {p.out_w + (p.kernel_w - 1) * p.dilation_w, p.out_h + (p.kernel_h - 1) * p.dilation_h};
+  const int64_t extent_h = (p.kernel_h - 1) * p.dilation_h, extent_w = (p.kernel_w - 1) * p.dilation_w;
+  return {p.out_w + extent_w / p.stride_w, p.out_h + extent_h / p.stride_h, std::min(p.stride_h, extent_h + 1),
+          std::min(p.stride_w, extent_w + 1)};
 }
 
-// The values the padded planes take: channels * plane() and the spill, in T.
+inline int64_t pitched_columns(const Im2colParams& p) { return p.out_h * padded_planes(p).pitch; }
+
+// Whether the product can read the planes in place: a tap's row of pitched columns reads up to
+// (kernel_w - 1) * dilation_w / stride_w values past the last plane, which the spill must cover.
+template <typename T>
+bool pitched_taps_fit(const Im2colParams& p) {
+  return (p.kernel_w - 1) * p.dilation_w / p.stride_w * static_cast<int64_t>(sizeof(T)) <= kPaddedSpillBytes;
+}
+
+// The values the padded planes take: all channels' planes and the spill, in T.
 template <typename T>
 int64_t padded_values(const Im2colParams& p) {
-  return p.channels * padded_planes(p).plane() + kPaddedSpillBytes / static_cast<int64_t>(sizeof(T));
+  const PaddedPlanes pp = padded_planes(p);
+  return p.channels * pp.planes_per_channel() * pp.plane() + kPaddedSpillBytes / static_cast<int64_t>(sizeof(T));
+}
+
+// rows() offsets into the planes, in im2col's row order (channel, then ky, then kx).
+inline void pitched_tap_offsets(const Im2colParams& p, int64_t* tap_offsets) {
+  const PaddedPlanes pp = padded_planes(p);
+  for (int64_t c = 0; c < p.channels; ++c)
+    for (int64_t ky = 0; ky < p.kernel_h; ++ky)
+      for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+        const int64_t y = ky * p.dilation_h, x = kx * p.dilation_w;
+        const int64_t phase = (c * pp.phases_h + y % p.stride_h) * pp.phases_w + x % p.stride_w;
+        *tap_offsets++ = phase * pp.plane() + y / p.stride_h * pp.pitch + x / p.stride_w;
+      }
+}
+
+// dst[j] = src[2 * j] for j < n: a loop the compiler vectorizes (a stride it cannot see is a
+// scalar loop, which took 4% of int8 ResNet-50).
+template <typename T>
+inline void copy_every_second(const T* __restrict src, int64_t n, T* __restrict dst) {
+  for (int64_t j = 0; j < n; ++j) dst[j] = src[2 * j];
 }
 
 // Channels [c_begin, c_end) of the input into their padded planes, the padding set to `pad` (0,
@@ -49,24 +88,36 @@ int64_t padded_values(const Im2colParams& p) {
 template <typename T>
 void pad_input_planes(const Im2colParams& p, const T* input, T pad, int64_t c_begin, int64_t c_end, T* padded) {
   const PaddedPlanes pp = padded_planes(p);
-  const int64_t cols = std::clamp<int64_t>(std::min(p.in_w, pp.pitch - p.pad_left), 0, p.in_w);
+  const int64_t stride_w = p.stride_w;
   for (int64_t c = c_begin; c < c_end; ++c) {
-    T* plane = padded + c * pp.plane();
     const T* x = input + c * p.in_h * p.in_w;
-    for (int64_t r = 0; r < pp.padded_rows; ++r) {
-      T* row = plane + r * pp.pitch;
-      const int64_t iy = r - p.pad_top;
-      if (iy < 0 || iy >= p.in_h || cols == 0) {
-        std::fill(row, row + pp.pitch, pad);
-        continue;
+    for (int64_t py = 0; py < pp.phases_h; ++py)
+      for (int64_t px = 0; px < pp.phases_w; ++px) {
+        T* plane = padded + ((c * pp.phases_h + py) * pp.phases_w + px) * pp.plane();
+        // Plane column j reads input column j * stride_w + px - pad_left: those inside the input
+        // are [first, last).
+        const int64_t shift = px - p.pad_left;
+        const int64_t first = std::clamp<int64_t>((-shift + p.stride_w - 1) / p.stride_w, 0, pp.pitch);
+        const int64_t last =
+            std::clamp<int64_t>(p.in_w - shift <= 0 ? 0 : (p.in_w - shift + p.stride_w - 1) / p.stride_w, first, pp.pitch);
+        for (int64_t r = 0; r < pp.padded_rows; ++r) {
+          T* row = plane + r * pp.pitch;
+          const int64_t iy = r * p.stride_h + py - p.pad_top;
+          if (iy < 0 || iy >= p.in_h || first == last) {
+            std::fill(row, row + pp.pitch, pad);
+            continue;
+          }
+          std::fill(row, row + first, pad);
+          const T* src = x + iy * p.in_w + first * p.stride_w + shift;
+          if (stride_w == 1) std::memcpy(row + first, src, static_cast<size_t>(last - first) * sizeof(T));
+          else if (stride_w == 2) copy_every_second(src, last - first, row + first);
+          else for (int64_t j = first; j < last; ++j) row[j] = src[(j - first) * stride_w];
+          std::fill(row + last, row + pp.pitch, pad);
+        }
       }
-      const int64_t left = std::min(p.pad_left, pp.pitch);
-      std::fill(row, row + left, pad);
-      std::memcpy(row + left, x + iy * p.in_w, static_cast<size_t>(cols) * sizeof(T));
-      std::fill(row + left + cols, row + pp.pitch, pad);
-    }
   }
-  if (c_end == p.channels) std::fill(padded + p.channels * pp.plane(), padded + padded_values<T>(p), pad);
+  if (c_end == p.channels) std::fill(padded + padded_values<T>(p) - kPaddedSpillBytes / static_cast<int64_t>(sizeof(T)),
+                                     padded + padded_values<T>(p), pad);
 }
 
 // n values from src to dst in 64-byte pieces; up to 64 bytes past dst + n and src + n are touched.
@@ -76,31 +127,28 @@ inline void copy_run_spilling(const T* src, int64_t n, T* dst) {
   for (int64_t i = 0; i < n; i += kPiece) std::memcpy(dst + i, src + i, kPaddedSpillBytes);
 }
 
-// im2col_f32's / im2col_u8's matrix columns [col_begin, col_end) from the padded planes, element
-// (r, j) to columns[r * row_stride + (j - col_begin)], for a stride-1 convolution. `columns` must
-// be the caller's own buffer, row_stride >= col_end - col_begin, with kPaddedSpillBytes to spare
-// past the last row's last element: the pieces spill past each run into what is written after it.
+// Rows [0, rows) of pitched columns [col_begin, col_end), at src[r * src_stride + (j - col_begin)],
+// to their output pixels, dst[r * dst_stride + pixel]. A row's pixels in the range are consecutive
+// in dst, so each output row's run is copied in 64-byte pieces that spill into the runs after it
+// where those cover the spill, and exactly where not: nothing past the range's last pixel is
+// written (another thread may own it). src needs kPaddedSpillBytes to spare past its last row.
 template <typename T>
-void im2col_from_padded(const Im2colParams& p, const T* padded, int64_t col_begin, int64_t col_end, T* columns,
-                        int64_t row_stride) {
+void compact_pitched_columns(const Im2colParams& p, const T* src, int64_t src_stride, int64_t rows, int64_t col_begin,
+                             int64_t col_end, T* dst, int64_t dst_stride) {
   if (col_begin >= col_end) return;
-  const PaddedPlanes pp = padded_planes(p);
-  const int64_t first_oy = col_begin / p.out_w, last_oy = (col_end - 1) / p.out_w;
-  T* dst_row = columns;
-  for (int64_t c = 0; c < p.channels; ++c) {
-    const T* plane = padded + c * pp.plane();
-    for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-      for (int64_t kx = 0; kx < p.kernel_w; ++kx, dst_row += row_stride) {
-        // Output (oy, ox) of this tap reads padded (oy + ky * DH, ox + kx * DW).
-        const T* tap = plane + ky * p.dilation_h * pp.pitch + kx * p.dilation_w;
-        T* dst = dst_row;
-        for (int64_t oy = first_oy; oy <= last_oy; ++oy) {
-          const int64_t ox_begin = oy == first_oy ? col_begin - oy * p.out_w : 0;
-          const int64_t ox_end = oy == last_oy ? col_end - oy * p.out_w : p.out_w;
-          copy_run_spilling(tap + oy * pp.pitch + ox_begin, ox_end - ox_begin, dst);
-          dst += ox_end - ox_begin;
-        }
-      }
+  constexpr int64_t kPiece = kPaddedSpillBytes / static_cast<int64_t>(sizeof(T));
+  const int64_t pitch = padded_planes(p).pitch;
+  const int64_t first_oy = col_begin / pitch, last_oy = (col_end - 1) / pitch;
+  const int64_t end_pixel = last_oy * p.out_w + std::min(col_end - last_oy * pitch, p.out_w);
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* s = src + r * src_stride;
+    T* d = dst + r * dst_stride;
+    for (int64_t oy = first_oy; oy <= last_oy; ++oy) {
+      const int64_t j0 = std::max(col_begin, oy * pitch), j1 = std::min(col_end, oy * pitch + p.out_w);
+      if (j0 >= j1) continue;
+      const int64_t pixel = oy * p.out_w + (j0 - oy * pitch), n = j1 - j0;
+      if (pixel + (n + kPiece - 1) / kPiece * kPiece <= end_pixel) copy_run_spilling(s + (j0 - col_begin), n, d + pixel);
+      else std::memcpy(d + pixel, s + (j0 - col_begin), static_cast<size_t>(n) * sizeof(T));
     }
   }
 }

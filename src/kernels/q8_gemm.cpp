@@ -54,6 +54,9 @@ struct Kernels {
   // Whether the quad path runs NextBlockPrefetcher (see there), as gemm.cpp's TileKernel says for
   // the fp32 kernels.
   bool prefetch_next_block = true;
+  // One panel of A against up to four B panels (64 columns) at once, for a panel that has no
+  // partner for quad_tile_pair (null: the path has no such kernel).
+  void (*quad_tile_wide)(const Q8QuadTile&) = nullptr;
 };
 
 Kernels select_kernels() {
@@ -61,7 +64,7 @@ Kernels select_kernels() {
   if (!generic_kernels_forced() && cpu_has_avx512_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_avx512_vnni, q8_pack_b_quad_avx512, "q8_gemm_u8s8_avx512_vnni", 0, true,
-            q8_gemm_12x32_u8s8_avx512_vnni, false};
+            q8_gemm_12x32_u8s8_avx512_vnni, false, q8_gemm_6x64_u8s8_avx512_vnni};
   if (!generic_kernels_forced() && cpu_has_avx_vnni())
     return {q8_gemm_6x16_avx2,       q8_pack_b_pair_avx2, q8_gemm_column_avx2, "q8_gemm_avx2",
             q8_gemm_6x16_u8s8_vnni, q8_pack_b_quad_avx2, "q8_gemm_u8s8_vnni", 0, true};
@@ -97,6 +100,15 @@ int64_t panels_per_block_of(int64_t bytes) {
 int64_t panels_per_block(int64_t pairs) { return panels_per_block_of(panel_bytes(pairs)); }
 
 // Per-thread (kernels/thread_scratch.h): the thread pool's workers each pack their own columns.
+// Where B's rows are: row k at b + k * ldb, or at b + row_offsets[k] (gemm_q8_rows).
+struct BRows {
+  const uint8_t* b;
+  int64_t ldb;
+  const int64_t* row_offsets;  // null: rows ldb apart
+  const uint8_t* row(int64_t k) const { return b + (row_offsets ? row_offsets[k] : k * ldb); }
+  BRows at_column(int64_t j) const { return {b + j, ldb, row_offsets}; }
+};
+
 struct Q8PackedB;  // thread_scratch's tag
 int16_t* b_panels_scratch(int64_t bytes) {
   return static_cast<int16_t*>(thread_scratch<Q8PackedB>(bytes, kPackedBBytes));
@@ -106,14 +118,14 @@ int16_t* b_panels_scratch(int64_t bytes) {
 // contiguous, with the zero point subtracted. An odd depth's last row is packed as a pair with
 // itself (A's padding multiplies the copy by zero), so that every pair takes the ISA's packer;
 // the columns past the last whole panel are done here, and zero-padded.
-void pack_b_panels(Q8PackPairKernel pack_pair, const uint8_t* b, int64_t ldb, int64_t depth, int64_t columns,
-                   int32_t zero_point, int16_t* panels) {
+void pack_b_panels(Q8PackPairKernel pack_pair, const BRows& b, int64_t depth, int64_t columns, int32_t zero_point,
+                   int16_t* panels) {
   const int64_t pairs = (depth + 1) / 2;
   const int64_t panel_stride = pairs * kQ8PanelPairStride;
   const int64_t whole = columns / kQ8TileColumns, tail = columns % kQ8TileColumns;
   for (int64_t p = 0; p < pairs; ++p) {
-    const uint8_t* row0 = b + 2 * p * ldb;
-    const uint8_t* row1 = 2 * p + 1 < depth ? row0 + ldb : row0;
+    const uint8_t* row0 = b.row(2 * p);
+    const uint8_t* row1 = 2 * p + 1 < depth ? b.row(2 * p + 1) : row0;
     int16_t* dst = panels + p * kQ8PanelPairStride;
     if (whole > 0) pack_pair(row0, row1, whole, panel_stride, zero_point, dst);
     if (tail == 0) continue;
@@ -131,14 +143,13 @@ void pack_b_panels(Q8PackPairKernel pack_pair, const uint8_t* b, int64_t ldb, in
 // k, 16 columns x 4 bytes, less the path's offset (which is 0 or 128: subtracting it modulo 256
 // is the same as flipping the top bit, so uint8 - 128 comes out as the int8 SDOT reads). The rows past K repeat B's last row (A's padding multiplies them by
 // zero); the columns past the last whole panel are done here, and zero-padded.
-void pack_b_quad_panels(const Kernels& kernels, const uint8_t* b, int64_t ldb, int64_t depth, int64_t columns,
-                        uint8_t* panels) {
+void pack_b_quad_panels(const Kernels& kernels, const BRows& b, int64_t depth, int64_t columns, uint8_t* panels) {
   const int64_t quads = (depth + 3) / 4;
   const int64_t panel_stride = quads * kQ8QuadPanelBytes;
   const int64_t whole = columns / kQ8TileColumns, tail = columns % kQ8TileColumns;
   for (int64_t q = 0; q < quads; ++q) {
     const uint8_t* rows[4];
-    for (int64_t h = 0; h < 4; ++h) rows[h] = b + std::min(4 * q + h, depth - 1) * ldb;
+    for (int64_t h = 0; h < 4; ++h) rows[h] = b.row(std::min(4 * q + h, depth - 1));
     uint8_t* dst = panels + q * kQ8QuadPanelBytes;
     if (whole > 0) kernels.pack_quad(rows, whole, panel_stride, dst);
     if (tail == 0) continue;
@@ -158,17 +169,15 @@ void pack_b_quad_panels(const Kernels& kernels, const uint8_t* b, int64_t ldb, i
 // MobileNet v1 3-7%.
 class NextBlockPrefetcher {
  public:
-  NextBlockPrefetcher(const uint8_t* b, int64_t ldb, int64_t depth, int64_t n0, int64_t columns, int64_t tiles)
-      : ldb_(ldb) {
+  NextBlockPrefetcher(const BRows& b, int64_t depth, int64_t n0, int64_t columns, int64_t tiles) : b_(b.at_column(n0)) {
     if (depth == 0 || columns == 0 || tiles == 0) return;
-    first_row_ = b + n0;
     rows_ = depth;
     lines_per_row_ = columns / kBytesPerLine + 2;  // the row need not start on a line
     per_tile_ = (rows_ * lines_per_row_ + tiles - 1) / tiles;
   }
   void after_tile() {
     for (int64_t i = 0; i < per_tile_ && row_ < rows_; ++i) {
-      __builtin_prefetch(first_row_ + row_ * ldb_ + line_ * kBytesPerLine, 0, 2);
+      __builtin_prefetch(b_.row(row_) + line_ * kBytesPerLine, 0, 2);
       if (++line_ == lines_per_row_) {
         line_ = 0;
         ++row_;
@@ -178,8 +187,7 @@ class NextBlockPrefetcher {
 
  private:
   static constexpr int64_t kBytesPerLine = 64;
-  const uint8_t* first_row_ = nullptr;
-  int64_t ldb_;
+  BRows b_;
   int64_t rows_ = 0, lines_per_row_ = 0, per_tile_ = 0;
   int64_t row_ = 0, line_ = 0;
 };
@@ -192,16 +200,16 @@ struct Output {
   bool is_float;
 };
 
-void check_arguments(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const void* c, int64_t ldc,
+void check_arguments(const PackedQ8A& a, const BRows& b, int64_t n, const void* c, int64_t ldc,
                      const Q8GemmEpilogue& e, bool float_output, int64_t n_begin, int64_t n_end, int64_t panel_begin,
                      int64_t panel_end) {
   KITE_CHECK(0 <= n_begin && n_begin <= n_end && n_end <= n, "gemm_q8: column range [", n_begin, ", ", n_end,
              ") is not within [0, ", n, ")");
   KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm_q8: panel range [", panel_begin, ", ",
              panel_end, ") is not within [0, ", a.panel_count(), ")");
-  KITE_CHECK(a.depth() <= 1 || ldb >= n, "gemm_q8: ldb ", ldb, " is less than N = ", n);
+  KITE_CHECK(a.depth() <= 1 || b.row_offsets || b.ldb >= n, "gemm_q8: ldb ", b.ldb, " is less than N = ", n);
   KITE_CHECK(a.rows() <= 1 || ldc >= n, "gemm_q8: ldc ", ldc, " is less than N = ", n);
-  KITE_CHECK(c && (b || a.depth() == 0) && e.row_scale, "gemm_q8: null B, C or row_scale");
+  KITE_CHECK(c && (b.b || a.depth() == 0) && e.row_scale, "gemm_q8: null B, C or row_scale");
   KITE_CHECK(0 <= e.b_zero_point && e.b_zero_point <= 255, "gemm_q8: B's zero point ", e.b_zero_point,
              " is not a uint8 value");
   if (float_output) return;
@@ -213,23 +221,22 @@ void check_arguments(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t 
 
 // Column j of B in the single-column kernels' layout (kernels/q8_gemm_microkernel.h): each pair of
 // k repeated for the 6 rows of a panel, zero past K and up to a whole group of pairs.
-void expand_column(const uint8_t* b, int64_t ldb, int64_t depth, int64_t j, int32_t zero_point, int64_t pairs,
-                   int16_t* x) {
+void expand_column(const BRows& b, int64_t depth, int64_t j, int32_t zero_point, int64_t pairs, int16_t* x) {
   for (int64_t p = 0; p < pairs; ++p)
     for (int h = 0; h < 2; ++h) {
       const int64_t k = 2 * p + h;
-      const int16_t v = k < depth ? static_cast<int16_t>(b[k * ldb + j] - zero_point) : 0;
+      const int16_t v = k < depth ? static_cast<int16_t>(b.row(k)[j] - zero_point) : 0;
       for (int r = 0; r < kQ8TileRows; ++r) x[(p * kQ8TileRows + r) * 2 + h] = v;
     }
 }
 
 // One column of C: every panel's 6 dot products, then the epilogue, which is requantize() itself.
-void run_single_column(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t j,
+void run_single_column(const Kernels& kernels, const PackedQ8A& a, const BRows& b, int64_t j,
                        const Output& out, const Q8GemmEpilogue& e, int64_t panel_begin, int64_t panel_end) {
   const int64_t pairs = a.pair_count();
   const int64_t padded_pairs = (pairs + kQ8ColumnGroupPairs - 1) / kQ8ColumnGroupPairs * kQ8ColumnGroupPairs;
   int16_t* x = b_panels_scratch(padded_pairs * kQ8TileRows * 2 * static_cast<int64_t>(sizeof(int16_t)));
-  expand_column(b, ldb, a.depth(), j, e.b_zero_point, padded_pairs, x);
+  expand_column(b, a.depth(), j, e.b_zero_point, padded_pairs, x);
   for (int64_t p = panel_begin; p < panel_end; ++p) {
     int32_t sums[kQ8TileRows];
     kernels.column(a.panel(p), x, pairs, sums);
@@ -251,7 +258,7 @@ void run_single_column(const Kernels& kernels, const PackedQ8A& a, const uint8_t
 }
 
 // The quad path: the same blocking as run() below, over quads of k.
-void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int64_t ldb, const Output& out,
+void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const Output& out,
                const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
   const int64_t quads = a.quad_count();
   const int64_t quad_panel_bytes = quads * kQ8QuadPanelBytes;
@@ -295,12 +302,13 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
     const int64_t columns = std::min(block_columns, n_end - n0);
     const int64_t next_columns = std::min(block_columns, n_end - n0 - columns);
     const int64_t tiles_in_block = (panel_end - panel_begin) * ((columns + kQ8TileColumns - 1) / kQ8TileColumns);
-    NextBlockPrefetcher prefetcher(b, ldb, kernels.prefetch_next_block ? a.depth() : 0, n0 + columns, next_columns,
+    NextBlockPrefetcher prefetcher(b, kernels.prefetch_next_block ? a.depth() : 0, n0 + columns, next_columns,
                                    tiles_in_block);
-    pack_b_quad_panels(kernels, b + n0, ldb, a.depth(), columns, b_panels);
+    pack_b_quad_panels(kernels, b.at_column(n0), a.depth(), columns, b_panels);
     for (int64_t p = panel_begin; p < panel_end;) {
       const int count = kernels.quad_tile_pair && p + 1 < panel_end ? 2 : 1;
-      const int64_t step = count * kQ8TileColumns;  // a pair of A panels takes two B panels
+      // A pair of A panels takes two B panels, a single one up to four where it has a kernel.
+      const int64_t step = count == 2 ? 2 * kQ8TileColumns : kernels.quad_tile_wide ? 4 * kQ8TileColumns : kQ8TileColumns;
       for (int h = 0; h < count; ++h) start_panel(h, p + h);
       for (int64_t j0 = 0; j0 < columns; j0 += step) {
         const int64_t width = std::min<int64_t>(columns - j0, step);
@@ -311,6 +319,7 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const uint8_t* b, int
           tile.out.columns = static_cast<int>(width);
         }
         if (count == 2) kernels.quad_tile_pair(tiles[0], tiles[1]);
+        else if (width > kQ8TileColumns) kernels.quad_tile_wide(tiles[0]);
         else kernels.quad_tile(tiles[0]);
         // One call per tile of 16 columns and one panel, as tiles_in_block counts them.
         for (int64_t t = 0; t < count * ((width + kQ8TileColumns - 1) / kQ8TileColumns); ++t) prefetcher.after_tile();
@@ -324,19 +333,19 @@ bool takes_quads(const Kernels& kernels, const PackedQ8A& a) {
   return kernels.quad_tile && a.has_quads() && (kernels.quad_takes_any_weights || a.seven_bit());
 }
 
-void run(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const Output& out, const Q8GemmEpilogue& e,
-         int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+void run(const PackedQ8A& a, const BRows& b, int64_t n, const Output& out, const Q8GemmEpilogue& e, int64_t n_begin,
+         int64_t n_end, int64_t panel_begin, int64_t panel_end) {
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
-  check_arguments(a, b, ldb, n, out.c, out.ldc, e, out.is_float, n_begin, n_end, panel_begin, panel_end);
+  check_arguments(a, b, n, out.c, out.ldc, e, out.is_float, n_begin, n_end, panel_begin, panel_end);
   KITE_CHECK(!a.has_wide_values(), "gemm_q8: A was packed by pack_s16_a, for gemm_s16_panel only");
   const Kernels kernels = select_kernels();
   if (n_end - n_begin == 1) {
-    run_single_column(kernels, a, b, ldb, n_begin, out, e, panel_begin, panel_end);
+    run_single_column(kernels, a, b, n_begin, out, e, panel_begin, panel_end);
     return;
   }
   if (takes_quads(kernels, a)) {
-    run_quads(kernels, a, b, ldb, out, e, n_begin, n_end, panel_begin, panel_end);
+    run_quads(kernels, a, b, out, e, n_begin, n_end, panel_begin, panel_end);
     return;
   }
   const int64_t pairs = a.pair_count();
@@ -354,8 +363,8 @@ void run(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const Out
     const int64_t columns = std::min(block_columns, n_end - n0);
     const int64_t next_columns = std::min(block_columns, n_end - n0 - columns);
     const int64_t tiles = (panel_end - panel_begin) * ((columns + kQ8TileColumns - 1) / kQ8TileColumns);
-    NextBlockPrefetcher prefetcher(b, ldb, a.depth(), n0 + columns, next_columns, tiles);
-    pack_b_panels(kernels.pack_pair, b + n0, ldb, a.depth(), columns, e.b_zero_point, b_panels);
+    NextBlockPrefetcher prefetcher(b, a.depth(), n0 + columns, next_columns, tiles);
+    pack_b_panels(kernels.pack_pair, b.at_column(n0), a.depth(), columns, e.b_zero_point, b_panels);
     for (int64_t p = panel_begin; p < panel_end; ++p) {
       const int64_t row0 = p * kQ8TileRows;
       tile.a = a.panel(p);
@@ -377,13 +386,20 @@ void run(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, const Out
 
 void gemm_q8(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, uint8_t* c, int64_t ldc,
              const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
-  run(a, b, ldb, n, Output{c, ldc, sizeof(uint8_t), false}, e, n_begin, n_end, panel_begin, panel_end);
+  run(a, BRows{b, ldb, nullptr}, n, Output{c, ldc, sizeof(uint8_t), false}, e, n_begin, n_end, panel_begin, panel_end);
+}
+
+void gemm_q8_rows(const PackedQ8A& a, const uint8_t* b, const int64_t* row_offsets, int64_t n, uint8_t* c, int64_t ldc,
+                  const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+  KITE_CHECK(row_offsets || a.depth() == 0, "gemm_q8_rows: null row offsets");
+  run(a, BRows{b, 0, row_offsets}, n, Output{c, ldc, sizeof(uint8_t), false}, e, n_begin, n_end, panel_begin,
+      panel_end);
 }
 
 void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
                      const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin,
                      int64_t panel_end) {
-  run(a, b, ldb, n, Output{c, ldc, sizeof(float), true}, e, n_begin, n_end, panel_begin, panel_end);
+  run(a, BRows{b, ldb, nullptr}, n, Output{c, ldc, sizeof(float), true}, e, n_begin, n_end, panel_begin, panel_end);
 }
 
 void gemm_s16_panel(const PackedQ8A& a, const int16_t* b_panel, int32_t* c, int64_t ldc, int64_t panel_begin,

@@ -147,6 +147,14 @@ void gemm_q8(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, uint8
              const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0,
              int64_t panel_end = -1);
 
+// The same product with B's rows anywhere: B[k, j] = b[row_offsets[k] + j] (K offsets). A
+// convolution's im2col matrix without the matrix: with the input's padded planes as b and each
+// tap's offset into them, row k is the planes shifted by that tap, and the product's columns
+// are the output pixels at the planes' pitch (kernels/im2col_padded.h says how).
+void gemm_q8_rows(const PackedQ8A& a, const uint8_t* b, const int64_t* row_offsets, int64_t n, uint8_t* c, int64_t ldc,
+                  const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0,
+                  int64_t panel_end = -1);
+
 // The same product with float output, C[i, j] = float(acc[i, j]) * row_scale[i]; e.c_zero_point,
 // qmin and qmax are not used.
 void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t n, float* c, int64_t ldc,

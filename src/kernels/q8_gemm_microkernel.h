@@ -88,6 +88,8 @@ void q8_gemm_6x16_u8s8_vnni(const Q8QuadTile& tile);
 // The same on zmm with AVX512_VNNI (kernels/x86/avx512_tile_loop.h); only called when
 // cpu_has_avx512_vnni().
 void q8_gemm_6x16_u8s8_avx512_vnni(const Q8QuadTile& tile);
+// One panel of A against up to four B panels (tile.out.columns up to 64), on AVX512_VNNI.
+void q8_gemm_6x64_u8s8_avx512_vnni(const Q8QuadTile& tile);
 // Two tiles of consecutive A panels against the same B panels (top.b == bottom.b, same quads and
 // columns) in one pass: 12 rows, and up to 32 columns, the second 16 from the next B panel, at
 // b + quads * 64 (the packed block's panels are contiguous).

@@ -4,9 +4,10 @@
 //    threads;
 //  - 3x3 stride-1 on maps where it pays: exact Winograd F(2x2, 3x3), runtime/q8_winograd_conv_kernel.cpp;
 //  - everything else as int8 GEMM per group (kernels/q8_gemm.h): 1x1 stride-1 convolutions read
-//    the input as B directly, the others build uint8 im2col panels per thread, padded with the
-//    input's zero point (stride 1: from a padded copy of the input made first, kernels/
-//    im2col_padded.h); output pixels split across threads, and output-channel chunks on small
+//    the input as B directly; the others read it from a copy padded with the input's zero point
+//    (and split into phases for a stride), in place, at the planes' pitch (kernels/
+//    im2col_padded.h), or, where a tap would reach past the planes' spill, from uint8 im2col panels
+//    built per thread; output pixels split across threads, and output-channel chunks on small
 //    maps (runtime/conv_plan.h's panels_per_chunk).
 // Integer sums are exact and requantization is defined once (kernels/requantize.h), so results
 // are bitwise identical to the reference (ops/qlinear_conv.cpp) for any thread count.
@@ -90,6 +91,10 @@ class Q8GemmConvKernel : public NodeKernel {
   Q8GemmConvKernel(Q8ConvPlan plan, const Tensor& weights) : plan_(std::move(plan)) {
     int64_t m = plan_.out_channels / plan_.groups, k = plan_.window.rows();
     for (int64_t gi = 0; gi < plan_.groups; ++gi) packed_.push_back(pack_q8_a(weights.data<int8_t>() + gi * m * k, m, k, k));
+    if (!conv_is_pointwise(plan_.window) && pitched_taps_fit<uint8_t>(plan_.window)) {
+      tap_offsets_.resize(static_cast<size_t>(k));
+      pitched_tap_offsets(plan_.window, tap_offsets_.data());
+    }
   }
 
   std::string name() const override {
@@ -101,7 +106,9 @@ class Q8GemmConvKernel : public NodeKernel {
     const Im2colParams& q = plan_.window;
     int64_t m = plan_.out_channels / plan_.groups, columns = q.columns();
     int64_t in_group = q.channels * q.in_h * q.in_w, out_group = m * columns;
-    int64_t tiles = (columns + kTile - 1) / kTile;
+    // The pitched product's columns (tap_offsets_), or the pixels.
+    int64_t product_columns = tap_offsets_.empty() ? columns : pitched_columns(q);
+    int64_t tiles = (product_columns + kTile - 1) / kTile;
     int64_t panels = packed_[0].panel_count();
     int64_t chunk_panels = panels_per_chunk(panels, tiles * plan_.groups * plan_.batch, pool.size());
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
@@ -111,7 +118,7 @@ class Q8GemmConvKernel : public NodeKernel {
         const uint8_t* x = in[0]->data<uint8_t>() + image_group * in_group;
         uint8_t* y = out[0].data<uint8_t>() + image_group * out_group;
         const uint8_t* padded = nullptr;
-        if (!conv_is_pointwise(q) && im2col_takes_padded(q)) {
+        if (!tap_offsets_.empty()) {
           // The calling thread's buffer, written and read by all the pool's threads during this
           // call; one for every layer, as large as the largest padded input.
           struct Q8PaddedInput;  // thread_scratch's tag
@@ -131,8 +138,8 @@ class Q8GemmConvKernel : public NodeKernel {
           for (int64_t i = i0; i < i1;) {
             int64_t chunk = i / tiles, t0 = i % tiles, t1 = std::min(tiles, t0 + (i1 - i));
             int64_t p0 = chunk * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
-            run_columns(packed_[static_cast<size_t>(gi)], x, padded, y, e, t0 * kTile, std::min(columns, t1 * kTile), p0,
-                        p1);
+            run_columns(packed_[static_cast<size_t>(gi)], x, padded, y, e, t0 * kTile,
+                        std::min(product_columns, t1 * kTile), p0, p1);
             i += t1 - t0;
           }
         });
@@ -140,7 +147,8 @@ class Q8GemmConvKernel : public NodeKernel {
   }
 
  private:
-  // padded: the input's padded planes (im2col_takes_padded), or null to build the panels from x.
+  // padded: the input's padded planes (tap_offsets_ holds their offsets), or null to build im2col
+  // panels from x.
   void run_columns(const PackedQ8A& a, const uint8_t* x, const uint8_t* padded, uint8_t* y, const Q8GemmEpilogue& e,
                    int64_t begin, int64_t end, int64_t p0, int64_t p1) const {
     const Im2colParams& q = plan_.window;
@@ -150,12 +158,24 @@ class Q8GemmConvKernel : public NodeKernel {
       return;
     }
     const int64_t kChunk = 256;
+    if (padded) {
+      // Pitched columns [begin, end) through a buffer of kChunk columns for the rows of panels
+      // [p0, p1), then their pixels into y.
+      const int64_t row0 = p0 * PackedQ8A::kPanelRows, rows = std::min(a.rows(), p1 * PackedQ8A::kPanelRows) - row0;
+      thread_local std::vector<uint8_t> pitched;
+      pitched.resize(static_cast<size_t>(a.rows() * kChunk + kPaddedSpillBytes));
+      for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
+        int64_t c1 = std::min(end, c0 + kChunk), width = c1 - c0;
+        gemm_q8_rows(a, padded + c0, tap_offsets_.data(), width, pitched.data(), kChunk, e, 0, width, p0, p1);
+        compact_pitched_columns(q, pitched.data() + row0 * kChunk, kChunk, rows, c0, c1, y + row0 * columns, columns);
+      }
+      return;
+    }
     thread_local std::vector<uint8_t> panel;
-    panel.resize(static_cast<size_t>(q.rows() * kChunk + kPaddedSpillBytes));
+    panel.resize(static_cast<size_t>(q.rows() * kChunk));
     for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
       int64_t c1 = std::min(end, c0 + kChunk), width = c1 - c0;
-      if (padded) im2col_from_padded(q, padded, c0, c1, panel.data(), width);
-      else im2col_u8(q, x, static_cast<uint8_t>(plan_.x_zero), c0, c1, panel.data(), width);
+      im2col_u8(q, x, static_cast<uint8_t>(plan_.x_zero), c0, c1, panel.data(), width);
       gemm_q8(a, panel.data(), width, width, y + c0, columns, e, 0, width, p0, p1);
     }
   }
@@ -164,6 +184,9 @@ class Q8GemmConvKernel : public NodeKernel {
 
   Q8ConvPlan plan_;
   std::vector<PackedQ8A> packed_;
+  // Each im2col row's offset into the padded planes, where the product reads them in place
+  // (kernels/im2col_padded.h's pitched columns); empty otherwise.
+  std::vector<int64_t> tap_offsets_;
 };
 
 bool is_q8_depthwise(const Q8ConvPlan& p) {

@@ -109,6 +109,31 @@ std::vector<uint8_t> run_split(const Q8Case& g, const PackedQ8A& packed, const s
 
 std::vector<uint8_t> run_whole(const Q8Case& g, const PackedQ8A& packed) { return run_split(g, packed, {}); }
 
+// gemm_q8_rows on g's B with its rows moved apart: row k at a random offset (in reverse order,
+// with gaps of 0 to 70 bytes, the buffer's last row against an inaccessible page), for the
+// columns cut at `cuts` in separate calls. The product must not depend on where the rows are.
+std::vector<uint8_t> run_rows(const Q8Case& g, const PackedQ8A& packed, const std::vector<int64_t>& cuts) {
+  std::mt19937 rng(static_cast<uint32_t>(g.m + 7 * g.n + 13 * g.k));
+  std::uniform_int_distribution<int64_t> gap(0, 70);
+  std::vector<int64_t> offsets(static_cast<size_t>(g.k));
+  int64_t end = 0;
+  for (int64_t k = g.k - 1; k >= 0; --k) {
+    offsets[static_cast<size_t>(k)] = end + gap(rng);
+    end = offsets[static_cast<size_t>(k)] + g.n;
+  }
+  std::vector<uint8_t> moved(static_cast<size_t>(end), kUntouchedByte);
+  for (int64_t k = 0; k < g.k; ++k)
+    std::copy(g.b.begin() + k * g.ldb, g.b.begin() + k * g.ldb + g.n, moved.begin() + offsets[static_cast<size_t>(k)]);
+  test::Guarded<uint8_t> rows(moved.data(), moved.size(), true);
+  std::vector<uint8_t> c = g.fresh_c();
+  std::vector<int64_t> bounds = {0};
+  bounds.insert(bounds.end(), cuts.begin(), cuts.end());
+  bounds.push_back(g.n);
+  for (size_t i = 0; i + 1 < bounds.size(); ++i)
+    gemm_q8_rows(packed, rows.data(), offsets.data(), g.n, c.data(), g.ldc, g.epilogue(), bounds[i], bounds[i + 1]);
+  return c;
+}
+
 std::vector<float> run_f32(const Q8Case& g, const PackedQ8A& packed) {
   std::vector<float> c = g.fresh_c_f32();
   gemm_q8_f32_out(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, g.epilogue(), 0, g.n);
@@ -351,6 +376,20 @@ TEST_P(Q8GemmKernels, ColumnSplitsAreIdentical) {
       }
 }
 
+// B given by row offsets (the convolutions' pitched taps) gives the same bytes as B in rows ldb
+// apart, for whole and split column ranges, a single column included.
+TEST_P(Q8GemmKernels, RowOffsetsGiveTheSameProduct) {
+  for (int64_t m : {1, 5, 13})
+    for (int64_t n : {1, 2, 17, 70})
+      for (int64_t k : {1, 3, 64, 301}) {
+        Q8Case g(m, n, k);
+        PackedQ8A packed = g.packed();
+        const std::vector<uint8_t> whole = run_whole(g, packed);
+        ASSERT_EQ(whole, run_rows(g, packed, {})) << describe(g);
+        if (n > 2) ASSERT_EQ(whole, run_rows(g, packed, {1, n / 2})) << describe(g) << ", split";
+      }
+}
+
 // Several blocks of columns (their width depends on K), and a K deep enough that one block is a
 // single panel of 16 columns and the scratch buffer grows past its usual size.
 TEST_P(Q8GemmKernels, WideAndDeepProductsAcrossBlocks) {
@@ -533,6 +572,21 @@ TEST_P(Q8GemmQuads, OddShapesAndZeroPointsMatchReference) {
         expect_matches_reference(g, run_whole(g, a));
         expect_matches_reference(g, run_f32(g, a));
         if (HasFatalFailure()) return;
+      }
+}
+
+// The same for the quad paths (odd panel counts take the 6 x 64 tile where the path has one).
+TEST_P(Q8GemmQuads, RowOffsetsGiveTheSameProduct) {
+  for (int64_t m : {5, 13, 19})
+    for (int64_t n : {2, 17, 70, 130})
+      for (int64_t k : {1, 7, 64, 301}) {
+        Q8Case g(m, n, k);
+        make_seven_bit(g, static_cast<uint32_t>(m + n + k));
+        PackedQ8A a = packed(g);
+        const std::vector<uint8_t> whole = run_whole(g, a);
+        expect_matches_reference(g, whole);
+        ASSERT_EQ(whole, run_rows(g, a, {})) << describe(g);
+        ASSERT_EQ(whole, run_rows(g, a, {1, n / 2})) << describe(g) << ", split";
       }
 }
 
@@ -905,57 +959,101 @@ TEST(Q8Im2col, MatchesNaiveWithPadValueAndSplits) {
   EXPECT_GT(cases, 150);
 }
 
-// Stride 1 from the padded planes (kernels/im2col_padded.h): the same matrix, for kernels, dilations,
-// paddings (asymmetric, and inputs wider than the outputs need), rows shorter and longer than a
-// 64-byte piece, the planes padded in two channel ranges, and column ranges into a thread's own
-// panel. The input sits against an inaccessible page on either side: padding reads only inside it.
-TEST(Q8Im2col, FromPaddedPlanesMatchesNaive) {
+// The pitched taps (kernels/im2col_padded.h): for kernels (square, 7x1, 1x7), strides,
+// dilations and paddings (asymmetric, and inputs wider than the outputs need), every element of
+// the im2col matrix is read from the padded planes at its tap's offset plus oy * pitch + ox, and
+// a whole row of pitched columns stays inside the planes and their spill. The planes are padded in
+// two channel ranges; the input sits against an inaccessible page on either side and the planes
+// before one: the padding reads only inside the input, the taps only inside the planes.
+TEST(Q8Im2col, PitchedTapsReadTheIm2colMatrix) {
   int cases = 0;
-  for (int64_t kernel : {1, 3, 5, 7})
-    for (int64_t dilation : {1, 2})
-      for (int64_t pad : {0, 1, 3})
-        for (auto [h, w] : {std::pair<int64_t, int64_t>{5, 7}, {13, 11}, {1, 40}, {3, 70}, {4, 130}})
-          for (bool cut_right : {false, true}) {
-            Im2colParams p = conv_params(3, h, w, kernel, 1, dilation, pad);
-            if (cut_right) {  // less right and bottom padding than top and left, or a cut input
-              p.out_w -= 1;
-              p.out_h = std::max<int64_t>(p.out_h - 2, 1);
-              p.pad_left = std::max<int64_t>(pad - 1, 0);
-            }
-            if (p.out_h <= 0 || p.out_w <= 0) continue;
-            ASSERT_TRUE(im2col_takes_padded(p));
-            ++cases;
-            std::vector<uint8_t> values = random_bytes(p.channels * h * w, static_cast<uint32_t>(900 + cases));
-            const uint8_t pad_value = static_cast<uint8_t>(cases * 53 % 256);
-            std::vector<uint8_t> want = naive_im2col(p, values, pad_value);
-            std::string what = "kernel " + std::to_string(kernel) + " dilation " + std::to_string(dilation) + " pad " +
-                               std::to_string(pad) + (cut_right ? " (cut)" : "") + " input " + std::to_string(h) + "x" +
-                               std::to_string(w);
-            for (bool guard_after : {false, true}) {
-              // Every buffer against an inaccessible page: the input on either side, the padded
-              // planes and the panel after their last byte (spill included).
-              test::Guarded<uint8_t> x(values.data(), values.size(), guard_after);
-              const std::vector<uint8_t> unset(static_cast<size_t>(padded_values<uint8_t>(p)), kUntouchedByte);
-              test::Guarded<uint8_t> padded(unset.data(), unset.size(), true);
-              pad_input_planes(p, x.data(), pad_value, 1, p.channels, padded.data());
-              pad_input_planes(p, x.data(), pad_value, 0, 1, padded.data());
-              int64_t cuts[] = {0, p.columns() / 3, p.columns() / 3 + 1, p.columns()};
-              for (int piece = 0; piece < 3; ++piece) {
-                const int64_t first = cuts[piece], last = cuts[piece + 1], width = last - first;
-                for (int64_t row_stride : {width, width + 5}) {
-                  const std::vector<uint8_t> blank(p.rows() * row_stride + kPaddedSpillBytes, kUntouchedByte);
-                  test::Guarded<uint8_t> guarded_panel(blank.data(), blank.size(), true);
-                  im2col_from_padded(p, padded.data(), first, last, guarded_panel.data(), row_stride);
-                  const std::vector<uint8_t> panel = guarded_panel.values();
-                  for (int64_t r = 0; r < p.rows(); ++r)
-                    ASSERT_TRUE(std::equal(want.begin() + r * p.columns() + first,
-                                           want.begin() + r * p.columns() + last, panel.begin() + r * row_stride))
-                        << what << ", columns [" << first << ", " << last << "), row stride " << row_stride << ", row "
-                        << r;
+  for (auto [kh, kw] : {std::pair<int64_t, int64_t>{1, 1}, {3, 3}, {5, 5}, {7, 1}, {1, 7}, {7, 7}})
+    for (int64_t stride : {1, 2, 3})
+      for (int64_t dilation : {1, 2})
+        for (int64_t pad : {0, 1, 3})
+          for (auto [h, w] : {std::pair<int64_t, int64_t>{5, 7}, {13, 11}, {1, 40}, {4, 130}})
+            for (bool cut_right : {false, true}) {
+              Im2colParams p = conv_params(3, h, w, 1, stride, dilation, pad);
+              p.kernel_h = kh;
+              p.kernel_w = kw;
+              p.out_h = (h + 2 * pad - dilation * (kh - 1) - 1) / stride + 1;
+              p.out_w = (w + 2 * pad - dilation * (kw - 1) - 1) / stride + 1;
+              if (cut_right) {  // less right and bottom padding than top and left, or a cut input
+                p.out_w -= 1;
+                p.out_h = std::max<int64_t>(p.out_h - 2, 1);
+                p.pad_left = std::max<int64_t>(pad - 1, 0);
+              }
+              if (p.out_h <= 0 || p.out_w <= 0) continue;
+              ASSERT_TRUE(pitched_taps_fit<uint8_t>(p));
+              ++cases;
+              std::vector<uint8_t> values = random_bytes(p.channels * h * w, static_cast<uint32_t>(900 + cases));
+              const uint8_t pad_value = static_cast<uint8_t>(cases * 53 % 256);
+              std::vector<uint8_t> want = naive_im2col(p, values, pad_value);
+              std::string what = std::to_string(kh) + "x" + std::to_string(kw) + " stride " + std::to_string(stride) +
+                                 " dilation " + std::to_string(dilation) + " pad " + std::to_string(pad) +
+                                 (cut_right ? " (cut)" : "") + " input " + std::to_string(h) + "x" + std::to_string(w);
+              std::vector<int64_t> offsets(static_cast<size_t>(p.rows()));
+              pitched_tap_offsets(p, offsets.data());
+              const int64_t pitch = padded_planes(p).pitch;
+              for (bool guard_after : {false, true}) {
+                test::Guarded<uint8_t> x(values.data(), values.size(), guard_after);
+                const std::vector<uint8_t> unset(static_cast<size_t>(padded_values<uint8_t>(p)), kUntouchedByte);
+                test::Guarded<uint8_t> padded(unset.data(), unset.size(), true);
+                pad_input_planes(p, x.data(), pad_value, 1, p.channels, padded.data());
+                pad_input_planes(p, x.data(), pad_value, 0, 1, padded.data());
+                const uint8_t* planes = padded.data();
+                for (int64_t r = 0; r < p.rows(); ++r) {
+                  ASSERT_GE(offsets[r], 0) << what;
+                  unsigned sum = 0;  // touches the whole pitched row: the guard page faults past it
+                  for (int64_t j = 0; j < pitched_columns(p); ++j) sum += planes[offsets[r] + j];
+                  EXPECT_GE(sum, 0u);
+                  for (int64_t oy = 0; oy < p.out_h; ++oy)
+                    for (int64_t ox = 0; ox < p.out_w; ++ox)
+                      ASSERT_EQ(planes[offsets[r] + oy * pitch + ox], want[r * p.columns() + oy * p.out_w + ox])
+                          << what << ", row " << r << ", output (" << oy << ", " << ox << ")";
                 }
               }
             }
+  EXPECT_GT(cases, 500);
+}
+
+// compact_pitched_columns: pitched columns [first, last) of a few rows to their pixels, for
+// column ranges that start and end inside, at and past an output row's width, with nothing
+// written outside the range's pixels (the destination is filled with a marker and sits against
+// an inaccessible page).
+TEST(Q8Im2col, CompactingPitchedColumnsWritesTheirPixelsOnly) {
+  int cases = 0;
+  for (auto [out_w, extra] : {std::pair<int64_t, int64_t>{7, 2}, {14, 2}, {5, 3}, {70, 2}, {1, 6}, {130, 1}}) {
+    Im2colParams p;
+    p.channels = 1;
+    p.out_h = 5;
+    p.out_w = out_w;
+    p.kernel_h = 1;
+    p.kernel_w = extra + 1;  // pitch = out_w + extra at stride 1
+    p.in_h = p.out_h;
+    p.in_w = out_w + extra;
+    const int64_t pitch = padded_planes(p).pitch, n = pitched_columns(p), rows = 3, pixels = p.columns();
+    ASSERT_EQ(pitch, out_w + extra);
+    std::vector<uint8_t> src(static_cast<size_t>(rows * n + kPaddedSpillBytes));
+    for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i * 7 + 1);
+    const int64_t cuts[] = {0, 1, out_w - 1, out_w, pitch, pitch + 3, n / 2, n - extra, n - 1, n};
+    for (int64_t first : cuts)
+      for (int64_t last : cuts) {
+        if (first < 0 || last > n || first >= last) continue;
+        ++cases;
+        const std::vector<uint8_t> marker(static_cast<size_t>(rows * pixels), kUntouchedByte);
+        test::Guarded<uint8_t> dst(marker.data(), marker.size(), true);
+        compact_pitched_columns(p, src.data() + first, n, rows, first, last, dst.data(), pixels);
+        const std::vector<uint8_t> got = dst.values();
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t pixel = 0; pixel < pixels; ++pixel) {
+            const int64_t j = pixel / out_w * pitch + pixel % out_w;
+            const uint8_t expected = j >= first && j < last ? src[r * n + j] : kUntouchedByte;
+            ASSERT_EQ(got[r * pixels + pixel], expected) << "width " << out_w << ", columns [" << first << ", " << last
+                                                         << "), row " << r << ", pixel " << pixel;
           }
+      }
+  }
   EXPECT_GT(cases, 100);
 }
 

@@ -78,6 +78,14 @@ TEST(Q8NodeKernels, ConvolutionsMatchTheReferenceExactly) {
       {6, 9, 9, 5, 1, 2, 3, 1, false, 17, 255},
       {5, 7, 8, 3, 1, 1, 1, 1, true, 0, 255, 3},
       {6, 6, 9, 3, 1, 1, 2, 1, true, 17, 255, 2},
+      // strides from phase planes: 1x1 stride 2 (one phase), stride 3, stride 2 dilated, grouped
+      // in a batch; products of many panels (an odd count too) over several 256-column chunks
+      {16, 26, 20, 1, 2, 0, 1, 1, true, 0, 255},
+      {7, 13, 23, 3, 3, 1, 1, 1, true, 17, 255},
+      {5, 9, 19, 3, 2, 2, 1, 2, false, 0, 255},
+      {4, 8, 11, 3, 2, 1, 2, 1, true, 0, 255, 2},
+      {32, 70, 30, 3, 1, 1, 1, 1, true, 17, 255},
+      {24, 75, 29, 3, 2, 1, 1, 1, true, 0, 200},
   };
   for (const QConvCase& c : cases)
     expect_matches_reference(qconv_node(c), "FusedQLinearConv " + std::to_string(c.channels) + "->" +

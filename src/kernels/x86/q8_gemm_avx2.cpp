@@ -379,7 +379,9 @@ void accumulate_quad_pair_avx512_vnni(const int8_t* a, const int8_t* a2, const u
 // function change them; built for AVX-512, they are in the clobbers). Per quad, 2 loads of B and 12 broadcasts of A feed 24 vpdpbusd,
 // against 13 loads for 12 in the 12 x 16 tile: the loads, not the multiplies, bound that one.
 // acc is [panel of A][panel of B][row] rows of 64 bytes, zmm (2h + q) * 6 + r (zmm16 and up
-// loaded by two vinserti64x4: VEX moves cannot name them).
+// loaded by two vinserti64x4: VEX moves cannot name them). A is prefetched 1 KiB (about 40 quads)
+// ahead: a panel's weights come from memory on its first tile wherever the network's weights
+// exceed the cache, and on 7x7 maps (49 columns: two tiles) that wait was 15% of the product.
 void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const uint8_t* b, const uint8_t* b2,
                                       int64_t quads, __m256i (&acc)[2][2][kRows][2]) {
   static_assert(kRows == 6 && kQ8QuadPanelBytes == 64, "the asm is written for 6 rows x 16 columns of 4 bytes");
@@ -390,6 +392,8 @@ void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const u
       KITE_ZMM_ROWS_IN_6_11("vmovdqu", "vinserti64x4")
       KITE_ZMM_ROWS_IN_12_23("vmovdqu", "vinserti64x4")
       "1:\n\t"
+      "prefetcht0 1024(%[a])\n\t"
+      "prefetcht0 1024(%[a2])\n\t"
       "vmovdqu32 (%[b]), %%zmm24\n\t"
       "vmovdqu32 (%[b2]), %%zmm25\n\t"
       "vpbroadcastd 0(%[a]), %%zmm26\n\t"
@@ -434,6 +438,55 @@ void accumulate_quad_wide_avx512_vnni(const int8_t* a, const int8_t* a2, const u
       KITE_ZMM_ROWS_OUT_12_23("vmovdqu32")
       "vzeroupper\n\t"
       : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(quads)
+      : [acc] "r"(tile)
+      : KITE_ZMM_CLOBBERS);
+}
+
+// One panel of A against up to four B panels, 6 x 64: the same 24 accumulators as the 12 x 32
+// tile, here [panel of B][row] (zmm q * 6 + r). Per quad, 4 loads of B and 6 broadcasts of A feed
+// 24 vpdpbusd: the odd last panel of A (M = 64, 256, 1024 leave one) runs at the pair's pace
+// instead of the 6 x 16 tile's, whose 6 dependent chains per quad leave vpdpbusd's latency bare.
+// b0 .. b3 are the four panels; a narrower tile passes its last panel for the missing ones (their
+// sums are not stored).
+void accumulate_quad_6x64_avx512_vnni(const int8_t* a, const uint8_t* b0, const uint8_t* b1, const uint8_t* b2,
+                                      const uint8_t* b3, int64_t quads, __m256i (&acc)[4][kRows][2]) {
+  static_assert(kRows == 6 && kQ8QuadPanelBytes == 64, "the asm is written for 6 rows x 16 columns of 4 bytes");
+  if (quads <= 0) return;
+  __m256i* const tile = &acc[0][0][0];
+  __asm__ volatile(
+      KITE_ZMM_ROWS_IN_0_5("vmovdqu", "vinserti64x4")
+      KITE_ZMM_ROWS_IN_6_11("vmovdqu", "vinserti64x4")
+      KITE_ZMM_ROWS_IN_12_23("vmovdqu", "vinserti64x4")
+      "1:\n\t"
+      "vmovdqu32 (%[b0]), %%zmm24\n\t"
+      "vmovdqu32 (%[b1]), %%zmm25\n\t"
+      "vmovdqu32 (%[b2]), %%zmm26\n\t"
+      "vmovdqu32 (%[b3]), %%zmm27\n\t"
+#define KITE_Q8_6X64_ROW(offset, r0, r1, r2, r3)        \
+      "vpbroadcastd " offset "(%[a]), %%zmm28\n\t"      \
+      "vpdpbusd %%zmm28, %%zmm24, %%zmm" r0 "\n\t"      \
+      "vpdpbusd %%zmm28, %%zmm25, %%zmm" r1 "\n\t"      \
+      "vpdpbusd %%zmm28, %%zmm26, %%zmm" r2 "\n\t"      \
+      "vpdpbusd %%zmm28, %%zmm27, %%zmm" r3 "\n\t"
+      KITE_Q8_6X64_ROW("0", "0", "6", "12", "18")
+      KITE_Q8_6X64_ROW("4", "1", "7", "13", "19")
+      KITE_Q8_6X64_ROW("8", "2", "8", "14", "20")
+      KITE_Q8_6X64_ROW("12", "3", "9", "15", "21")
+      KITE_Q8_6X64_ROW("16", "4", "10", "16", "22")
+      KITE_Q8_6X64_ROW("20", "5", "11", "17", "23")
+#undef KITE_Q8_6X64_ROW
+      "add $24, %[a]\n\t"
+      "add $64, %[b0]\n\t"
+      "add $64, %[b1]\n\t"
+      "add $64, %[b2]\n\t"
+      "add $64, %[b3]\n\t"
+      "dec %[n]\n\t"
+      "jnz 1b\n\t"
+      KITE_ZMM_ROWS_OUT_0_5("vmovdqu32")
+      KITE_ZMM_ROWS_OUT_6_11("vmovdqu32")
+      KITE_ZMM_ROWS_OUT_12_23("vmovdqu32")
+      "vzeroupper\n\t"
+      : [a] "+r"(a), [b0] "+r"(b0), [b1] "+r"(b1), [b2] "+r"(b2), [b3] "+r"(b3), [n] "+r"(quads)
       : [acc] "r"(tile)
       : KITE_ZMM_CLOBBERS);
 }
@@ -492,6 +545,27 @@ void q8_gemm_12x32_u8s8_avx512_vnni(const Q8QuadTile& top, const Q8QuadTile& bot
     out.c = static_cast<char*>(out.c) + kQ8TileColumns * element_bytes;
     out.columns = columns - kQ8TileColumns;
     store_quad_tile(out, acc[h][1]);
+  }
+}
+
+void q8_gemm_6x64_u8s8_avx512_vnni(const Q8QuadTile& t) {
+  const int panels = (t.out.columns + kQ8TileColumns - 1) / kQ8TileColumns;
+  const int64_t panel_bytes = t.quads * kQ8QuadPanelBytes;
+  const uint8_t* b[4];
+  for (int q = 0; q < 4; ++q) b[q] = t.b + (q < panels ? q : panels - 1) * panel_bytes;
+  __m256i acc[4][kRows][2];
+  KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r) {
+    const __m256i start = _mm256_set1_epi32(t.out.row_bias[r]);
+    for (int q = 0; q < 4; ++q) acc[q][r][0] = acc[q][r][1] = start;
+  }
+  accumulate_quad_6x64_avx512_vnni(t.a, b[0], b[1], b[2], b[3], t.quads, acc);
+  const int64_t element_bytes = t.out.output == Q8TileOutput::kU8 ? 1 : 4;
+  for (int q = 0; q < panels; ++q) {
+    Q8Tile out = t.out;
+    out.c = static_cast<char*>(out.c) + q * kQ8TileColumns * element_bytes;
+    const int left = t.out.columns - q * kQ8TileColumns;
+    out.columns = left < kQ8TileColumns ? left : kQ8TileColumns;
+    store_quad_tile(out, acc[q]);
   }
 }
 
