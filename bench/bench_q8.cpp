@@ -284,7 +284,9 @@ struct MaxPoolShape {
 // size).
 const MaxPoolShape kMaxPools[] = {{"resnet50_stem", 64, 112, 3, 2},
                                   {"googlenet_inception3b", 256, 28, 3, 1},
-                                  {"googlenet_inception4b", 512, 14, 3, 1}};
+                                  {"googlenet_inception4b", 512, 14, 3, 1},
+                                  {"googlenet_inception5b", 832, 7, 3, 1},
+                                  {"googlenet_pool4", 832, 14, 3, 2}};
 
 void BM_max_pool_u8(benchmark::State& state, MaxPoolShape s) {
   kite::Q8PoolParams p;

@@ -26,9 +26,13 @@ void u8_maxpool_generic(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
 // Its two inner loops come from the caller's ISA where it has them (null: the portable ones):
 //   max_into:       dst[i] = max(dst[i], src[i])
 //   max_into_where: dst[i] = max(dst[i], room[i] >= reach ? src[i] : 0)          for i in [0, n)
+//   max3_where:     dst[i] = max(src[i], before[i] ? src[i - step] : 0, after[i] ? src[i + step] : 0)
+//                   for i in [0, n), src[-step] to src[n - 1 + step] readable (3-wide windows)
 struct U8MaxLoops {
   void (*max_into)(uint8_t* dst, const uint8_t* src, int64_t n);
   void (*max_into_where)(uint8_t* dst, const uint8_t* src, const uint8_t* room, uint8_t reach, int64_t n);
+  void (*max3_where)(uint8_t* dst, const uint8_t* src, const uint8_t* before, const uint8_t* after, int64_t step,
+                     int64_t n);
 };
 bool u8_maxpool_stride1_applies(const Q8PoolParams& p);
 void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int64_t c_begin, int64_t c_end,

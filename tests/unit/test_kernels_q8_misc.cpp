@@ -857,6 +857,44 @@ TEST(Q8MaxPoolKernels, MatchReferenceForStride1WithSameWidthRows) {
   EXPECT_EQ(first_difference(run_max_pool(x, c.params, 0, 1), want), -1) << describe(c);
 }
 
+// The stride-1 kernel takes many small planes as one flat array (blocks of about 8 KiB): planes
+// from 1x1 to 30x30, channel ranges that start and end inside a block, a window's rows partly
+// or wholly past the plane's height, each against the reference on its channels only (the
+// others keep their fill), with the input and output against inaccessible pages.
+TEST(Q8MaxPoolKernels, Stride1BlocksOfPlanesMatchReference) {
+  std::mt19937 rng(36);
+  const int64_t sizes[][2] = {{1, 1}, {3, 5}, {7, 7}, {14, 14}, {30, 30}, {2, 91}};
+  const int64_t windows[][2] = {{3, 3}, {5, 5}, {1, 3}, {3, 1}};
+  const int64_t channels = 40;
+  int checked = 0;
+  for (const auto& size : sizes)
+    for (const auto& window : windows)
+      for (int64_t top : {int64_t{0}, (window[0] - 1) / 2, window[0] - 1}) {
+        const int64_t kh = window[0], kw = window[1], left = (kw - 1) / 2;
+        MaxPoolCase c = max_pool_case(channels, size[0], size[1], kh, kw, 1, 1, {top, left, kh - 1 - top, kw - 1 - left},
+                                      false);
+        ASSERT_TRUE(u8_maxpool_stride1_applies(c.params)) << describe(c);
+        const int64_t plane = size[0] * size[1];
+        std::vector<uint8_t> x = random_bytes(static_cast<size_t>(channels * plane), rng);
+        const std::vector<uint8_t> want = reference_max_pool(x, c.params);
+        for (auto [c0, c1] : {std::pair<int64_t, int64_t>{0, channels}, {3, 29}, {39, 40}, {0, 1}})
+          for (Path path : kernel_paths()) {
+            UsePath use(path);
+            const std::vector<uint8_t> unset(want.size(), 0xcd);
+            for (bool guard_after : {false, true}) {
+              GuardedBytes gx(x.data(), x.size(), guard_after), gy(unset.data(), unset.size(), guard_after);
+              max_pool_u8(c.params, gx.data(), gy.data(), c0, c1);
+              std::vector<uint8_t> expected = unset;
+              std::copy(want.begin() + c0 * plane, want.begin() + c1 * plane, expected.begin() + c0 * plane);
+              ASSERT_EQ(first_difference(gy.values(), expected), -1)
+                  << max_pool_u8_kernel_name() << ", " << describe(c) << ", channels [" << c0 << ", " << c1 << ")";
+            }
+          }
+        ++checked;
+      }
+  EXPECT_EQ(checked, 72);
+}
+
 // Paddings as wide as the window or wider: whole rows and columns of windows see only padding.
 TEST(Q8MaxPoolKernels, WindowsOfPaddingAloneGiveZero) {
   std::vector<MaxPoolCase> cases;
