@@ -5,6 +5,10 @@
 #if defined(KITE_KERNELS_X86)
 #include <cpuid.h>
 #endif
+#if defined(KITE_KERNELS_X86) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
 #include <sys/auxv.h>
@@ -18,6 +22,8 @@ std::atomic<bool> g_force_generic{false};
 std::atomic<bool> g_hide_cpu_extensions{false};
 // hide_avx512(): AVX-512 alone reported absent (tests).
 std::atomic<bool> g_hide_avx512{false};
+// hide_amx(): AMX alone reported absent (tests).
+std::atomic<bool> g_hide_amx{false};
 
 bool avx512_hidden() {
   return g_hide_cpu_extensions.load(std::memory_order_relaxed) || g_hide_avx512.load(std::memory_order_relaxed);
@@ -82,6 +88,20 @@ bool detect_avx512_vnni() {
 #endif
 }
 
+bool detect_amx_int8() {
+#if defined(KITE_KERNELS_X86) && defined(__linux__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  if ((edx & (1u << 24)) == 0 || (edx & (1u << 25)) == 0 || !detect_avx512_vnni()) return false;
+  // Linux's arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA): 0 once the process may use the
+  // tiles; an error where the kernel or the hypervisor does not support them.
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
+
 #if defined(KITE_KERNELS_ARM) && defined(__linux__)
 // Bits of AT_HWCAP on arm64 Linux (and Android, which shares the kernel's ABI). Spelled out for C
 // libraries whose <sys/auxv.h> does not define them.
@@ -122,6 +142,11 @@ bool cpu_has_avx512_vnni() {
   return has && !avx512_hidden();
 }
 
+bool cpu_has_amx_int8() {
+  static const bool has = detect_amx_int8();
+  return has && !avx512_hidden() && !g_hide_amx.load(std::memory_order_relaxed);
+}
+
 bool cpu_has_neon() {
 #if defined(KITE_KERNELS_ARM)
   return true;
@@ -151,6 +176,8 @@ bool cpu_has_arm_fp16() {
 void hide_cpu_extensions(bool hide) { g_hide_cpu_extensions.store(hide, std::memory_order_relaxed); }
 
 void hide_avx512(bool hide) { g_hide_avx512.store(hide, std::memory_order_relaxed); }
+
+void hide_amx(bool hide) { g_hide_amx.store(hide, std::memory_order_relaxed); }
 
 void force_generic_kernels(bool force) { g_force_generic.store(force, std::memory_order_relaxed); }
 

@@ -29,6 +29,12 @@ bool cpu_has_avx512();
 // True when cpu_has_avx512() and the CPU executes AVX512_VNNI (CPUID.(7, 0):ECX bit 11): vpdpbusd
 // on zmm, 64 u8 x s8 products a instruction. Intel since Ice Lake and Cascade Lake, AMD since Zen 4.
 bool cpu_has_avx512_vnni();
+// True when cpu_has_avx512_vnni(), the CPU executes AMX-TILE and AMX-INT8 (CPUID.(7, 0):EDX bits
+// 24 and 25: eight tile registers of 16 rows x 64 bytes and tdpbsud, 16 x 16 x 64 s8 x u8
+// products an instruction), and Linux let this process use the tile data (arch_prctl
+// ARCH_REQ_XCOMP_PERM, asked once; the OS keeps that state out of a process that does not ask).
+// Intel since Sapphire Rapids.
+bool cpu_has_amx_int8();
 
 // ARMv8.2 extensions, read from the kernel's hardware capabilities (getauxval(AT_HWCAP)), which
 // report what both the CPU and the OS support. False on other CPU families and where the OS does
@@ -44,6 +50,9 @@ void hide_cpu_extensions(bool hide);
 // AVX-VNNI but not AVX-512 (Alder Lake), so that tests can run the ymm VNNI kernels on a CPU that
 // has both. Process-wide; for tests.
 void hide_avx512(bool hide);
+// When set, only AMX reports false, so that tests can run the AVX512_VNNI kernels on a CPU that
+// has AMX. Process-wide; for tests.
+void hide_amx(bool hide);
 
 // When set, every kernel dispatcher picks its portable C++ implementation, as on a CPU without
 // any of the features above. Process-wide; meant for tests and benchmarks.

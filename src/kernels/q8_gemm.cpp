@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "kernels/cpu_features.h"
 #include "kernels/q8_gemm_microkernel.h"
@@ -143,9 +144,10 @@ void pack_b_panels(Q8PackPairKernel pack_pair, const BRows& b, int64_t depth, in
 // k, 16 columns x 4 bytes, less the path's offset (which is 0 or 128: subtracting it modulo 256
 // is the same as flipping the top bit, so uint8 - 128 comes out as the int8 SDOT reads). The rows past K repeat B's last row (A's padding multiplies them by
 // zero); the columns past the last whole panel are done here, and zero-padded.
-void pack_b_quad_panels(const Kernels& kernels, const BRows& b, int64_t depth, int64_t columns, uint8_t* panels) {
+// Panels are panel_stride bytes apart (at least the quads' bytes).
+void pack_b_quad_panels(const Kernels& kernels, const BRows& b, int64_t depth, int64_t columns, uint8_t* panels,
+                        int64_t panel_stride) {
   const int64_t quads = (depth + 3) / 4;
-  const int64_t panel_stride = quads * kQ8QuadPanelBytes;
   const int64_t whole = columns / kQ8TileColumns, tail = columns % kQ8TileColumns;
   for (int64_t q = 0; q < quads; ++q) {
     const uint8_t* rows[4];
@@ -304,7 +306,7 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const
     const int64_t tiles_in_block = (panel_end - panel_begin) * ((columns + kQ8TileColumns - 1) / kQ8TileColumns);
     NextBlockPrefetcher prefetcher(b, kernels.prefetch_next_block ? a.depth() : 0, n0 + columns, next_columns,
                                    tiles_in_block);
-    pack_b_quad_panels(kernels, b.at_column(n0), a.depth(), columns, b_panels);
+    pack_b_quad_panels(kernels, b.at_column(n0), a.depth(), columns, b_panels, quad_panel_bytes);
     for (int64_t p = panel_begin; p < panel_end;) {
       const int count = kernels.quad_tile_pair && p + 1 < panel_end ? 2 : 1;
       // A pair of A panels takes two B panels, a single one up to four where it has a kernel.
@@ -329,6 +331,62 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const
   }
 }
 
+// The AMX path (kernels/x86/q8_gemm_amx.cpp): blocks of B packed as the quad path packs them,
+// each panel padded to whole chunks of 64 k, and every block's product on tiles. Each row's
+// starting sum folds B's zero point in as the quad path's do.
+void run_amx(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const Output& out, const Q8GemmEpilogue& e,
+             int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+#if defined(KITE_KERNELS_X86)
+  const int64_t row_begin = panel_begin * kQ8TileRows, row_end = std::min(a.rows(), panel_end * kQ8TileRows);
+  thread_local std::vector<int32_t> row_start;
+  row_start.resize(static_cast<size_t>(a.rows()));
+  const uint32_t zb = static_cast<uint32_t>(e.b_zero_point);
+  for (int64_t i = row_begin; i < row_end; ++i) {
+    const uint32_t bias = e.row_bias ? static_cast<uint32_t>(e.row_bias[i]) : 0u;
+    row_start[static_cast<size_t>(i)] = static_cast<int32_t>(bias - zb * static_cast<uint32_t>(a.row_sums()[i]));
+  }
+  const int64_t chunks = a.amx_chunks(), quads = a.quad_count();
+  const int64_t panel_bytes = chunks * kQ8AmxChunkBytes, used_bytes = quads * kQ8QuadPanelBytes;
+  const int64_t block_panels = panels_per_block_of(panel_bytes);
+  uint8_t* b_panels = reinterpret_cast<uint8_t*>(b_panels_scratch(panel_bytes * block_panels));
+  Q8AmxBlock block{};
+  block.a = a.amx_tile(0, 0);
+  block.chunks = chunks;
+  block.b = b_panels;
+  block.row_begin = row_begin;
+  block.row_end = row_end;
+  block.row_start = row_start.data();
+  block.row_scale = e.row_scale;
+  block.ldc = out.ldc;
+  block.output = out.is_float ? Q8TileOutput::kF32 : Q8TileOutput::kU8;
+  block.c_zero_point = e.c_zero_point;
+  block.qmin = e.qmin;
+  block.qmax = e.qmax;
+  for (int64_t n0 = n_begin; n0 < n_end; n0 += block_panels * kQ8TileColumns) {
+    const int64_t columns = std::min(block_panels * kQ8TileColumns, n_end - n0);
+    pack_b_quad_panels(kernels, b.at_column(n0), a.depth(), columns, b_panels, panel_bytes);
+    // The quads past K's last one up to the chunk's end: read by the tiles, multiplied by A's zeros.
+    if (panel_bytes > used_bytes)
+      for (int64_t p = 0; p < (columns + kQ8TileColumns - 1) / kQ8TileColumns; ++p)
+        std::memset(b_panels + p * panel_bytes + used_bytes, 0, static_cast<size_t>(panel_bytes - used_bytes));
+    block.columns = columns;
+    block.c = static_cast<char*>(out.c) + n0 * out.element_bytes;
+    q8_gemm_amx(block);
+  }
+#else
+  (void)kernels, (void)a, (void)b, (void)out, (void)e, (void)n_begin, (void)n_end, (void)panel_begin, (void)panel_end;
+#endif
+}
+
+bool takes_amx(const PackedQ8A& a) {
+#if defined(KITE_KERNELS_X86)
+  return a.has_amx() && !generic_kernels_forced() && cpu_has_amx_int8();
+#else
+  (void)a;
+  return false;
+#endif
+}
+
 bool takes_quads(const Kernels& kernels, const PackedQ8A& a) {
   return kernels.quad_tile && a.has_quads() && (kernels.quad_takes_any_weights || a.seven_bit());
 }
@@ -342,6 +400,10 @@ void run(const PackedQ8A& a, const BRows& b, int64_t n, const Output& out, const
   const Kernels kernels = select_kernels();
   if (n_end - n_begin == 1) {
     run_single_column(kernels, a, b, n_begin, out, e, panel_begin, panel_end);
+    return;
+  }
+  if (takes_amx(a) && takes_quads(kernels, a)) {
+    run_amx(kernels, a, b, out, e, n_begin, n_end, panel_begin, panel_end);
     return;
   }
   if (takes_quads(kernels, a)) {
@@ -431,6 +493,7 @@ bool gemm_q8_has_dot_product() { return select_kernels().quad_takes_any_weights;
 
 const char* gemm_q8_kernel_name(const PackedQ8A& a) {
   const Kernels kernels = select_kernels();
+  if (takes_amx(a) && takes_quads(kernels, a)) return "q8_gemm_u8s8_amx";
   return takes_quads(kernels, a) ? kernels.quad_name : kernels.name;
 }
 

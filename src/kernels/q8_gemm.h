@@ -35,6 +35,9 @@
 //    2 * 255 * 63 = 32130, so it cannot saturate);
 //  - AArch64 with the ARMv8.2 dot product (cpu_has_arm_dotprod), any weights: SDOT on B - 128 as
 //    int8 (kernels/arm/q8_gemm_dotprod.cpp).
+// And on x86-64 with AMX (cpu_has_amx_int8), A packed a third time, as AMX tiles, and the same
+// quad panels of B multiplied by tdpbsud (kernels/x86/q8_gemm_amx.cpp): 2.5 to 3.5 times the
+// AVX512_VNNI tiles' speed on ResNet-50's layers (kite_bench_q8 --benchmark_filter=gemm_q8_wide).
 //
 // Speed (one Zen3 core, measured on a shared machine, so roughly): the wide path is 0.8 to 1.8
 // times the multiply-adds per second of the fp32 gemm(), the 7-bit path 1.1 to 2.3 times: the
@@ -101,6 +104,17 @@ class PackedQ8A {
   // Every weight in [-63, 63]: AVX2's u8 x s8 path may take the quads (the others take any).
   bool seven_bit() const { return seven_bit_; }
 
+  // The AMX layout, packed with the quads where cpu_has_amx_int8(): rows in groups of kAmxRows,
+  // K in chunks of kAmxDepth; the tile of group g and chunk c is kAmxRows rows of kAmxDepth
+  // bytes, A[16 g + r, 64 c + h] at amx_tile(g, c)[r * 64 + h], zero past M and K.
+  static constexpr int64_t kAmxRows = 16, kAmxDepth = 64;
+  bool has_amx() const { return amx_ != nullptr; }
+  int64_t amx_chunks() const { return (k_ + kAmxDepth - 1) / kAmxDepth; }
+  int64_t amx_groups() const { return (m_ + kAmxRows - 1) / kAmxRows; }
+  const int8_t* amx_tile(int64_t g, int64_t c) const {
+    return amx_.get() + (g * amx_chunks() + c) * kAmxRows * kAmxDepth;
+  }
+
  private:
   friend PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool quads);
   friend PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda);
@@ -109,6 +123,7 @@ class PackedQ8A {
   std::shared_ptr<int16_t> data_;
   std::shared_ptr<int8_t> quads_;      // null unless has_quads()
   std::shared_ptr<int32_t> row_sums_;  // null unless has_quads()
+  std::shared_ptr<int8_t> amx_;        // null unless has_amx()
   bool wide_values_ = false;           // packed by pack_s16_a: for gemm_s16_panel only
   bool seven_bit_ = false;
   int64_t m_ = 0;
@@ -164,7 +179,8 @@ void gemm_q8_f32_out(const PackedQ8A& a, const uint8_t* b, int64_t ldb, int64_t 
 // The microkernel the products use now ("q8_gemm_avx2", "q8_gemm_neon" or "q8_gemm_generic"),
 // so that tests and benchmarks can say which one they measured.
 const char* gemm_q8_kernel_name();
-// The one products with this A use (with more than one column): "q8_gemm_u8s8_avx512_vnni",
+// The one products with this A use (with more than one column): "q8_gemm_u8s8_amx",
+// "q8_gemm_u8s8_avx512_vnni",
 // "q8_gemm_u8s8_vnni",
 // "q8_gemm_u8s8_avx2" or "q8_gemm_sdot_neon" where a quad path applies, gemm_q8_kernel_name() otherwise.
 const char* gemm_q8_kernel_name(const PackedQ8A& a);

@@ -103,6 +103,29 @@ void q8_pack_b_quad_avx512(const uint8_t* const rows[4], int64_t panels, int64_t
 void q8_gemm_6x16_sdot(const Q8QuadTile& tile);
 void q8_pack_b_quad_sdot(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
 
+// AMX (kernels/x86/q8_gemm_amx.cpp): one block of B against the rows of A's groups that cover
+// [row_begin, row_end), from PackedQ8A's AMX tiles. B is the quad path's panels (offset 0), each
+// padded to `chunks` * 16 quads (the pad is read; A's zero padding multiplies it), so a panel is
+// chunks * 1024 bytes. Only rows [row_begin, row_end) and columns [0, columns) of C are written:
+// C[i, j] at c + (i * ldc + j) * element size, i counted from A's first row, to
+// requantize(row_start[i] + sum, row_scale[i], ..) (or the float row_start[i] + sum times
+// row_scale[i]). Only called where cpu_has_amx_int8().
+struct Q8AmxBlock {
+  const int8_t* a;  // PackedQ8A::amx_tile(0, 0)
+  int64_t chunks;   // K in chunks of 64
+  const uint8_t* b;
+  int64_t columns;
+  int64_t row_begin, row_end;
+  const int32_t* row_start;  // per row of A, bias - b_zero_point * rowsum(A)
+  const float* row_scale;
+  void* c;
+  int64_t ldc;
+  Q8TileOutput output;  // kU8 or kF32
+  int32_t c_zero_point, qmin, qmax;
+};
+constexpr int64_t kQ8AmxChunkBytes = 1024;  // a tile: 16 rows of 64 bytes
+void q8_gemm_amx(const Q8AmxBlock& block);
+
 // Portable C++, any CPU (kernels/generic/q8_gemm_generic.cpp).
 void q8_gemm_6x16_generic(const Q8Tile& tile);
 void q8_pack_b_pair_generic(const uint8_t* row0, const uint8_t* row1, int64_t panels, int64_t panel_stride,

@@ -98,6 +98,16 @@ PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool qua
       }
       packed.row_sums_.get()[i] = sum;
     }
+    if (cpu_has_amx_int8()) {
+      // One more byte a weight: the tiles' rows of 64 k, zero-filled for the padding.
+      const int64_t tile_bytes = PackedQ8A::kAmxRows * PackedQ8A::kAmxDepth;
+      packed.amx_ = std::static_pointer_cast<int8_t>(
+          allocate_aligned(static_cast<size_t>(packed.amx_groups() * packed.amx_chunks() * tile_bytes)));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t kk = 0; kk < k; ++kk)
+          packed.amx_.get()[((i / PackedQ8A::kAmxRows) * packed.amx_chunks() + kk / PackedQ8A::kAmxDepth) * tile_bytes +
+                            (i % PackedQ8A::kAmxRows) * PackedQ8A::kAmxDepth + kk % PackedQ8A::kAmxDepth] = a[i * lda + kk];
+    }
   }
   return packed;
 }

@@ -93,23 +93,31 @@ const char* simd_kernel_suffix() {
   return nullptr;
 }
 
-// Which kernels a run may use: the fastest this CPU has; the same without the optional extensions
-// (AVX-512, AVX-VNNI, ARMv8.2's dot product and fp16), where it has one; the portable ones.
-enum class Kernels { kFastest, kBaseline, kGeneric };
+// Which kernels a run may use: the fastest this CPU has; without AMX, where it has AMX (the
+// AVX512_VNNI kernels); the same without the optional extensions (AVX-512, AVX-VNNI, ARMv8.2's
+// dot product and fp16), where it has one; the portable ones.
+enum class Kernels { kFastest, kNoAmx, kBaseline, kGeneric };
 
 std::vector<Kernels> kernel_choices() {
   const bool extensions = cpu_has_avx512() || cpu_has_avx_vnni() || cpu_has_arm_dotprod() || cpu_has_arm_fp16();
-  if (extensions) return {Kernels::kFastest, Kernels::kBaseline, Kernels::kGeneric};
-  return {Kernels::kFastest, Kernels::kGeneric};
+  std::vector<Kernels> choices = {Kernels::kFastest};
+  if (cpu_has_amx_int8()) choices.push_back(Kernels::kNoAmx);
+  if (extensions) choices.push_back(Kernels::kBaseline);
+  choices.push_back(Kernels::kGeneric);
+  return choices;
 }
 
 void use_kernels(Kernels k) {
   force_generic_kernels(k == Kernels::kGeneric);
   hide_cpu_extensions(k == Kernels::kBaseline);
+  hide_amx(k == Kernels::kNoAmx);
 }
 
 const char* describe(Kernels k) {
-  return k == Kernels::kGeneric ? " (generic)" : k == Kernels::kBaseline ? " (no optional extensions)" : "";
+  return k == Kernels::kGeneric    ? " (generic)"
+         : k == Kernels::kBaseline ? " (no optional extensions)"
+         : k == Kernels::kNoAmx    ? " (no AMX)"
+                                   : "";
 }
 
 // A node kernel built on a microkernel (gemm, depthwise) names it after a '/'.
@@ -121,13 +129,14 @@ void expect_microkernel_for_this_cpu(const Model& m, bool generic, const std::st
   const char* suffix = generic ? "_generic" : simd_kernel_suffix();
   if (!suffix) return;
   // The int8 kernels need AVX2 but no FMA: named _avx2, or _vnni where AVX-VNNI or AVX512_VNNI is
-  // in use; fp32 ones _avx512 where AVX-512 is.
+  // in use, _amx where AMX is; fp32 ones _avx512 where AVX-512 is.
   auto ends_with = [&](const char* end) {
     return microkernel.size() > std::strlen(end) &&
            microkernel.compare(microkernel.size() - std::strlen(end), std::string::npos, end) == 0;
   };
   if (!generic && std::strcmp(suffix, "_fma3") == 0 && (ends_with("_avx2") || ((cpu_has_avx_vnni() || cpu_has_avx512_vnni()) && ends_with("_vnni")) ||
-                                                         (cpu_has_avx512() && ends_with("_avx512"))))
+                                                         (cpu_has_avx512() && ends_with("_avx512")) ||
+                                                         (cpu_has_amx_int8() && ends_with("_amx"))))
     return;
   EXPECT_TRUE(microkernel.size() >= std::strlen(suffix) &&
               microkernel.compare(microkernel.size() - std::strlen(suffix), std::string::npos, suffix) == 0)

@@ -167,11 +167,12 @@ void expect_matches_reference(const Q8Case& g, const std::vector<float>& c) {
 }
 
 // What a path hides of this CPU's optional extensions to run (kernels/cpu_features.h).
-enum class Hide { kNothing, kAvx512, kExtensions };
+enum class Hide { kNothing, kAmx, kAvx512, kExtensions };
 
 void hide(Hide h) {
   hide_cpu_extensions(h == Hide::kExtensions);
   hide_avx512(h == Hide::kAvx512);
+  hide_amx(h == Hide::kAmx);
 }
 
 struct KernelPath {
@@ -192,7 +193,8 @@ std::vector<KernelPath> kernel_paths() {
 #if defined(__x86_64__)
   paths.push_back({"avx2", "q8_gemm_avx2", false, cpu_has_avx2_fma, Hide::kExtensions});
   paths.push_back({"vnni", "q8_gemm_u8s8_vnni", false, cpu_has_avx_vnni, Hide::kAvx512});
-  paths.push_back({"avx512_vnni", "q8_gemm_u8s8_avx512_vnni", false, cpu_has_avx512_vnni});
+  paths.push_back({"avx512_vnni", "q8_gemm_u8s8_avx512_vnni", false, cpu_has_avx512_vnni, Hide::kAmx});
+  paths.push_back({"amx", "q8_gemm_u8s8_amx", false, cpu_has_amx_int8});
 #elif defined(__aarch64__)
   paths.push_back({"neon", "q8_gemm_neon", false, cpu_has_neon, Hide::kExtensions});
   paths.push_back({"sdot", "q8_gemm_sdot_neon", false, cpu_has_arm_dotprod});
@@ -386,7 +388,9 @@ TEST_P(Q8GemmKernels, RowOffsetsGiveTheSameProduct) {
         PackedQ8A packed = g.packed();
         const std::vector<uint8_t> whole = run_whole(g, packed);
         ASSERT_EQ(whole, run_rows(g, packed, {})) << describe(g);
-        if (n > 2) ASSERT_EQ(whole, run_rows(g, packed, {1, n / 2})) << describe(g) << ", split";
+        if (n > 2) {
+          ASSERT_EQ(whole, run_rows(g, packed, {1, n / 2})) << describe(g) << ", split";
+        }
       }
 }
 
@@ -526,7 +530,8 @@ std::vector<QuadPath> quad_paths() {
 #if defined(__x86_64__)
   return {{"q8_gemm_u8s8_avx2", cpu_has_avx2_fma, Hide::kExtensions, false},
           {"q8_gemm_u8s8_vnni", cpu_has_avx_vnni, Hide::kAvx512, true},
-          {"q8_gemm_u8s8_avx512_vnni", cpu_has_avx512_vnni, Hide::kNothing, true}};
+          {"q8_gemm_u8s8_avx512_vnni", cpu_has_avx512_vnni, Hide::kAmx, true},
+          {"q8_gemm_u8s8_amx", cpu_has_amx_int8, Hide::kNothing, true}};
 #elif defined(__aarch64__)
   return {{"q8_gemm_sdot_neon", cpu_has_arm_dotprod, Hide::kNothing, true}};
 #else
