@@ -89,7 +89,7 @@ bool detect_avx512_vnni() {
 }
 
 bool detect_amx_int8() {
-#if defined(KITE_KERNELS_X86) && defined(__linux__)
+#if defined(KITE_KERNELS_X86) && defined(__linux__) && !defined(KITE_NO_AMX)
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
   if ((edx & (1u << 24)) == 0 || (edx & (1u << 25)) == 0 || !detect_avx512_vnni()) return false;

@@ -100,16 +100,17 @@ int64_t panels_per_block_of(int64_t bytes) {
 // How many 16-column panels one block packs for this K.
 int64_t panels_per_block(int64_t pairs) { return panels_per_block_of(panel_bytes(pairs)); }
 
-// Per-thread (kernels/thread_scratch.h): the thread pool's workers each pack their own columns.
 // Where B's rows are: row k at b + k * ldb, or at b + row_offsets[k] (gemm_q8_rows).
 struct BRows {
   const uint8_t* b;
   int64_t ldb;
   const int64_t* row_offsets;  // null: rows ldb apart
   const uint8_t* row(int64_t k) const { return b + (row_offsets ? row_offsets[k] : k * ldb); }
-  BRows at_column(int64_t j) const { return {b + j, ldb, row_offsets}; }
+  // (B may be null where K is 0: no row is read then, and no offset applied.)
+  BRows at_column(int64_t j) const { return {b ? b + j : b, ldb, row_offsets}; }
 };
 
+// Per-thread (kernels/thread_scratch.h): the thread pool's workers each pack their own columns.
 struct Q8PackedB;  // thread_scratch's tag
 int16_t* b_panels_scratch(int64_t bytes) {
   return static_cast<int16_t*>(thread_scratch<Q8PackedB>(bytes, kPackedBBytes));
@@ -336,7 +337,7 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const
 // starting sum folds B's zero point in as the quad path's do.
 void run_amx(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const Output& out, const Q8GemmEpilogue& e,
              int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
-#if defined(KITE_KERNELS_X86)
+#if defined(KITE_KERNELS_X86) && !defined(KITE_NO_AMX)
   const int64_t row_begin = panel_begin * kQ8TileRows, row_end = std::min(a.rows(), panel_end * kQ8TileRows);
   thread_local std::vector<int32_t> row_start;
   row_start.resize(static_cast<size_t>(a.rows()));
@@ -379,7 +380,7 @@ void run_amx(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const O
 }
 
 bool takes_amx(const PackedQ8A& a) {
-#if defined(KITE_KERNELS_X86)
+#if defined(KITE_KERNELS_X86) && !defined(KITE_NO_AMX)
   return a.has_amx() && !generic_kernels_forced() && cpu_has_amx_int8();
 #else
   (void)a;
@@ -391,6 +392,15 @@ bool takes_quads(const Kernels& kernels, const PackedQ8A& a) {
   return kernels.quad_tile && a.has_quads() && (kernels.quad_takes_any_weights || a.seven_bit());
 }
 
+// An A packed in quads alone where this CPU's quad path cannot take it (extensions hidden or the
+// portable kernels forced after packing): the portable quad kernels.
+const Kernels& portable_quad_kernels() {
+  static const Kernels kernels{q8_gemm_6x16_generic,  q8_pack_b_pair_generic, q8_gemm_column_generic,
+                               "q8_gemm_generic",     q8_gemm_6x16_quad_generic, q8_pack_b_quad_generic,
+                               "q8_gemm_u8s8_generic", 0,                        true};
+  return kernels;
+}
+
 void run(const PackedQ8A& a, const BRows& b, int64_t n, const Output& out, const Q8GemmEpilogue& e, int64_t n_begin,
          int64_t n_end, int64_t panel_begin, int64_t panel_end) {
   if (panel_end < 0) panel_end = a.panel_count();
@@ -398,8 +408,12 @@ void run(const PackedQ8A& a, const BRows& b, int64_t n, const Output& out, const
   check_arguments(a, b, n, out.c, out.ldc, e, out.is_float, n_begin, n_end, panel_begin, panel_end);
   KITE_CHECK(!a.has_wide_values(), "gemm_q8: A was packed by pack_s16_a, for gemm_s16_panel only");
   const Kernels kernels = select_kernels();
-  if (n_end - n_begin == 1) {
+  if (n_end - n_begin == 1 && a.has_pairs()) {
     run_single_column(kernels, a, b, n_begin, out, e, panel_begin, panel_end);
+    return;
+  }
+  if (!a.has_pairs() && !takes_quads(kernels, a)) {
+    run_quads(portable_quad_kernels(), a, b, out, e, n_begin, n_end, panel_begin, panel_end);
     return;
   }
   if (takes_amx(a) && takes_quads(kernels, a)) {
@@ -494,6 +508,7 @@ bool gemm_q8_has_dot_product() { return select_kernels().quad_takes_any_weights;
 const char* gemm_q8_kernel_name(const PackedQ8A& a) {
   const Kernels kernels = select_kernels();
   if (takes_amx(a) && takes_quads(kernels, a)) return "q8_gemm_u8s8_amx";
+  if (!a.has_pairs() && !takes_quads(kernels, a)) return portable_quad_kernels().quad_name;
   return takes_quads(kernels, a) ? kernels.quad_name : kernels.name;
 }
 

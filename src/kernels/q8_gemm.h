@@ -23,9 +23,10 @@
 // point subtracted, into a per-thread scratch buffer. A column range one column wide (a fully
 // connected layer at batch 1) runs a matrix-vector kernel instead of a tile 16 columns wide.
 //
-// The quad layout: pack_q8_a also packs A as int8 in quads of k, with each row's sum, where a
+// The quad layout: pack_q8_a packs A as int8 in quads of k instead, with each row's sum, where a
 // quad path can use it, and the products then multiply those with B's bytes, folding B's zero
-// point in as a multiple of rowsum(A). The sums, and so the results, are the same bytes as the wide
+// point in as a multiple of rowsum(A) (a single column too; where the CPU's quad path cannot take
+// such an A, a portable quad kernel runs it). The sums, and so the results, are the same bytes as the wide
 // path's. Three quad paths:
 //  - x86-64 with AVX512_VNNI or AVX-VNNI (cpu_has_avx512_vnni, cpu_has_avx_vnni), any weights:
 //    vpdpbusd (on zmm or ymm) on B's raw uint8, four
@@ -88,7 +89,9 @@ class PackedQ8A {
   int64_t pair_count() const { return (k_ + 1) / 2; }
   int64_t panel_count() const { return (m_ + kPanelRows - 1) / kPanelRows; }
   // Panel p holds rows [p * kPanelRows, p * kPanelRows + kPanelRows): element (pair q, row r,
-  // half h) at panel(p)[(q * kPanelRows + r) * 2 + h].
+  // half h) at panel(p)[(q * kPanelRows + r) * 2 + h]. Only where has_pairs(): pack_q8_a leaves
+  // the pairs out where it builds the quad layout.
+  bool has_pairs() const { return data_ != nullptr; }
   const int16_t* panel(int64_t p) const { return data_.get() + p * kPanelRows * 2 * pair_count(); }
 
   // The quad layout (see above): present on x86-64 where every weight is in [-63, 63]
@@ -118,7 +121,8 @@ class PackedQ8A {
  private:
   friend PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool quads);
   friend PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda);
-  PackedQ8A(int64_t m, int64_t k);  // zero-filled storage for the padding
+  PackedQ8A(int64_t m, int64_t k);  // checks the size; no storage yet
+  void allocate_pairs();            // zero-filled storage for the pairs and their padding
 
   std::shared_ptr<int16_t> data_;
   std::shared_ptr<int8_t> quads_;      // null unless has_quads()

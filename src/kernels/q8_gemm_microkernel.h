@@ -126,8 +126,11 @@ struct Q8AmxBlock {
 constexpr int64_t kQ8AmxChunkBytes = 1024;  // a tile: 16 rows of 64 bytes
 void q8_gemm_amx(const Q8AmxBlock& block);
 
-// Portable C++, any CPU (kernels/generic/q8_gemm_generic.cpp).
+// Portable C++, any CPU (kernels/generic/q8_gemm_generic.cpp). The quad tile and packer (offset
+// 0, any weights) run an A packed in quads alone where the CPU's own quad path cannot take it.
 void q8_gemm_6x16_generic(const Q8Tile& tile);
+void q8_gemm_6x16_quad_generic(const Q8QuadTile& tile);
+void q8_pack_b_quad_generic(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst);
 void q8_pack_b_pair_generic(const uint8_t* row0, const uint8_t* row1, int64_t panels, int64_t panel_stride,
                             int32_t zero_point, int16_t* dst);
 void q8_gemm_column_generic(const int16_t* a, const int16_t* x, int64_t pairs, int32_t* sums);

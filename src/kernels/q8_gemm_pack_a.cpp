@@ -27,6 +27,7 @@ bool all_seven_bit(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
 // on AArch64 where the CPU has the dot product (SDOT takes any weights). Decided by the CPU that packs, which is
 // the one that runs the products.
 bool wants_quads([[maybe_unused]] bool seven_bit) {
+  if (generic_kernels_forced()) return false;
 #if defined(KITE_KERNELS_X86)
   return seven_bit || cpu_has_avx_vnni() || cpu_has_avx512_vnni();
 #elif defined(KITE_KERNELS_ARM)
@@ -46,8 +47,12 @@ PackedQ8A::PackedQ8A(int64_t m, int64_t k) : m_(m), k_(k) {
   // Checked before multiplying, so that a corrupt shape cannot wrap around to a small buffer.
   KITE_CHECK(panel_values == 0 || panel_count() <= INT64_MAX / 2 / panel_values, "pack_q8_a: ", m, " x ", k,
              " is too large");
+}
+
+void PackedQ8A::allocate_pairs() {
   // Zero-filled: the padding, and the slack the single-column kernels may read past the end.
-  size_t bytes = static_cast<size_t>(panel_count() * panel_values) * sizeof(int16_t) + kQ8PackedASlackBytes;
+  size_t bytes = static_cast<size_t>(panel_count() * kPanelRows * 2 * pair_count()) * sizeof(int16_t) +
+                 kQ8PackedASlackBytes;
   data_ = std::static_pointer_cast<int16_t>(allocate_aligned(bytes));
 }
 
@@ -55,6 +60,7 @@ PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda) {
   KITE_CHECK(m <= 1 || lda >= k, "pack_s16_a: leading dimension ", lda, " is less than K = ", k);
   constexpr int kMaxMagnitude = 1 << 13;
   PackedQ8A packed(m, k);
+  packed.allocate_pairs();
   packed.wide_values_ = true;
   for (int64_t i = 0; i < m; ++i) {
     int16_t* panel = packed.data_.get() + (i / PackedQ8A::kPanelRows) * PackedQ8A::kPanelRows * 2 * packed.pair_count();
@@ -72,15 +78,23 @@ PackedQ8A pack_s16_a(const int16_t* a, int64_t m, int64_t k, int64_t lda) {
 PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool quads) {
   KITE_CHECK(m <= 1 || lda >= k, "pack_q8_a: leading dimension ", lda, " is less than K = ", k);
   PackedQ8A packed(m, k);
-  for (int64_t i = 0; i < m; ++i) {
-    int16_t* panel = packed.data_.get() + (i / PackedQ8A::kPanelRows) * PackedQ8A::kPanelRows * 2 * packed.pair_count();
-    int64_t r = i % PackedQ8A::kPanelRows;
-    const int8_t* row = a + i * lda;
-    // Element k of the row is half k % 2 of pair k / 2.
-    for (int64_t kk = 0; kk < k; ++kk) panel[((kk / 2) * PackedQ8A::kPanelRows + r) * 2 + kk % 2] = row[kk];
-  }
   packed.seven_bit_ = all_seven_bit(a, m, k, lda);
-  if (quads && m > 0 && wants_quads(packed.seven_bit_)) {
+  // The int16 pairs only where no quad layout is built: every product can run on the quads
+  // (gemm_q8 falls back to the portable quad kernel where the CPU's own quad path cannot take
+  // them), which saves two bytes a weight.
+  if (!(quads && m > 0 && wants_quads(packed.seven_bit_))) {
+    packed.allocate_pairs();
+    for (int64_t i = 0; i < m; ++i) {
+      int16_t* panel =
+          packed.data_.get() + (i / PackedQ8A::kPanelRows) * PackedQ8A::kPanelRows * 2 * packed.pair_count();
+      int64_t r = i % PackedQ8A::kPanelRows;
+      const int8_t* row = a + i * lda;
+      // Element k of the row is half k % 2 of pair k / 2.
+      for (int64_t kk = 0; kk < k; ++kk) panel[((kk / 2) * PackedQ8A::kPanelRows + r) * 2 + kk % 2] = row[kk];
+    }
+    return packed;
+  }
+  {
     const int64_t rows = packed.panel_count() * PackedQ8A::kPanelRows;
     const int64_t quad_values = PackedQ8A::kPanelRows * 4 * packed.quad_count();
     // Zero-filled: the padding rows and the k past K multiply B by 0.

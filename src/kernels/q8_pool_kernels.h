@@ -23,7 +23,7 @@ void u8_maxpool_generic(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
 // Stride 1 with output rows as wide as the input's and windows up to 64 on a side
 // (kernels/generic/u8_maxpool_stride1.cpp): portable loops over whole planes that the compiler
 // vectorizes for each target, so every ISA's kernel hands these shapes to it.
-// Its two inner loops come from the caller's ISA where it has them (null: the portable ones):
+// Its inner loops come from the caller's ISA where it has them (null: the portable ones):
 //   max_into:       dst[i] = max(dst[i], src[i])
 //   max_into_where: dst[i] = max(dst[i], room[i] >= reach ? src[i] : 0)          for i in [0, n)
 //   max3_where:     dst[i] = max(src[i], before[i] ? src[i - step] : 0, after[i] ? src[i + step] : 0)

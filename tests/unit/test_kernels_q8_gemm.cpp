@@ -725,12 +725,20 @@ TEST_P(Q8GemmQuads, SameBytesAsTheOtherPaths) {
   std::vector<uint8_t> fast = run_whole(g, a);
   std::vector<float> fast_f32 = run_f32(g, a);
   expect_matches_reference(g, fast);
+  // Packed in quads alone (no int16 pairs): with the portable kernels forced, the portable quad
+  // kernel runs it; packed with them forced, the portable pair kernel. Same bytes.
+  EXPECT_FALSE(a.has_pairs());
   force_generic_kernels(true);
-  EXPECT_STREQ(gemm_q8_kernel_name(a), "q8_gemm_generic");
+  EXPECT_STREQ(gemm_q8_kernel_name(a), "q8_gemm_u8s8_generic");
   EXPECT_EQ(fast, run_whole(g, a));
   EXPECT_EQ(fast_f32, run_f32(g, a));
+  const PackedQ8A pairs = g.packed();
+  EXPECT_TRUE(pairs.has_pairs());
+  EXPECT_FALSE(pairs.has_quads());
+  EXPECT_STREQ(gemm_q8_kernel_name(pairs), "q8_gemm_generic");
+  EXPECT_EQ(fast, run_whole(g, pairs));
   force_generic_kernels(false);
-  // A single column keeps the matrix-vector kernel.
+  // A single column: the quad tile, one column wide.
   Q8Case v(13, 1, 301);
   make_seven_bit(v, 12);
   v.ldb = v.ldc = 1;
@@ -798,7 +806,7 @@ TEST(Q8GemmQuadChoice, EightBitQuadsNeverReachTheSevenBitKernel) {
     } unhide;
     hide_cpu_extensions(true);
     without_quads = g.packed();
-    EXPECT_STREQ(gemm_q8_kernel_name(with_quads), gemm_q8_kernel_name());  // the wide path
+    EXPECT_STREQ(gemm_q8_kernel_name(with_quads), "q8_gemm_u8s8_generic");  // the portable quad kernel
     expect_matches_reference(g, run_f32(g, with_quads));
   }
   EXPECT_FALSE(without_quads.has_quads());
@@ -1020,6 +1028,10 @@ TEST(Q8Im2col, PitchedTapsReadTheIm2colMatrix) {
               }
             }
   EXPECT_GT(cases, 500);
+  // Beyond the spill: a 3-wide kernel dilated by 33 reaches 66 values past a row; the convolution
+  // builds im2col panels there (runtime/q8_conv_kernels.cpp).
+  EXPECT_FALSE(pitched_taps_fit<uint8_t>(conv_params(2, 70, 70, 3, 1, 33, 0)));
+  EXPECT_TRUE(pitched_taps_fit<uint8_t>(conv_params(2, 70, 70, 3, 2, 33, 0)));
 }
 
 // compact_pitched_columns: pitched columns [first, last) of a few rows to their pixels, for

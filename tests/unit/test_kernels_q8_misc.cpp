@@ -877,7 +877,7 @@ TEST(Q8MaxPoolKernels, Stride1BlocksOfPlanesMatchReference) {
         const int64_t plane = size[0] * size[1];
         std::vector<uint8_t> x = random_bytes(static_cast<size_t>(channels * plane), rng);
         const std::vector<uint8_t> want = reference_max_pool(x, c.params);
-        for (auto [c0, c1] : {std::pair<int64_t, int64_t>{0, channels}, {3, 29}, {39, 40}, {0, 1}})
+        for (auto [c0, c1] : {std::pair<int64_t, int64_t>{0, channels}, {3, 29}, {39, 40}, {0, 1}, {5, 5}})
           for (Path path : kernel_paths()) {
             UsePath use(path);
             const std::vector<uint8_t> unset(want.size(), 0xcd);
@@ -893,6 +893,18 @@ TEST(Q8MaxPoolKernels, Stride1BlocksOfPlanesMatchReference) {
         ++checked;
       }
   EXPECT_EQ(checked, 72);
+  // A caller's out_h equal to in_h with the window's rows all above (pad_top past the kernel):
+  // rows up to 70 above, farther than the rooms' clamp of 64.
+  MaxPoolCase far = max_pool_case(3, 100, 5, 3, 3, 1, 1, {1, 1, 1, 1}, false);
+  far.params.pad_top = 70;
+  ASSERT_EQ(far.params.out_h, far.params.in_h);
+  ASSERT_TRUE(u8_maxpool_stride1_applies(far.params));
+  std::vector<uint8_t> x = random_bytes(static_cast<size_t>(3 * 100 * 5), rng);
+  for (Path path : kernel_paths()) {
+    UsePath use(path);
+    EXPECT_EQ(first_difference(run_max_pool(x, far.params, 0, 3), reference_max_pool(x, far.params)), -1)
+        << max_pool_u8_kernel_name() << ", pad_top 70";
+  }
 }
 
 // Paddings as wide as the window or wider: whole rows and columns of windows see only padding.
@@ -912,13 +924,16 @@ TEST(Q8MaxPoolKernels, WindowsOfPaddingAloneGiveZero) {
   }
 }
 
+// Rows 37 wide, and 14 and 9 (outputs narrower than 16, which the AVX2 kernel writes in whole
+// vectors where the range's outputs go on past them).
 TEST(Q8MaxPoolKernels, ChannelSplitsAreBitwiseIdentical) {
   std::mt19937 rng(33);
   for (Path path : kernel_paths()) {
     UsePath use(path);
+    for (int64_t width : {37, 14, 9})
     for (int64_t k : {2, 3}) {
-      MaxPoolCase c = max_pool_case(7, 11, 37, k, k, 2, 2, {1, 1, 1, 1}, true);
-      std::vector<uint8_t> x = random_bytes(static_cast<size_t>(7 * 11 * 37), rng);
+      MaxPoolCase c = max_pool_case(7, 11, width, k, k, 2, 2, {1, 1, 1, 1}, true);
+      std::vector<uint8_t> x = random_bytes(static_cast<size_t>(7 * 11 * width), rng);
       std::vector<uint8_t> whole = run_max_pool(x, c.params, 0, 7);
       std::vector<uint8_t> split(whole.size(), 0xab);
       for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, 2}, {2, 3}, {3, 7}})
@@ -984,8 +999,12 @@ TEST(Q8KernelDispatch, NamesTheKernelThatRuns) {
     EXPECT_STREQ(global_average_pool_q8_kernel_name(), "q8_avgpool_generic");
     EXPECT_STREQ(max_pool_u8_kernel_name(), "u8_maxpool_generic");
   }
-  if (cpu_has_avx512_vnni()) EXPECT_STREQ(depthwise_q8_kernel_name(), "q8_dwconv_avx512_vnni");
-  if (cpu_has_avx512()) EXPECT_STREQ(add_q8_kernel_name(), "q8_add_avx512");
+  if (cpu_has_avx512_vnni()) {
+    EXPECT_STREQ(depthwise_q8_kernel_name(), "q8_dwconv_avx512_vnni");
+  }
+  if (cpu_has_avx512()) {
+    EXPECT_STREQ(add_q8_kernel_name(), "q8_add_avx512");
+  }
   if (cpu_has_avx2_fma()) {
     UsePath use(Path::kBaseline);
     EXPECT_STREQ(depthwise_q8_kernel_name(), "q8_dwconv_avx2");

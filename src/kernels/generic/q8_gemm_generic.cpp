@@ -41,16 +41,15 @@ void accumulate_half(const int16_t* a, const int16_t* b, int64_t pairs, TileSums
     KITE_UNROLL_TILE for (int j = 0; j < kHalf; ++j) sum[r][j0 + j] = half[r][j];
 }
 
-}  // namespace
-
-void q8_gemm_6x16_generic(const Q8Tile& t) {
-  TileSums sum;
+void start_sums(const Q8Tile& t, TileSums sum) {
   for (int r = 0; r < kRows; ++r) {
     uint32_t start = r < t.rows && t.row_bias ? static_cast<uint32_t>(t.row_bias[r]) : 0u;
     for (int j = 0; j < kColumns; ++j) sum[r][j] = start;
   }
-  accumulate_half(t.a, t.b, t.pairs, sum, 0);
-  if (t.columns > kHalf) accumulate_half(t.a, t.b, t.pairs, sum, kHalf);
+}
+
+// The tile's rows and columns of C from its sums, as its `output` says.
+void store_sums(const Q8Tile& t, const TileSums sum) {
   for (int r = 0; r < t.rows; ++r) {
     if (t.output == Q8TileOutput::kI32) {
       int32_t* c_row = static_cast<int32_t*>(t.c) + r * t.ldc;
@@ -68,6 +67,39 @@ void q8_gemm_6x16_generic(const Q8Tile& t) {
             requantize(static_cast<int32_t>(sum[r][j]), scale, t.c_zero_point, t.qmin, t.qmax));
     }
   }
+}
+
+}  // namespace
+
+void q8_gemm_6x16_generic(const Q8Tile& t) {
+  TileSums sum;
+  start_sums(t, sum);
+  accumulate_half(t.a, t.b, t.pairs, sum, 0);
+  if (t.columns > kHalf) accumulate_half(t.a, t.b, t.pairs, sum, kHalf);
+  store_sums(t, sum);
+}
+
+void q8_gemm_6x16_quad_generic(const Q8QuadTile& t) {
+  TileSums sum;
+  start_sums(t.out, sum);
+  for (int64_t q = 0; q < t.quads; ++q) {
+    const int8_t* a_q = t.a + q * kRows * 4;
+    const uint8_t* b_q = t.b + q * kQ8QuadPanelBytes;
+    for (int r = 0; r < kRows; ++r)
+      for (int j = 0; j < kColumns; ++j) {
+        // Four products of at most 128 * 255: exact in an int32.
+        int32_t quad = 0;
+        for (int h = 0; h < 4; ++h) quad += a_q[4 * r + h] * b_q[4 * j + h];
+        sum[r][j] += static_cast<uint32_t>(quad);
+      }
+  }
+  store_sums(t.out, sum);
+}
+
+void q8_pack_b_quad_generic(const uint8_t* const rows[4], int64_t panels, int64_t panel_stride, uint8_t* dst) {
+  for (int64_t p = 0; p < panels; ++p, dst += panel_stride)
+    for (int j = 0; j < kColumns; ++j)
+      for (int h = 0; h < 4; ++h) dst[4 * j + h] = rows[h][p * kColumns + j];
 }
 
 void q8_pack_b_pair_generic(const uint8_t* row0, const uint8_t* row1, int64_t panels, int64_t panel_stride,

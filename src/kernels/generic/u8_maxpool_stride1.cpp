@@ -88,6 +88,7 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
                         const U8MaxLoops* loops) {
   const U8MaxLoops portable{max_into, max_into_where, max3_where};
   if (!loops) loops = &portable;
+  if (c_begin >= c_end) return;
   const int64_t in_h = p.in_h, width = p.in_w, out_h = p.out_h;
   const int64_t left = p.pad_left, right = p.kernel_w - 1 - p.pad_left;  // taps d in [-left, right]
   const int64_t in_plane = in_h * width, out_plane = out_h * width;
@@ -95,7 +96,9 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
   // array for the vertical passes too: a row tap counts where the position's row has that many
   // rows above or below it in its plane (the rooms again, per row). On 7x7 planes a pass per
   // channel was mostly loop ends: 832 channels took 49 us. Blocks of about 8 KiB stay in L1.
-  const bool flat_rows = out_h == in_h;
+  // (A pad_top of kernel_h or more keeps out_h == in_h possible with taps farther than the rooms'
+  // clamp: those take a plane at a time.)
+  const bool flat_rows = out_h == in_h && p.pad_top < p.kernel_h;
   const int64_t block = flat_rows ? std::max<int64_t>(1, kBlockBytes / in_plane) : 1;
   const int64_t block_plane = std::min(block, c_end - c_begin) * in_plane;
   // The row maxima H; then, per position, the columns its row has to the left and to the right

@@ -1,5 +1,5 @@
 // AVX2 uint8 max pooling for the two common windows, 3x3 and 2x2 with stride 2; stride 1 goes to the
-// flat portable kernel (u8_maxpool_stride1) with this file's versions of its two inner loops,
+// flat portable kernel (u8_maxpool_stride1) with this file's versions of its inner loops,
 // everything else to the portable one.
 //
 // Per output row, the window's rows that lie inside the input are reduced with vpmaxub into one
