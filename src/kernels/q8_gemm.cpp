@@ -6,10 +6,11 @@
 // holds uint8 or scaled floats, never has to carry partial sums. Instead the column block narrows
 // as K grows, so that the packed block keeps to its L2 budget (down to one panel of 16 columns).
 //
-// A single column (a fully connected layer at batch 1) takes a kernel of its own, which does not
-// compute 15 padding columns of a tile for nothing.
+// A single column (a fully connected layer at batch 1) takes a kernel of its own on the int16
+// pairs, which does not compute 15 padding columns of a tile for nothing; an A without pairs
+// (packed in quads) takes the quad tile one column wide.
 //
-// A packed in quads too (PackedQ8A::has_quads()) takes the quad path where the CPU has one:
+// A packed in quads (PackedQ8A::has_quads()) takes the quad path where the CPU has one:
 // AVX512_VNNI's or AVX-VNNI's vpdpbusd (any weights), AVX2's u8 x s8 (7-bit weights) or ARMv8.2's SDOT (any
 // weights). B is packed as bytes in quads of k
 // (half the bytes of the wide path's int16 pairs), less the path's offset (0, or 128 for SDOT's
@@ -236,6 +237,7 @@ void expand_column(const BRows& b, int64_t depth, int64_t j, int32_t zero_point,
 // One column of C: every panel's 6 dot products, then the epilogue, which is requantize() itself.
 void run_single_column(const Kernels& kernels, const PackedQ8A& a, const BRows& b, int64_t j,
                        const Output& out, const Q8GemmEpilogue& e, int64_t panel_begin, int64_t panel_end) {
+  KITE_CHECK(a.has_pairs(), "gemm_q8: A has no int16 pairs for the matrix-vector kernel");
   const int64_t pairs = a.pair_count();
   const int64_t padded_pairs = (pairs + kQ8ColumnGroupPairs - 1) / kQ8ColumnGroupPairs * kQ8ColumnGroupPairs;
   int16_t* x = b_panels_scratch(padded_pairs * kQ8TileRows * 2 * static_cast<int64_t>(sizeof(int16_t)));
@@ -424,6 +426,7 @@ void run(const PackedQ8A& a, const BRows& b, int64_t n, const Output& out, const
     run_quads(kernels, a, b, out, e, n_begin, n_end, panel_begin, panel_end);
     return;
   }
+  KITE_CHECK(a.has_pairs(), "gemm_q8: A has no int16 pairs for the wide path");
   const int64_t pairs = a.pair_count();
   const int64_t block_columns = panels_per_block(pairs) * kQ8TileColumns;
   int16_t* b_panels = b_panels_scratch(panel_bytes(pairs) * (block_columns / kQ8TileColumns));

@@ -17,11 +17,12 @@
 // most 65535 (checked by pack_q8_a), which keeps the product term alone inside an int32
 // (128 * 255 * 65535 < 2^31), and the bias is the caller's to keep in range.
 //
-// Storage: A is packed once (at model load) widened to int16, two bytes per weight, in pairs of
-// k: the microkernels multiply pairs of int16 into int32 lanes (AVX2 vpmaddwd, NEON smlal), which
-// cannot saturate, unlike a u8 x s8 product summed in int16. B is repacked per call, its zero
-// point subtracted, into a per-thread scratch buffer. A column range one column wide (a fully
-// connected layer at batch 1) runs a matrix-vector kernel instead of a tile 16 columns wide.
+// Storage: A is packed once (at model load), where no quad path applies (see below), widened to
+// int16, two bytes per weight, in pairs of k: the microkernels multiply pairs of int16 into int32
+// lanes (AVX2 vpmaddwd, NEON smlal), which cannot saturate, unlike a u8 x s8 product summed in
+// int16. B is repacked per call, its zero point subtracted, into a per-thread scratch buffer. A
+// column range one column wide (a fully connected layer at batch 1) runs a matrix-vector kernel on
+// the pairs instead of a tile 16 columns wide.
 //
 // The quad layout: pack_q8_a packs A as int8 in quads of k instead, with each row's sum, where a
 // quad path can use it, and the products then multiply those with B's bytes, folding B's zero
@@ -71,7 +72,8 @@ struct Q8GemmEpilogue {
   int32_t qmin = 0, qmax = 255;        // C's range, 0 <= qmin <= qmax <= 255 (gemm_q8 only)
 };
 
-// A repacked for the microkernels: rows in panels of kPanelRows (the last one zero-padded), each
+// A repacked for the microkernels (in int16 pairs, or in int8 quads, see has_pairs() and
+// has_quads()): rows in panels of kPanelRows (the last one zero-padded), each
 // panel a sequence of k pairs (the last one zero-padded when K is odd); per pair, each row's
 // (A[i, 2p], A[i, 2p + 1]) as two int16. 64-byte aligned, and followed by a few zero bytes that
 // the matrix-vector kernels may read in whole vectors. Immutable once built; copies share the
@@ -135,9 +137,10 @@ class PackedQ8A {
 };
 
 // A is row-major M x K: A[i, k] = a[i * lda + k] (convolution weights [OC, IC*KH*KW]). K at most
-// 65535 (see Range above); kite::Error otherwise. `quads` false leaves out the quad layout (a
-// third more memory) where the products will only ever have one column (a fully connected layer
-// at batch 1 runs the matrix-vector kernel on the pairs).
+// 65535 (see Range above); kite::Error otherwise. `quads` false packs the int16 pairs (two bytes
+// a weight, against the quads' one) where the products will only ever have one column: a fully
+// connected layer at batch 1 runs the matrix-vector kernel on them, which reads no padding
+// columns. With the portable kernels forced (force_generic_kernels), the pairs too.
 PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool quads = true);
 
 // The Winograd convolution's A (kernels/q8_winograd.h): int16 values, each of magnitude at most
@@ -186,7 +189,8 @@ const char* gemm_q8_kernel_name();
 // The one products with this A use (with more than one column): "q8_gemm_u8s8_amx",
 // "q8_gemm_u8s8_avx512_vnni",
 // "q8_gemm_u8s8_vnni",
-// "q8_gemm_u8s8_avx2" or "q8_gemm_sdot_neon" where a quad path applies, gemm_q8_kernel_name() otherwise.
+// "q8_gemm_u8s8_avx2" or "q8_gemm_sdot_neon" where a quad path applies, "q8_gemm_u8s8_generic" for an
+// A in quads that this CPU's quad path cannot take, gemm_q8_kernel_name() otherwise.
 const char* gemm_q8_kernel_name(const PackedQ8A& a);
 
 // Whether the products have a dot-product instruction on this CPU (AVX512_VNNI, AVX-VNNI, ARM's

@@ -29,7 +29,7 @@ bool all_seven_bit(const int8_t* a, int64_t m, int64_t k, int64_t lda) {
 bool wants_quads([[maybe_unused]] bool seven_bit) {
   if (generic_kernels_forced()) return false;
 #if defined(KITE_KERNELS_X86)
-  return seven_bit || cpu_has_avx_vnni() || cpu_has_avx512_vnni();
+  return (seven_bit && cpu_has_avx2_fma()) || cpu_has_avx_vnni() || cpu_has_avx512_vnni();
 #elif defined(KITE_KERNELS_ARM)
   return cpu_has_arm_dotprod();
 #else

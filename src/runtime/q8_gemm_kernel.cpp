@@ -15,7 +15,8 @@ namespace {
 class Q8GemmKernel : public NodeKernel {
  public:
   Q8GemmKernel(const Tensor& weights, float a_scale, int32_t a_zero, const QuantParams& b, const Tensor* bias)
-      // Every product here has one column: the quad layout would never be read.
+      // Every product here has one column: the int16 pairs, for the matrix-vector kernel (it
+      // reads no padding columns; the quad tile would compute 16 for one).
       : packed_(pack_q8_a(weights.data<int8_t>(), weights.dim(0), weights.dim(1), weights.dim(1), /*quads=*/false)) {
     const int64_t n = weights.dim(0);
     bias_.assign(static_cast<size_t>(n), 0);

@@ -595,6 +595,43 @@ TEST_P(Q8GemmQuads, RowOffsetsGiveTheSameProduct) {
       }
 }
 
+// An A packed in quads alone (no int16 pairs), run with the portable kernels forced after
+// packing: the portable quad kernel, over odd shapes, one column, K = 0, split columns, B by
+// row offsets and float output; and packed under the forced portable kernels, the pairs.
+TEST_P(Q8GemmQuads, PortableQuadKernelRunsAQuadOnlyA) {
+  for (int64_t m : {1, 5, 13})
+    for (int64_t n : {1, 2, 17, 40})
+      for (int64_t k : {0, 1, 7, 130}) {
+        Q8Case g(m, n, k);
+        make_seven_bit(g, static_cast<uint32_t>(3 * m + n + k));
+        SCOPED_TRACE(describe(g));
+        PackedQ8A a = packed(g);
+        ASSERT_FALSE(a.has_pairs());
+        const std::vector<uint8_t> fast = run_whole(g, a);
+        expect_matches_reference(g, fast);
+        force_generic_kernels(true);
+        EXPECT_STREQ(gemm_q8_kernel_name(a), "q8_gemm_u8s8_generic");
+        EXPECT_EQ(fast, run_whole(g, a));
+        if (n > 2) {
+          EXPECT_EQ(fast, run_split(g, a, {1, n / 2}));
+        }
+        if (k > 0) {
+          EXPECT_EQ(fast, run_rows(g, a, {}));
+        }
+        expect_matches_reference(g, run_f32(g, a));
+        const PackedQ8A pairs = g.packed();
+        EXPECT_TRUE(pairs.has_pairs());
+        EXPECT_FALSE(pairs.has_quads());
+        force_generic_kernels(false);
+        if (HasFatalFailure()) return;
+      }
+  // What the fully connected kernel packs: the pairs alone.
+  Q8Case fc(9, 1, 50);
+  const PackedQ8A fc_a = pack_q8_a(fc.a.data(), fc.m, fc.k, fc.lda, /*quads=*/false);
+  EXPECT_TRUE(fc_a.has_pairs());
+  EXPECT_FALSE(fc_a.has_quads());
+}
+
 TEST_P(Q8GemmQuads, EveryTileWidthAndHeight) {
   for (int64_t m = 1; m <= 13; ++m)
     for (int64_t n = 2; n <= 33; ++n) {
