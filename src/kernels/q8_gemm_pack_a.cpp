@@ -1,4 +1,7 @@
 // Repacking int8 A into the int8 microkernels' panel order, once per weight matrix.
+#include <algorithm>
+#include <cstring>
+
 #include "core/aligned_alloc.h"
 #include "kernels/cpu_features.h"
 #include "kernels/q8_gemm.h"
@@ -117,10 +120,14 @@ PackedQ8A pack_q8_a(const int8_t* a, int64_t m, int64_t k, int64_t lda, bool qua
       const int64_t tile_bytes = PackedQ8A::kAmxRows * PackedQ8A::kAmxDepth;
       packed.amx_ = std::static_pointer_cast<int8_t>(
           allocate_aligned(static_cast<size_t>(packed.amx_groups() * packed.amx_chunks() * tile_bytes)));
+      // Row i's chunk c is 64 consecutive weights (fewer in the last chunk): one copy each.
       for (int64_t i = 0; i < m; ++i)
-        for (int64_t kk = 0; kk < k; ++kk)
-          packed.amx_.get()[((i / PackedQ8A::kAmxRows) * packed.amx_chunks() + kk / PackedQ8A::kAmxDepth) * tile_bytes +
-                            (i % PackedQ8A::kAmxRows) * PackedQ8A::kAmxDepth + kk % PackedQ8A::kAmxDepth] = a[i * lda + kk];
+        for (int64_t c = 0; c < packed.amx_chunks(); ++c) {
+          const int64_t k0 = c * PackedQ8A::kAmxDepth, count = std::min(PackedQ8A::kAmxDepth, k - k0);
+          int8_t* tile = packed.amx_.get() + ((i / PackedQ8A::kAmxRows) * packed.amx_chunks() + c) * tile_bytes;
+          std::memcpy(tile + (i % PackedQ8A::kAmxRows) * PackedQ8A::kAmxDepth, a + i * lda + k0,
+                      static_cast<size_t>(count));
+        }
     }
   }
   return packed;
