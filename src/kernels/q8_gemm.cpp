@@ -262,6 +262,14 @@ void run_single_column(const Kernels& kernels, const PackedQ8A& a, const BRows& 
   }
 }
 
+// Row i's starting sum on a quad path whose B carries `offset`: sum A (B - zb) = sum A (B -
+// offset) - (zb - offset) rowsum(A), taken modulo 2^32 like the sums themselves.
+int32_t quad_row_start(const PackedQ8A& a, const Q8GemmEpilogue& e, int32_t offset, int64_t i) {
+  const uint32_t zb = static_cast<uint32_t>(e.b_zero_point - offset);
+  const uint32_t bias = e.row_bias ? static_cast<uint32_t>(e.row_bias[i]) : 0u;
+  return static_cast<int32_t>(bias - zb * static_cast<uint32_t>(a.row_sums()[i]));
+}
+
 // The quad path: the same blocking as run() below, over quads of k.
 void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const Output& out,
                const Q8GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
@@ -284,7 +292,6 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const
     tile.out.qmax = e.qmax;
     tile.out.row_bias = row_start[h];
   }
-  const uint32_t zb = static_cast<uint32_t>(e.b_zero_point - kernels.quad_b_offset);
   // Tile h's rows are panel p's.
   auto start_panel = [&](int h, int64_t p) {
     Q8QuadTile& tile = tiles[h];
@@ -292,16 +299,8 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const
     tile.a = a.quad_panel(p);
     tile.out.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
     tile.out.row_scale = e.row_scale + row0;
-    // sum A (B - zb) = sum A (B - offset) - (zb - offset) rowsum(A), taken modulo 2^32 like the
-    // sums themselves.
-    for (int r = 0; r < kQ8TileRows; ++r) {
-      if (r >= tile.out.rows) {
-        row_start[h][r] = 0;
-        continue;
-      }
-      const uint32_t bias = e.row_bias ? static_cast<uint32_t>(e.row_bias[row0 + r]) : 0u;
-      row_start[h][r] = static_cast<int32_t>(bias - zb * static_cast<uint32_t>(a.row_sums()[row0 + r]));
-    }
+    for (int r = 0; r < kQ8TileRows; ++r)
+      row_start[h][r] = r < tile.out.rows ? quad_row_start(a, e, kernels.quad_b_offset, row0 + r) : 0;
   };
   for (int64_t n0 = n_begin; n0 < n_end; n0 += block_columns) {
     const int64_t columns = std::min(block_columns, n_end - n0);
@@ -343,11 +342,7 @@ void run_amx(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const O
   const int64_t row_begin = panel_begin * kQ8TileRows, row_end = std::min(a.rows(), panel_end * kQ8TileRows);
   thread_local std::vector<int32_t> row_start;
   row_start.resize(static_cast<size_t>(a.rows()));
-  const uint32_t zb = static_cast<uint32_t>(e.b_zero_point);
-  for (int64_t i = row_begin; i < row_end; ++i) {
-    const uint32_t bias = e.row_bias ? static_cast<uint32_t>(e.row_bias[i]) : 0u;
-    row_start[static_cast<size_t>(i)] = static_cast<int32_t>(bias - zb * static_cast<uint32_t>(a.row_sums()[i]));
-  }
+  for (int64_t i = row_begin; i < row_end; ++i) row_start[static_cast<size_t>(i)] = quad_row_start(a, e, 0, i);
   const int64_t chunks = a.amx_chunks(), quads = a.quad_count();
   const int64_t panel_bytes = chunks * kQ8AmxChunkBytes, used_bytes = quads * kQ8QuadPanelBytes;
   const int64_t block_panels = panels_per_block_of(panel_bytes);

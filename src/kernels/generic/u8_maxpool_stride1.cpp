@@ -148,28 +148,23 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
     };
     for (int64_t i = 0; i < flat_begin; ++i) clipped(i);
     for (int64_t i = flat_end; i < n; ++i) clipped(i);
-    // Vertical: output row oy takes H rows oy + ky - pad_top inside the input.
-    for (int64_t c = 0; c < channels; ++c) {
-      if (flat_rows && c > 0) break;  // the block's planes at once
-      uint8_t* yp = yc + c * out_plane;
-      const uint8_t* hp = h + c * in_plane;
-      const int64_t span = flat_rows ? n : out_plane;
-      std::fill(yp, yp + span, uint8_t{0});
-      for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
-        const int64_t shift = ky - p.pad_top;  // output row oy reads H row oy + shift
-        if (flat_rows) {
-          const int64_t reach = shift < 0 ? -shift : shift;
-          if (reach >= in_h) continue;
-          const int64_t begin = shift < 0 ? reach * width : 0, end = n - (shift > 0 ? reach * width : 0);
-          if (shift == 0) loops->max_into(yp, hp, n);
-          else loops->max_into_where(yp + begin, hp + begin + shift * width, (shift < 0 ? room_up : room_down) + begin,
-                                     static_cast<uint8_t>(reach), end - begin);
-          continue;
-        }
+    // Vertical: output row oy takes H rows oy + ky - pad_top inside the input; the block's planes
+    // at once where the rows are flat (blocks are of one channel where not).
+    std::fill(yc, yc + channels * out_plane, uint8_t{0});
+    for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
+      const int64_t shift = ky - p.pad_top;  // output row oy reads H row oy + shift
+      if (!flat_rows) {
         const int64_t oy_begin = std::max<int64_t>(0, -shift), oy_end = std::min(out_h, in_h - shift);
         if (oy_end > oy_begin)
-          loops->max_into(yp + oy_begin * width, hp + (oy_begin + shift) * width, (oy_end - oy_begin) * width);
+          loops->max_into(yc + oy_begin * width, h + (oy_begin + shift) * width, (oy_end - oy_begin) * width);
+        continue;
       }
+      const int64_t reach = shift < 0 ? -shift : shift;
+      if (reach >= in_h) continue;
+      const int64_t begin = shift < 0 ? reach * width : 0, end = n - (shift > 0 ? reach * width : 0);
+      if (shift == 0) loops->max_into(yc, h, n);
+      else loops->max_into_where(yc + begin, h + begin + shift * width, (shift < 0 ? room_up : room_down) + begin,
+                                 static_cast<uint8_t>(reach), end - begin);
     }
   }
 }

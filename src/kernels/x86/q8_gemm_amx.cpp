@@ -107,19 +107,19 @@ long long max_ll(long long a, long long b) { return a > b ? a : b; }
 void q8_gemm_amx(const Q8AmxBlock& b) {
   if (b.row_begin >= b.row_end || b.columns <= 0) return;
   configure_tiles();
-  const long long panel_bytes = b.chunks * kQ8AmxChunkBytes;
-  const long long group_bytes = b.chunks * kQ8AmxChunkBytes;
+  // A group of A's rows and a panel of B's columns are both `chunks` tiles, one after another.
+  const long long run_bytes = b.chunks * kQ8AmxChunkBytes;
   const long long first_group = b.row_begin / kRows, end_group = (b.row_end + kRows - 1) / kRows;
   const long long panels = (b.columns + kColumns - 1) / kColumns;
   alignas(64) int sums[2][2][kRows * kColumns];
   for (long long g = first_group; g < end_group; g += 2) {
     const int groups = end_group - g >= 2 ? 2 : 1;
-    const int8_t* a0 = b.a + g * group_bytes;
-    const int8_t* a1 = a0 + group_bytes;
+    const int8_t* a0 = b.a + g * run_bytes;
+    const int8_t* a1 = a0 + run_bytes;
     for (long long p = 0; p < panels; p += 2) {
       const int count = panels - p >= 2 ? 2 : 1;
-      const uint8_t* b0 = b.b + p * panel_bytes;
-      const uint8_t* b1 = b0 + panel_bytes;
+      const uint8_t* b0 = b.b + p * run_bytes;
+      const uint8_t* b1 = b0 + run_bytes;
       if (groups == 2 && count == 2) multiply<2, 2>(a0, a1, b0, b1, b.chunks, sums);
       else if (groups == 2) multiply<2, 1>(a0, a1, b0, b1, b.chunks, sums);
       else if (count == 2) multiply<1, 2>(a0, a1, b0, b1, b.chunks, sums);
