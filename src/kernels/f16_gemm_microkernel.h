@@ -25,8 +25,8 @@ struct F16Tile {
   int64_t depth;      // K; may be 0
   float* c;           // C at the tile's top-left element
   int64_t ldc;
-  int rows;           // 1 .. 6
-  int columns;        // 1 .. 16
+  int64_t rows;       // 1 .. 6 (64-bit with columns: see GemmTile in gemm_microkernel.h)
+  int64_t columns;    // 1 .. 16
   const float* row_bias;  // at the tile's first row, or null
   const float* residual;  // at the tile's top-left element, or null (may be c itself)
   int64_t ldr;

@@ -29,8 +29,8 @@ struct Q8Tile {
   int64_t pairs;     // pairs of k; may be 0 (K = 0: acc = row_bias)
   void* c;           // C at the tile's top-left element: uint8_t, float or int32_t, as `output` says
   int64_t ldc;
-  int rows;          // 1 .. 6
-  int columns;       // 1 .. 16 (up to 32 in the tiles given to a two-panel quad kernel)
+  int64_t rows;      // 1 .. 6 (64-bit with columns: see GemmTile in gemm_microkernel.h)
+  int64_t columns;   // 1 .. 16 (up to 32 in the tiles given to a two-panel quad kernel)
   Q8TileOutput output;
   const int32_t* row_bias;  // at the tile's first row, or null
   const float* row_scale;   // at the tile's first row (not read for kI32)

@@ -122,7 +122,7 @@ void store(const GemmTile& t, const TileRow<kVectors, kWhole>& edge, const __m25
 
 template <int kVectors, bool kWhole>
 void tile_fma3(const GemmTile& t) {
-  const TileRow<kVectors, kWhole> edge{t.columns - (kVectors - 1) * kLanes};
+  const TileRow<kVectors, kWhole> edge{static_cast<int>(t.columns) - (kVectors - 1) * kLanes};
   __m256 acc[kRows][kVectors];
   KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
     KITE_UNROLL_TILE for (int q = 0; q < kVectors; ++q) acc[r][q] = start_value(t, edge, r, q);
@@ -410,7 +410,7 @@ void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
 
 template <int kVectors, bool kWhole>
 void tile_pair_avx512(const GemmTile& top, const GemmTile& bottom) {
-  const TileRow<kVectors, kWhole> edge{top.columns - (kVectors - 1) * kLanes};
+  const TileRow<kVectors, kWhole> edge{static_cast<int>(top.columns) - (kVectors - 1) * kLanes};
   constexpr int kWidth = kVectors > 2 ? 4 : 2;  // ymm per row in acc: two B panels, or one
   __m256 acc[2 * kRows][kWidth];
   KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
@@ -430,7 +430,7 @@ void tile_pair_avx512(const GemmTile& top, const GemmTile& bottom) {
 
 template <int kVectors, bool kWhole>
 void tile_avx512(const GemmTile& t) {
-  const TileRow<kVectors, kWhole> edge{t.columns - (kVectors - 1) * kLanes};
+  const TileRow<kVectors, kWhole> edge{static_cast<int>(t.columns) - (kVectors - 1) * kLanes};
   __m256 acc[kRows][4];
   KITE_UNROLL_TILE for (int r = 0; r < kRows; ++r)
     KITE_UNROLL_TILE for (int q = 0; q < 4; ++q) acc[r][q] = q < kVectors ? start_value(t, edge, r, q) : _mm256_setzero_ps();
