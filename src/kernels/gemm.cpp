@@ -97,11 +97,23 @@ bool next_block(const Block& b, int64_t n_end, int64_t k, Block& next) {
   return true;
 }
 
-// B[0:depth, 0:columns] (row stride ldb) into panels of 16 columns, each depth x 16 and
-// contiguous, the last one zero-padded on the right.
-void pack_b_panels(const float* b, int64_t ldb, int64_t depth, int64_t columns, float* panels) {
+// Where B's rows are: row k at b + k * ldb, or, with row_offsets, at b + row_offsets[k] (gemm_rows).
+struct BRows {
+  const float* b;
+  int64_t ldb;
+  const int64_t* row_offsets;  // or null
+  const float* row(int64_t k) const { return row_offsets ? b + row_offsets[k] : b + k * ldb; }
+  // Rows from k0 on, columns from n0 on.
+  BRows from(int64_t k0, int64_t n0) const {
+    return row_offsets ? BRows{b + n0, 0, row_offsets + k0} : BRows{b + k0 * ldb + n0, ldb, nullptr};
+  }
+};
+
+// B[0:depth, 0:columns] into panels of 16 columns, each depth x 16 and contiguous, the last one
+// zero-padded on the right.
+void pack_b_panels(const BRows& b, int64_t depth, int64_t columns, float* panels) {
   for (int64_t k = 0; k < depth; ++k) {
-    const float* row = b + k * ldb;
+    const float* row = b.row(k);
     for (int64_t j0 = 0; j0 < columns; j0 += kGemmTileColumns) {
       float* dst = panels + j0 * depth + k * kGemmTileColumns;
       int64_t width = columns - j0;
@@ -237,15 +249,9 @@ void check_arguments(const PackedA& a, const float* b, int64_t ldb, int64_t n, c
   KITE_CHECK(c && (b || a.depth() == 0), "gemm: null B or C");
 }
 
-}  // namespace
-
-void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
-          int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
-  if (panel_end < 0) panel_end = a.panel_count();
-  if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
-  check_arguments(a, b, ldb, n, c, ldc, e, n_begin, n_end);
-  KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm: panel range [", panel_begin, ", ", panel_end,
-             ") is not within [0, ", a.panel_count(), ")");
+// gemm() and gemm_rows() after their checks: B's blocks packed from wherever its rows are.
+void run_gemm(const PackedA& a, const BRows& b, float* c, int64_t ldc, const GemmEpilogue& e, int64_t n_begin,
+              int64_t n_end, int64_t panel_begin, int64_t panel_end) {
   const TileKernel kernel = select_tile_kernel();
   float* b_panels = b_panels_scratch();
   const Target target{c, ldc, &e, panel_begin, panel_end};
@@ -255,12 +261,40 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
     Block next{};
     const bool has_next = next_block(block, n_end, a.depth(), next);
     int64_t tiles = tiles_in_block(kernel, panels, block.columns);
-    NextBlockPrefetcher prefetcher(b, ldb, has_next && kernel.prefetch_next_block ? &next : nullptr, panels, tiles);
-    if (block.depth > 0) pack_b_panels(b + block.k0 * ldb + block.n0, ldb, block.depth, block.columns, b_panels);
+    // The prefetcher follows rows at a stride; rows from offsets are not.
+    const bool prefetch = has_next && kernel.prefetch_next_block && !b.row_offsets;
+    NextBlockPrefetcher prefetcher(b.b, b.ldb, prefetch ? &next : nullptr, panels, tiles);
+    if (block.depth > 0) pack_b_panels(b.from(block.k0, block.n0), block.depth, block.columns, b_panels);
     run_block(kernel, a, {b_panels, block.depth}, block, target, prefetcher);
     if (!has_next) break;
     block = next;
   }
+}
+
+void check_panels(const PackedA& a, int64_t panel_begin, int64_t panel_end) {
+  KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm: panel range [", panel_begin, ", ", panel_end,
+             ") is not within [0, ", a.panel_count(), ")");
+}
+
+}  // namespace
+
+void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
+          int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+  if (panel_end < 0) panel_end = a.panel_count();
+  if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
+  check_arguments(a, b, ldb, n, c, ldc, e, n_begin, n_end);
+  check_panels(a, panel_begin, panel_end);
+  run_gemm(a, {b, ldb, nullptr}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
+}
+
+void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int64_t n, float* c, int64_t ldc,
+               const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+  if (panel_end < 0) panel_end = a.panel_count();
+  if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
+  KITE_CHECK(row_offsets || a.depth() == 0, "gemm_rows: no row offsets");
+  check_arguments(a, b, n, n, c, ldc, e, n_begin, n_end);
+  check_panels(a, panel_begin, panel_end);
+  run_gemm(a, {b, 0, row_offsets}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
 }
 
 int64_t packed_b_floats(int64_t k, int64_t n) {
@@ -271,7 +305,7 @@ void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_e
   if (n_begin == n_end || k == 0) return;
   KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b: column range [", n_begin,
              ", ", n_end, ") does not start a panel");
-  pack_b_panels(b + n_begin, ldb, k, n_end - n_begin, packed + n_begin * k);
+  pack_b_panels({b + n_begin, ldb, nullptr}, k, n_end - n_begin, packed + n_begin * k);
 }
 
 void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
@@ -279,8 +313,7 @@ void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c,
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n == 0 || panel_begin >= panel_end) return;
   check_arguments(a, packed_b, n, n, c, ldc, e, 0, n);
-  KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm_packed_b: panel range [", panel_begin, ", ",
-             panel_end, ") is not within [0, ", a.panel_count(), ")");
+  check_panels(a, panel_begin, panel_end);
   const TileKernel kernel = select_tile_kernel();
   const Target target{c, ldc, &e, panel_begin, panel_end};
   const int64_t k = a.depth();

@@ -84,6 +84,13 @@ PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
           const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
 
+// gemm() with B's rows anywhere: B[k, j] = b[row_offsets[k] + j] (K = a.depth() offsets). A
+// convolution's taps read in place from its input padded once (kernels/im2col_padded.h's pitched
+// columns): each row of B is the padded planes from one tap's offset on, with no im2col matrix.
+// Every element's value is the one gemm() gives for the same B, bit for bit.
+void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int64_t n, float* c, int64_t ldc,
+               const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
+
 // B packed once for all of K, for products whose few columns several threads share by each taking
 // a range of A's panels (convolutions on 7x7 and 14x14 maps): B is packed once, in parallel,
 // instead of once per thread. Layout: 16-column panels, panel p (columns [16p, 16p + 16)) at

@@ -1,11 +1,12 @@
-// im2col without the matrix, for the int8 convolutions: the input is copied once into planes that
+// im2col without the matrix, for the int8 and fp32 convolutions: the input is copied once into planes that
 // hold the padding too (and, for a stride s > 1, split into s x s phases: phase (py, px) holds the
 // padded input's rows py, py + s, .. and columns px, px + s, ..). Then every row of the im2col
 // matrix, one tap (c, ky, kx), is the planes read from an offset on: output (oy, ox) of the tap
 // is element (oy + ky * DH / s, ox + kx * DW / s) of phase (ky * DH % s, kx * DW % s) of channel
 // c, so that along a row of output pixels a tap reads consecutive values at the planes' pitch.
 //
-// The int8 product (gemm_q8_rows) reads its B rows there in place, and has out_h * pitch
+// The int8 product (gemm_q8_rows) reads its B rows there in place, the fp32 one (gemm_rows)
+// packs its B blocks from them; both have out_h * pitch
 // columns: "pitched pixels", column j being output (j / pitch, j % pitch), of which the pitch -
 // out_w columns past out_w in each row are computed and discarded (compact_pitched_columns). That
 // costs no more tiles on 14x14 and 7x7 maps (196 and 49 columns already take 224 and 64 of the
@@ -14,7 +15,7 @@
 // (with that matrix, im2col was 9% of ResNet-50's int8 time).
 //
 // A template over the element type, compiled for the baseline ISA (a fixed-size memcpy is a few
-// vector moves there). fp32 convolutions keep im2col_f32.
+// vector moves there). fp32 convolutions with a residual (laid out by pixel) keep im2col_f32.
 #pragma once
 #include <algorithm>
 #include <cstdint>

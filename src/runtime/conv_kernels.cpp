@@ -4,8 +4,10 @@
 //  - 3x3 stride 1 on feature maps of 14x14 and more: Winograd F(4x4, 3x3)
 //    (runtime/winograd_conv_kernel.cpp);
 //  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]; 1x1 stride-1
-//    convolutions read the input as the GEMM's B directly, others build im2col panels per thread
-//    (kernels/im2col.h); output pixels split across threads in 16-pixel tiles. On maps too small
+//    convolutions read the input as the GEMM's B directly; others read their taps in place from
+//    the input padded once (kernels/im2col_padded.h: pitched columns, gemm_rows, then compacted to
+//    pixels), or, with a residual or a tap beyond the planes' spill, build im2col panels per
+//    thread (kernels/im2col.h); output pixels split across threads in 16-pixel tiles. On maps too small
 //    for that (few_pixel_items: 7x7, 14x14, 17x17), B is packed once by all the threads and the
 //    output channels are split instead (run_shared_b). With KernelChoices::fp16_arithmetic on a
 //    CPU that has it, in fp16 (kernels/f16_gemm.h; small maps in output-channel chunks).
@@ -21,6 +23,7 @@
 #include "kernels/f16_gemm.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
+#include "kernels/im2col_padded.h"
 #include "kernels/thread_scratch.h"
 #include "ops/activation_functions.h"
 #include "ops/op_util.h"
@@ -152,6 +155,12 @@ class GemmConvKernel : public NodeKernel {
     if (fp16_) return;
     packed_f16_.clear();
     for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
+    // The taps read in place where they can be: not for a residual, which is laid out by pixel,
+    // not by pitched column.
+    if (!conv_is_pointwise(plan.window) && !plan.has_residual && pitched_taps_fit<float>(plan.window)) {
+      tap_offsets_.resize(static_cast<size_t>(k));
+      pitched_tap_offsets(plan.window, tap_offsets_.data());
+    }
   }
 
   std::string name() const override {
@@ -167,12 +176,15 @@ class GemmConvKernel : public NodeKernel {
     // Output pixels are split in tiles of the GEMM's width, so every thread's share is a multiple
     // of it, and two threads' shares of a 28x28 map differ by one tile (cut in 64-pixel items,
     // one of them had a third more work).
-    int64_t tiles = (columns + kTile - 1) / kTile;
     int64_t panels = (m + PackedA::kPanelRows - 1) / PackedA::kPanelRows;
     int64_t pixel_items = (columns + kPixelItem - 1) / kPixelItem * plan_.groups * plan_.batch;
     int64_t chunk_panels = panels_per_chunk(panels, pixel_items, pool.size());
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     const bool share_b = !fp16_ && panels > 1 && few_pixel_items(pixel_items, pool.size());
+    // The product's columns: pitched ones where the taps are read in place, else the pixels.
+    const bool pitched = !tap_offsets_.empty() && !share_b;
+    const int64_t product_columns = pitched ? pitched_columns(q) : columns;
+    int64_t tiles = (product_columns + kTile - 1) / kTile;
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
         int64_t image_group = n * plan_.groups + gi;
@@ -187,12 +199,24 @@ class GemmConvKernel : public NodeKernel {
           run_shared_b(static_cast<size_t>(gi), x, y, r, e, pool);
           continue;
         }
+        const float* padded = nullptr;
+        if (pitched) {
+          // The calling thread's buffer, written and read by all the pool's threads during this
+          // call; one for every layer, as large as the largest padded input.
+          struct PaddedInput {};  // thread_scratch's tag
+          auto* planes = static_cast<float*>(
+              thread_scratch<PaddedInput>(padded_values<float>(q) * static_cast<int64_t>(sizeof(float)), 0));
+          pool.parallel_for(q.channels, [&](int64_t c0, int64_t c1) { pad_input_planes(q, x, 0.f, c0, c1, planes); });
+          padded = planes;
+        }
         // Work items: (chunk of panels, run of tiles); each thread takes a contiguous range.
         pool.parallel_for(chunks * tiles, [&](int64_t i0, int64_t i1) {
           for (int64_t i = i0; i < i1;) {
             int64_t chunk = i / tiles, t0 = i % tiles, t1 = std::min(tiles, t0 + (i1 - i));
             int64_t p0 = chunk * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
-            run_columns(static_cast<size_t>(gi), x, y, r, e, t0 * kTile, std::min(columns, t1 * kTile), p0, p1);
+            int64_t begin = t0 * kTile, end = std::min(product_columns, t1 * kTile);
+            if (padded) run_pitched(static_cast<size_t>(gi), padded, y, e, begin, end, p0, p1);
+            else run_columns(static_cast<size_t>(gi), x, y, r, e, begin, end, p0, p1);
             i += t1 - t0;
           }
         });
@@ -276,6 +300,31 @@ class GemmConvKernel : public NodeKernel {
     }
   }
 
+  // Pitched columns [begin, end) (kernels/im2col_padded.h) of group gi, its taps read in place
+  // from the padded planes: the product through a buffer a chunk at a time, then its pixels into
+  // y. No residual here (see the constructor).
+  void run_pitched(size_t gi, const float* padded, float* y, const GemmEpilogue& e, int64_t begin, int64_t end,
+                   int64_t p0, int64_t p1) const {
+    const Im2colParams& q = plan_.window;
+    const PackedA& a = packed_[gi];
+    const int64_t columns = q.columns(), pitch = padded_planes(q).pitch;
+    const int64_t row0 = p0 * PackedA::kPanelRows, rows = std::min(a.rows(), p1 * PackedA::kPanelRows) - row0;
+    constexpr int64_t kChunk = 192;  // the GEMM's column block
+    struct PitchedProduct {};        // thread_scratch's tag
+    auto* product = static_cast<float*>(thread_scratch<PitchedProduct>(
+        (a.rows() * kChunk + kPaddedSpillBytes / static_cast<int64_t>(sizeof(float))) * static_cast<int64_t>(sizeof(float)),
+        0));
+    // The first output pixel at or after pitched column j.
+    auto pixel = [&](int64_t j) { return j / pitch * q.out_w + std::min(j % pitch, q.out_w); };
+    for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
+      const int64_t c1 = std::min(end, c0 + kChunk), width = c1 - c0;
+      gemm_rows(a, padded + c0, tap_offsets_.data(), width, product, kChunk, e, 0, width, p0, p1);
+      compact_pitched_columns(q, product + row0 * kChunk, kChunk, rows, c0, c1, y + row0 * columns, columns);
+      const int64_t first = pixel(c0), count = pixel(c1) - first;
+      for (int64_t i = row0; i < row0 + rows; ++i) apply_activation(plan_, y + i * columns + first, count);
+    }
+  }
+
   // Columns per im2col chunk: whole 192-column blocks of the GEMM (gemm.cpp's NC), as many as keep
   // the chunk's panels within 1 MiB (half a 2 MiB L2), at least one.
   static int64_t im2col_chunk(int64_t depth) {
@@ -290,6 +339,9 @@ class GemmConvKernel : public NodeKernel {
   bool fp16_;
   std::vector<PackedA> packed_;         // per group, unless fp16_
   std::vector<PackedF16A> packed_f16_;  // per group, if fp16_
+  // Each im2col row's offset into the padded planes, where the product reads the taps in place
+  // (pitched columns, kernels/im2col_padded.h); empty otherwise.
+  std::vector<int64_t> tap_offsets_;
 };
 
 }  // namespace

@@ -42,6 +42,23 @@ TEST(NodeKernels, GemmConvolutions) {
   }
 }
 
+// Convolutions without a residual read their taps in place from the input padded once (pitched
+// columns, then compacted to pixels): a fused clamp and SiLU over several of the product's chunks
+// (a 30 x 26 map: 840 pitched columns), and a tap that reaches past the planes' spill (dilation 9:
+// 18 values) taking im2col panels instead.
+TEST(NodeKernels, ConvolutionsReadingTapsInPlace) {
+  Attributes fused = conv_attrs(3, 1, {1, 2, 1, 0});
+  fused.set_float("activation_min", -0.25f);
+  fused.set_float("activation_max", 1.5f);
+  fused.set_string("activation", "silu");
+  OneNode silu{"FusedConv", fused, {2, 8, 30, 26}, {test::random_tensor({20, 8, 3, 3}, 21), test::random_tensor({20}, 22)}};
+  expect_matches_reference(silu, "fused 3x3 + clamp + SiLU, 30x26");
+  OneNode stem{"Conv", conv_attrs(7, 2, {3, 3, 3, 3}), {1, 3, 40, 37}, {test::random_tensor({10, 3, 7, 7}, 23)}};
+  expect_matches_reference(stem, "7x7 stride 2, 40x37");
+  OneNode far{"Conv", conv_attrs(3, 1, {9, 9, 9, 9}, 1, 9), {1, 4, 20, 20}, {test::random_tensor({6, 4, 3, 3}, 24)}};
+  expect_matches_reference(far, "3x3 dilation 9: im2col");
+}
+
 TEST(NodeKernels, DepthwiseConvolutions) {
   for (int64_t k : {3, 5})
     for (int64_t stride : {1, 2})
