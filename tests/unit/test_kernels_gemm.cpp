@@ -360,6 +360,31 @@ std::vector<float> run_packed_b(const GemmCase& g, const PackedA& packed, const 
   return c;
 }
 
+// gemm_rows with B's rows scattered (in reverse order, each at its own gap) over a column range:
+// C bit for bit as gemm() gives for the same B, the padding and the spare row untouched.
+TEST_P(GemmKernels, RowsFromOffsetsMatchGemmBitwise) {
+  const EpilogueOption& everything = kEpilogues[7];
+  for (int64_t m : kRowCounts)
+    for (int64_t n : kColumnCounts)
+      for (int64_t k : {0, 1, 3, 257, 600}) {
+        GemmCase g(m, n, k);
+        PackedA packed = g.packed();
+        GemmEpilogue e = epilogue_for(g, everything);
+        std::vector<float> whole = run_whole(g, packed, e);
+        std::vector<float> scattered(static_cast<size_t>(k * (n + 3) + 1), NAN);
+        std::vector<int64_t> offsets(static_cast<size_t>(k));
+        for (int64_t r = 0; r < k; ++r) {
+          offsets[static_cast<size_t>(r)] = (k - 1 - r) * (n + 3) + r % 3;
+          std::copy(g.b.begin() + r * g.ldb, g.b.begin() + r * g.ldb + n, scattered.begin() + offsets[static_cast<size_t>(r)]);
+        }
+        std::vector<float> c = g.fresh_c();
+        const int64_t cut = n / 3;
+        gemm_rows(packed, scattered.data(), offsets.data(), n, c.data(), g.ldc, e, 0, cut);
+        gemm_rows(packed, scattered.data(), offsets.data(), n, c.data(), g.ldc, e, cut, n);
+        ASSERT_TRUE(bitwise_equal(whole, c)) << describe(g, everything.name);
+      }
+}
+
 TEST_P(GemmKernels, PackedOnceMatchesGemmBitwise) {
   const EpilogueOption& everything = kEpilogues[7];
   for (int64_t m : kRowCounts)
