@@ -361,11 +361,12 @@ std::vector<float> run_packed_b(const GemmCase& g, const PackedA& packed, const 
 }
 
 // gemm_rows with B's rows scattered (in reverse order, each at its own gap) over a column range:
-// C bit for bit as gemm() gives for the same B, the padding and the spare row untouched.
+// C bit for bit as gemm() gives for the same B, the padding and the spare row untouched. 400
+// columns with K = 600 take blocks of K (each packed from its own rows' offsets).
 TEST_P(GemmKernels, RowsFromOffsetsMatchGemmBitwise) {
   const EpilogueOption& everything = kEpilogues[7];
   for (int64_t m : kRowCounts)
-    for (int64_t n : kColumnCounts)
+    for (int64_t n : {int64_t{1}, int64_t{17}, int64_t{100}, int64_t{400}})
       for (int64_t k : {0, 1, 3, 257, 600}) {
         GemmCase g(m, n, k);
         PackedA packed = g.packed();
