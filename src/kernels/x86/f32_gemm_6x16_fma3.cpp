@@ -351,22 +351,76 @@ void accumulate_avx512_two_by_two(const float* a, const float* a2, const float* 
 }
 
 // Whether a tile pair may take tile_pair_whole_avx512: both tiles 6 rows by 32 columns, all of K
-// in one block (it starts from the row bias and clamps), no column bias or residual.
+// in one block (it starts from the row bias and the residual, and clamps), no column bias, and the
+// bottom tile's rows of C (and of the residual) right below the top's, as consecutive panels of A
+// make them (the asm walks one pointer down all 12 rows).
 bool whole_pair(const GemmTile& top, const GemmTile& bottom) {
-  // The pair contract (gemm_microkernel.h) makes the rest equal; ldc and the clamp are checked
+  // The pair contract (gemm_microkernel.h) makes the rest equal; ldc, ldr and the clamp are checked
   // too, as this path takes them from the top tile alone.
+  const bool residual_below = top.residual ? bottom.residual == top.residual + kRows * top.ldr && bottom.ldr == top.ldr
+                                           : !bottom.residual;
   return top.columns == 4 * kLanes && top.rows == kRows && bottom.rows == kRows && top.depth > 0 && top.first_block &&
-         top.last_block && !top.column_bias && !top.residual && !bottom.column_bias && !bottom.residual &&
+         top.last_block && !top.column_bias && !bottom.column_bias && residual_below &&
          (top.row_bias == nullptr) == (bottom.row_bias == nullptr) && bottom.ldc == top.ldc &&
-         bottom.min == top.min && bottom.max == top.max;
+         bottom.c == top.c + kRows * top.ldc && bottom.min == top.min && bottom.max == top.max;
 }
+
+// The 24 accumulators start from each row's start value (0 + its bias) at %[start].
+#define KITE_WHOLE_START                          \
+  "vbroadcastss 0(%[start]), %%zmm0\n\t"          \
+  "vmovaps %%zmm0, %%zmm1\n\t"                    \
+  "vbroadcastss 4(%[start]), %%zmm2\n\t"          \
+  "vmovaps %%zmm2, %%zmm3\n\t"                    \
+  "vbroadcastss 8(%[start]), %%zmm4\n\t"          \
+  "vmovaps %%zmm4, %%zmm5\n\t"                    \
+  "vbroadcastss 12(%[start]), %%zmm6\n\t"         \
+  "vmovaps %%zmm6, %%zmm7\n\t"                    \
+  "vbroadcastss 16(%[start]), %%zmm8\n\t"         \
+  "vmovaps %%zmm8, %%zmm9\n\t"                    \
+  "vbroadcastss 20(%[start]), %%zmm10\n\t"        \
+  "vmovaps %%zmm10, %%zmm11\n\t"                  \
+  "vbroadcastss 24(%[start]), %%zmm12\n\t"        \
+  "vmovaps %%zmm12, %%zmm13\n\t"                  \
+  "vbroadcastss 28(%[start]), %%zmm14\n\t"        \
+  "vmovaps %%zmm14, %%zmm15\n\t"                  \
+  "vbroadcastss 32(%[start]), %%zmm16\n\t"        \
+  "vmovaps %%zmm16, %%zmm17\n\t"                  \
+  "vbroadcastss 36(%[start]), %%zmm18\n\t"        \
+  "vmovaps %%zmm18, %%zmm19\n\t"                  \
+  "vbroadcastss 40(%[start]), %%zmm20\n\t"        \
+  "vmovaps %%zmm20, %%zmm21\n\t"                  \
+  "vbroadcastss 44(%[start]), %%zmm22\n\t"        \
+  "vmovaps %%zmm22, %%zmm23\n\t"
+
+// Then + the residual's row (32 values at %[r]), as start_value adds it, and %[r] to the next row.
+#define KITE_ADD_RESIDUAL_ROW(first, second)          \
+  "vaddps (%[r]), %%zmm" first ", %%zmm" first "\n\t" \
+  "vaddps 64(%[r]), %%zmm" second ", %%zmm" second "\n\t" \
+  "add %[ldr], %[r]\n\t"
+
+// After the loop: clamped to [bounds[0], bounds[1]], stored row by row from %[c] down.
+#define KITE_WHOLE_CLAMP_AND_STORE                                                                         \
+  "vbroadcastss 0(%[bounds]), %%zmm27\n\t"                                                                 \
+  "vbroadcastss 4(%[bounds]), %%zmm28\n\t"                                                                 \
+  KITE_CLAMP_ZMM("0") KITE_CLAMP_ZMM("1") KITE_CLAMP_ZMM("2") KITE_CLAMP_ZMM("3")                          \
+  KITE_CLAMP_ZMM("4") KITE_CLAMP_ZMM("5") KITE_CLAMP_ZMM("6") KITE_CLAMP_ZMM("7")                          \
+  KITE_CLAMP_ZMM("8") KITE_CLAMP_ZMM("9") KITE_CLAMP_ZMM("10") KITE_CLAMP_ZMM("11")                        \
+  KITE_CLAMP_ZMM("12") KITE_CLAMP_ZMM("13") KITE_CLAMP_ZMM("14") KITE_CLAMP_ZMM("15")                      \
+  KITE_CLAMP_ZMM("16") KITE_CLAMP_ZMM("17") KITE_CLAMP_ZMM("18") KITE_CLAMP_ZMM("19")                      \
+  KITE_CLAMP_ZMM("20") KITE_CLAMP_ZMM("21") KITE_CLAMP_ZMM("22") KITE_CLAMP_ZMM("23")                      \
+  KITE_STORE_ROW_ZMM("c", "0", "1") KITE_STORE_ROW_ZMM("c", "2", "3") KITE_STORE_ROW_ZMM("c", "4", "5")    \
+  KITE_STORE_ROW_ZMM("c", "6", "7") KITE_STORE_ROW_ZMM("c", "8", "9") KITE_STORE_ROW_ZMM("c", "10", "11")  \
+  KITE_STORE_ROW_ZMM("c", "12", "13") KITE_STORE_ROW_ZMM("c", "14", "15") KITE_STORE_ROW_ZMM("c", "16", "17") \
+  KITE_STORE_ROW_ZMM("c", "18", "19") KITE_STORE_ROW_ZMM("c", "20", "21") KITE_STORE_ROW_ZMM("c", "22", "23") \
+  "vzeroupper\n\t"
 
 // The common tile pair, whole, from start to store in zmm registers: the general path keeps its
 // accumulators in 48 ymm of memory for the C++ start and store around the asm loop, which on
-// short products (MobileNet's 1x1 layers, K = 16 to 160) cost a quarter of the tile's time. The
+// short products (MobileNet's 1x1 layers, K = 16 to 160) cost a quarter of the tile's time, and
+// with a residual (ResNet's and MobileNet v2's shortcuts, K = 64 to 512) as much again. The
 // same arithmetic, element for element: each row starts from 0 + its bias (as start_value adds
-// it, so that a bias of -0 starts from +0), the same FMA chain, then min(hi, max(lo, v)) (NaN
-// kept), so the same bits.
+// it, so that a bias of -0 starts from +0), + the residual, the same FMA chain, then min(hi,
+// max(lo, v)) (NaN kept), so the same bits.
 void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
   alignas(64) float start[2 * kRows];
   for (int r = 0; r < kRows; ++r) {
@@ -375,51 +429,32 @@ void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
   }
   const float bounds[2] = {top.min, top.max};
   const float *a = top.a, *a2 = bottom.a, *b = top.b, *b2 = top.b2;
-  float *c = top.c, *c2 = bottom.c;
+  float* c = top.c;
   int64_t depth = top.depth;
   const int64_t ldc_bytes = top.ldc * static_cast<int64_t>(sizeof(float));
   const float* ahead = a + kPrefetchFloats;
+  if (top.residual) {
+    const float* r = top.residual;
+    const int64_t ldr_bytes = top.ldr * static_cast<int64_t>(sizeof(float));
+    __asm__ volatile(
+        KITE_WHOLE_START
+        KITE_ADD_RESIDUAL_ROW("0", "1") KITE_ADD_RESIDUAL_ROW("2", "3") KITE_ADD_RESIDUAL_ROW("4", "5")
+        KITE_ADD_RESIDUAL_ROW("6", "7") KITE_ADD_RESIDUAL_ROW("8", "9") KITE_ADD_RESIDUAL_ROW("10", "11")
+        KITE_ADD_RESIDUAL_ROW("12", "13") KITE_ADD_RESIDUAL_ROW("14", "15") KITE_ADD_RESIDUAL_ROW("16", "17")
+        KITE_ADD_RESIDUAL_ROW("18", "19") KITE_ADD_RESIDUAL_ROW("20", "21") KITE_ADD_RESIDUAL_ROW("22", "23")
+        KITE_FMA_12X32_LOOP
+        KITE_WHOLE_CLAMP_AND_STORE
+        : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), [ahead] "+r"(ahead),
+          [r] "+r"(r)
+        : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes), [ldr] "r"(ldr_bytes)
+        : KITE_ZMM_CLOBBERS);
+    return;
+  }
   __asm__ volatile(
-      "vbroadcastss 0(%[start]), %%zmm0\n\t"
-      "vmovaps %%zmm0, %%zmm1\n\t"
-      "vbroadcastss 4(%[start]), %%zmm2\n\t"
-      "vmovaps %%zmm2, %%zmm3\n\t"
-      "vbroadcastss 8(%[start]), %%zmm4\n\t"
-      "vmovaps %%zmm4, %%zmm5\n\t"
-      "vbroadcastss 12(%[start]), %%zmm6\n\t"
-      "vmovaps %%zmm6, %%zmm7\n\t"
-      "vbroadcastss 16(%[start]), %%zmm8\n\t"
-      "vmovaps %%zmm8, %%zmm9\n\t"
-      "vbroadcastss 20(%[start]), %%zmm10\n\t"
-      "vmovaps %%zmm10, %%zmm11\n\t"
-      "vbroadcastss 24(%[start]), %%zmm12\n\t"
-      "vmovaps %%zmm12, %%zmm13\n\t"
-      "vbroadcastss 28(%[start]), %%zmm14\n\t"
-      "vmovaps %%zmm14, %%zmm15\n\t"
-      "vbroadcastss 32(%[start]), %%zmm16\n\t"
-      "vmovaps %%zmm16, %%zmm17\n\t"
-      "vbroadcastss 36(%[start]), %%zmm18\n\t"
-      "vmovaps %%zmm18, %%zmm19\n\t"
-      "vbroadcastss 40(%[start]), %%zmm20\n\t"
-      "vmovaps %%zmm20, %%zmm21\n\t"
-      "vbroadcastss 44(%[start]), %%zmm22\n\t"
-      "vmovaps %%zmm22, %%zmm23\n\t"
+      KITE_WHOLE_START
       KITE_FMA_12X32_LOOP
-      "vbroadcastss 0(%[bounds]), %%zmm27\n\t"
-      "vbroadcastss 4(%[bounds]), %%zmm28\n\t"
-      KITE_CLAMP_ZMM("0") KITE_CLAMP_ZMM("1") KITE_CLAMP_ZMM("2") KITE_CLAMP_ZMM("3")
-      KITE_CLAMP_ZMM("4") KITE_CLAMP_ZMM("5") KITE_CLAMP_ZMM("6") KITE_CLAMP_ZMM("7")
-      KITE_CLAMP_ZMM("8") KITE_CLAMP_ZMM("9") KITE_CLAMP_ZMM("10") KITE_CLAMP_ZMM("11")
-      KITE_CLAMP_ZMM("12") KITE_CLAMP_ZMM("13") KITE_CLAMP_ZMM("14") KITE_CLAMP_ZMM("15")
-      KITE_CLAMP_ZMM("16") KITE_CLAMP_ZMM("17") KITE_CLAMP_ZMM("18") KITE_CLAMP_ZMM("19")
-      KITE_CLAMP_ZMM("20") KITE_CLAMP_ZMM("21") KITE_CLAMP_ZMM("22") KITE_CLAMP_ZMM("23")
-      KITE_STORE_ROW_ZMM("c", "0", "1") KITE_STORE_ROW_ZMM("c", "2", "3") KITE_STORE_ROW_ZMM("c", "4", "5")
-      KITE_STORE_ROW_ZMM("c", "6", "7") KITE_STORE_ROW_ZMM("c", "8", "9") KITE_STORE_ROW_ZMM("c", "10", "11")
-      KITE_STORE_ROW_ZMM("c2", "12", "13") KITE_STORE_ROW_ZMM("c2", "14", "15") KITE_STORE_ROW_ZMM("c2", "16", "17")
-      KITE_STORE_ROW_ZMM("c2", "18", "19") KITE_STORE_ROW_ZMM("c2", "20", "21") KITE_STORE_ROW_ZMM("c2", "22", "23")
-      "vzeroupper\n\t"
-      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), [c2] "+r"(c2),
-        [ahead] "+r"(ahead)
+      KITE_WHOLE_CLAMP_AND_STORE
+      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), [ahead] "+r"(ahead)
       : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes)
       : KITE_ZMM_CLOBBERS);
 }
