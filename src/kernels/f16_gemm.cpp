@@ -148,13 +148,13 @@ void gemm_f16(const PackedF16A& a, const float* b, int64_t ldb, int64_t n, float
     for (int64_t p = panel_begin; p < panel_end; ++p) {
       const int64_t row0 = p * kF16TileRows;
       tile.a = a.panel(p);
-      tile.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kF16TileRows));
+      tile.rows = std::min<int64_t>(a.rows() - row0, kF16TileRows);
       tile.row_bias = e.row_bias ? e.row_bias + row0 : nullptr;
       for (int64_t j0 = 0; j0 < columns; j0 += kF16TileColumns) {
         tile.b = b_panels + j0 * depth;
         tile.c = c + row0 * ldc + n0 + j0;
         tile.residual = e.residual ? e.residual + row0 * e.ldr + n0 + j0 : nullptr;
-        tile.columns = static_cast<int>(std::min<int64_t>(columns - j0, kF16TileColumns));
+        tile.columns = std::min<int64_t>(columns - j0, kF16TileColumns);
         if (kernels.tile(tile)) finish_in_f32(tile, b + n0 + j0, ldb);
       }
     }

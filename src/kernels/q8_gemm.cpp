@@ -297,7 +297,7 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const
     Q8QuadTile& tile = tiles[h];
     const int64_t row0 = p * kQ8TileRows;
     tile.a = a.quad_panel(p);
-    tile.out.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
+    tile.out.rows = std::min<int64_t>(a.rows() - row0, kQ8TileRows);
     tile.out.row_scale = e.row_scale + row0;
     for (int r = 0; r < kQ8TileRows; ++r)
       row_start[h][r] = r < tile.out.rows ? quad_row_start(a, e, kernels.quad_b_offset, row0 + r) : 0;
@@ -320,7 +320,7 @@ void run_quads(const Kernels& kernels, const PackedQ8A& a, const BRows& b, const
           Q8QuadTile& tile = tiles[h];
           tile.b = b_panels + j0 / kQ8TileColumns * quad_panel_bytes;
           tile.out.c = static_cast<char*>(out.c) + ((p + h) * kQ8TileRows * out.ldc + n0 + j0) * out.element_bytes;
-          tile.out.columns = static_cast<int>(width);
+          tile.out.columns = width;
         }
         if (count == 2) kernels.quad_tile_pair(tiles[0], tiles[1]);
         else if (width > kQ8TileColumns) kernels.quad_tile_wide(tiles[0]);
@@ -442,13 +442,13 @@ void run(const PackedQ8A& a, const BRows& b, int64_t n, const Output& out, const
     for (int64_t p = panel_begin; p < panel_end; ++p) {
       const int64_t row0 = p * kQ8TileRows;
       tile.a = a.panel(p);
-      tile.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
+      tile.rows = std::min<int64_t>(a.rows() - row0, kQ8TileRows);
       tile.row_bias = e.row_bias ? e.row_bias + row0 : nullptr;
       tile.row_scale = e.row_scale + row0;
       for (int64_t j0 = 0; j0 < columns; j0 += kQ8TileColumns) {
         tile.b = b_panels + j0 * pairs * 2;
         tile.c = static_cast<char*>(out.c) + (row0 * out.ldc + n0 + j0) * out.element_bytes;
-        tile.columns = static_cast<int>(std::min<int64_t>(columns - j0, kQ8TileColumns));
+        tile.columns = std::min<int64_t>(columns - j0, kQ8TileColumns);
         kernels.tile(tile);
         prefetcher.after_tile();
       }
@@ -488,12 +488,12 @@ void gemm_s16_panel(const PackedQ8A& a, const int16_t* b_panel, int32_t* c, int6
   tile.b = b_panel;
   tile.pairs = a.pair_count();
   tile.ldc = ldc;
-  tile.columns = static_cast<int>(kS16PanelColumns);
+  tile.columns = kS16PanelColumns;
   tile.output = Q8TileOutput::kI32;
   for (int64_t p = panel_begin; p < panel_end; ++p) {
     const int64_t row0 = p * kQ8TileRows;
     tile.a = a.panel(p);
-    tile.rows = static_cast<int>(std::min<int64_t>(a.rows() - row0, kQ8TileRows));
+    tile.rows = std::min<int64_t>(a.rows() - row0, kQ8TileRows);
     tile.c = c + row0 * ldc;
     kernels.tile(tile);
   }

@@ -63,7 +63,7 @@ inline uint16x8_t finite_lanes(float16x8_t sum) {
 // than 8 columns exist or a lane is not finite, so that nothing past C's row, and no element
 // left to the driver, is written). Returns the mask of the row's unfinished columns.
 uint16_t store_row_vector(const F16Tile& t, int r, int j0, float16x8_t sum, float bias) {
-  const int count = std::min(t.columns - j0, kLanes);  // this vector's columns that exist
+  const int count = static_cast<int>(std::min<int64_t>(t.columns - j0, kLanes));  // this vector's columns that exist
   if (count <= 0) return 0;
   const uint16x8_t finite = finite_lanes(sum);
   uint16_t lanes_finite[kLanes];
