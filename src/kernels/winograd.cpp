@@ -9,8 +9,8 @@ namespace kite {
 namespace {
 
 struct Transforms {
-  void (*input)(const WinogradParams&, const float*, int64_t, float*, int64_t);
-  void (*output)(const WinogradParams&, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, const float*, const float*,
+  void (*input)(const WinogradParams&, const float*, int64_t, float*);
+  void (*output)(const WinogradParams&, const float*, int64_t, int64_t, int64_t, int64_t, const float*, const float*,
                  float, float, float*);
   const char* name;
 };
@@ -47,13 +47,13 @@ void winograd_weights_f32(const float* weights, int64_t oc, int64_t ic, float* u
     }
 }
 
-void winograd_input_f32(const WinogradParams& p, const float* x, int64_t t0, float* v, int64_t point_stride) {
-  select_transforms().input(p, x, t0, v, point_stride);
+void winograd_input_f32(const WinogradParams& p, const float* x, int64_t t0, float* v) {
+  select_transforms().input(p, x, t0, v);
 }
 
-void winograd_output_f32(const WinogradParams& p, const float* m, int64_t point_stride, int64_t row_stride, int64_t rows, int64_t oc0, int64_t t0,
+void winograd_output_f32(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                          const float* bias, const float* residual, float lo, float hi, float* y) {
-  select_transforms().output(p, m, point_stride, row_stride, rows, oc0, t0, bias, residual, lo, hi, y);
+  select_transforms().output(p, m, point_stride, rows, oc0, t0, bias, residual, lo, hi, y);
 }
 
 const char* winograd_kernel_name() { return select_transforms().name; }

@@ -36,16 +36,14 @@ struct WinogradParams : Im2colParams {
 void winograd_weights_f32(const float* weights, int64_t oc, int64_t ic, float* u);
 
 // The input tiles [t0, t0 + kWinogradLanes) of one image x [channels, in_h, in_w] (tiles past
-// tiles() are zeros) -> point xi of channel c at v[xi * point_stride + c * kWinogradLanes + lane]
-// (point_stride >= channels * kWinogradLanes: several blocks' values can lie side by side, so
-// that one GEMM takes them all as consecutive B panels).
-void winograd_input_f32(const WinogradParams& p, const float* x, int64_t t0, float* v, int64_t point_stride);
+// tiles() are zeros) -> v [36][channels][kWinogradLanes].
+void winograd_input_f32(const WinogradParams& p, const float* x, int64_t t0, float* v);
 
 // The GEMM results for output channels [oc0, oc0 + rows) and tiles [t0, t0 + kWinogradLanes):
-// point xi of channel oc0 + r at m[xi * point_stride + r * row_stride + lane] -> y [oc][out_h]
+// point xi of channel oc0 + r at m[xi * point_stride + r * kWinogradLanes + lane] -> y [oc][out_h]
 // [out_w] of one image, each value + bias[oc] (if given) + residual at the same position (if
 // given), then clamped to [lo, hi]. Only positions inside the output are written.
-void winograd_output_f32(const WinogradParams& p, const float* m, int64_t point_stride, int64_t row_stride, int64_t rows, int64_t oc0, int64_t t0,
+void winograd_output_f32(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                          const float* bias, const float* residual, float lo, float hi, float* y);
 
 // "f32_winograd_fma3" or "f32_winograd_generic": the transforms' implementation for this CPU.

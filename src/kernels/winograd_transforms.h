@@ -69,9 +69,9 @@ TilePlaces input_places(const WinogradParams& p, int64_t t0) {
   return at;
 }
 
-void input_transform(const WinogradParams& p, const float* x, int64_t t0, float* v, int64_t point_stride) {
+void input_transform(const WinogradParams& p, const float* x, int64_t t0, float* v) {
   alignas(64) float d[36 * L], t[36 * L];
-  const int64_t plane = p.in_h * p.in_w;
+  int64_t plane = p.in_h * p.in_w, c_step = p.channels * L;
   // The tiles' places once per block, not per channel (a division per lane each).
   const TilePlaces at = input_places(p, t0);
   for (int64_t c = 0; c < p.channels; ++c) {
@@ -96,12 +96,12 @@ void input_transform(const WinogradParams& p, const float* x, int64_t t0, float*
     for (int64_t i = 0; i < 6; ++i) {
       alignas(64) float row[6 * L];
       input_rows(t + i * 6 * L, L, row, L);
-      for (int64_t j = 0; j < 6; ++j) std::memcpy(v + (i * 6 + j) * point_stride + c * L, row + j * L, L * sizeof(float));
+      for (int64_t j = 0; j < 6; ++j) std::memcpy(v + (i * 6 + j) * c_step + c * L, row + j * L, L * sizeof(float));
     }
   }
 }
 
-void output_transform(const WinogradParams& p, const float* m, int64_t point_stride, int64_t row_stride, int64_t rows, int64_t oc0, int64_t t0,
+void output_transform(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                       const float* bias, const float* residual, float lo, float hi, float* y) {
   alignas(64) float t[24 * L], out[16 * L];
   int64_t tiles = p.tiles(), tiles_w = p.tiles_w(), plane = p.out_h * p.out_w, point_step = point_stride;
@@ -112,7 +112,7 @@ void output_transform(const WinogradParams& p, const float* m, int64_t point_str
     tile_x0[l] = (t0 + l) % tiles_w * 4;
   }
   for (int64_t r = 0; r < rows; ++r) {
-    const float* mr = m + r * row_stride;
+    const float* mr = m + r * L;
     // Columns of the 6x6 (each point xi = i * 6 + j at mr + xi * point_step), then rows.
     for (int64_t j = 0; j < 6; ++j) output_rows(mr + j * point_step, 6 * point_step, t + j * L, 6 * L);
     for (int64_t i = 0; i < 4; ++i) output_rows(t + i * 6 * L, L, out + i * 4 * L, L);

@@ -1,10 +1,10 @@
 // 3x3 stride-1 convolutions by Winograd F(4x4, 3x3) (kernels/winograd.h): per image, the output
-// tiles are cut into blocks of kWinogradLanes, the blocks into groups that one GEMM per point
-// takes side by side (blocks_per_group), and the output channels into chunks where threads would
-// otherwise idle (panels_per_chunk); each (group, chunk) is one work item: transform the group's
-// input tiles, run the 36 GEMMs over the chunk's rows (each point's transformed tiles are already
-// packed B panels: nothing is repacked), transform back with bias, residual and clamp. No
-// element's value depends on the cuts, so results are bitwise identical for any thread count.
+// tiles are cut into blocks of kWinogradLanes, and the output channels into chunks where threads
+// would otherwise idle (panels_per_chunk); each (block, chunk) is one work item: transform the
+// block's input tiles, run the 36 GEMMs over the chunk's rows (each point's transformed tiles are
+// already a packed B panel: nothing is repacked), transform back with bias,
+// residual and clamp. No element's value depends on the cut, so results are bitwise identical
+// for any thread count.
 #include <algorithm>
 #include <vector>
 
@@ -17,21 +17,6 @@ namespace kite {
 namespace {
 
 static_assert(kWinogradLanes == kPackedBPanelColumns, "a block of transformed tiles is one packed B panel");
-
-// How many 16-tile blocks one GEMM takes. Where the transformed weights (36 x oc x ic floats) fit
-// in 1 MiB they stay in L2 from block to block, and one block at a time keeps the rest small
-// (grouping ResNet-50's 56x56 layers measured 4% slower). Larger weights would stream from
-// memory once per block: then as many blocks as keep a group's transformed input (36 x ic x 16
-// floats a block) within 1 MiB, so that it and the products stay in a 2 MiB L2 while the weights
-// stream past once per group (ResNet-50's 28x28 layers, 128 channels: 3 blocks of their 4 at a
-// time, 3.23 -> 2.95 ms for the three, `kite run --profile`).
-int64_t blocks_per_group(int64_t oc, int64_t ic, int64_t blocks) {
-  constexpr int64_t kL2Share = int64_t{1} << 20;
-  constexpr int64_t kFloat = sizeof(float);
-  if (kWinogradPoints * oc * ic * kFloat <= kL2Share) return 1;
-  const int64_t block_bytes = kWinogradPoints * ic * kWinogradLanes * kFloat;
-  return std::max<int64_t>(1, std::min(blocks, kL2Share / block_bytes));
-}
 
 class WinogradConvKernel : public NodeKernel {
  public:
@@ -49,11 +34,7 @@ class WinogradConvKernel : public NodeKernel {
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     int64_t oc = plan_.out_channels, ic = p_.channels;
     int64_t blocks = (p_.tiles() + kWinogradLanes - 1) / kWinogradLanes;
-    // Blocks of a group lie side by side as consecutive B panels: one GEMM per point runs them
-    // all, so each point's weights stream from memory once per group instead of once per block.
-    int64_t group = blocks_per_group(oc, ic, blocks), groups = (blocks + group - 1) / group;
-    int64_t width = group * kWinogradLanes;  // the GEMMs' N
-    int64_t panels = packed_[0].panel_count(), chunk = panels_per_chunk(panels, groups, pool.size());
+    int64_t panels = packed_[0].panel_count(), chunk = panels_per_chunk(panels, blocks, pool.size());
     int64_t chunks = (panels + chunk - 1) / chunk;
     int64_t in_image = ic * p_.in_h * p_.in_w, out_plane = p_.out_h * p_.out_w, out_image = oc * out_plane;
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
@@ -61,33 +42,29 @@ class WinogradConvKernel : public NodeKernel {
       const float* x = in[0]->data<float>() + n * in_image;
       float* y = out[0].data<float>() + n * out_image;
       const float* r = residual ? residual->data<float>() + n * out_image : nullptr;
-      // Work items: (group of blocks, chunk of output channels); a thread transforms a group's
-      // input once for all the chunks it runs of that group.
-      pool.parallel_for(groups * chunks, [&](int64_t w0, int64_t w1) {
-        // v [36][group][ic][lanes]: each point's group x ic x 16 values are `group` B panels as
-        // pack_b lays them out (k-major, 16 columns; 64-byte aligned: the AVX2 kernel's loads are
-        // aligned). m [36][oc][width].
+      // Work items: (block of tiles, chunk of output channels); a thread transforms a block's
+      // input once for all the chunks it runs of that block.
+      pool.parallel_for(blocks * chunks, [&](int64_t w0, int64_t w1) {
+        // v [36][ic][lanes]: each point's ic x 16 block is one B panel as pack_b lays it out (k-major,
+        // 16 columns), so the GEMMs read it as it is (64-byte aligned: the AVX2 kernel's loads
+        // are aligned). m [36][oc][lanes].
         struct WinogradInput;  // thread_scratch's tag
         float* v = static_cast<float*>(thread_scratch<WinogradInput>(
-            kWinogradPoints * ic * width * static_cast<int64_t>(sizeof(float)), 0));
+            kWinogradPoints * ic * kWinogradLanes * static_cast<int64_t>(sizeof(float)), 0));
         thread_local std::vector<float> m;
-        m.resize(static_cast<size_t>(kWinogradPoints * oc * width));
-        int64_t last_group = -1;
+        m.resize(static_cast<size_t>(kWinogradPoints * oc * kWinogradLanes));
+        int64_t last_block = -1;
         for (int64_t w = w0; w < w1; ++w) {
-          int64_t g = w / chunks, p0 = w % chunks * chunk, p1 = std::min(panels, p0 + chunk);
+          int64_t block = w / chunks, p0 = w % chunks * chunk, p1 = std::min(panels, p0 + chunk);
           int64_t oc0 = p0 * PackedA::kPanelRows, rows = std::min(oc, p1 * PackedA::kPanelRows) - oc0;
-          int64_t b0 = g * group, b1 = std::min(blocks, b0 + group);
-          if (g != last_group)
-            for (int64_t b = b0; b < b1; ++b)
-              winograd_input_f32(p_, x, b * kWinogradLanes, v + (b - b0) * ic * kWinogradLanes, ic * width);
-          last_group = g;
-          const int64_t columns = (b1 - b0) * kWinogradLanes;
+          int64_t t0 = block * kWinogradLanes;
+          if (block != last_block) winograd_input_f32(p_, x, t0, v);
+          last_block = block;
           for (int64_t xi = 0; xi < kWinogradPoints; ++xi)
-            gemm_packed_b(packed_[static_cast<size_t>(xi)], v + xi * ic * width, columns, m.data() + xi * oc * width,
-                          width, GemmEpilogue{}, p0, p1);
-          for (int64_t b = b0; b < b1; ++b)
-            winograd_output_f32(p_, m.data() + oc0 * width + (b - b0) * kWinogradLanes, oc * width, width, rows, oc0,
-                                b * kWinogradLanes, plan_.bias, r, plan_.min, plan_.max, y);
+            gemm_packed_b(packed_[static_cast<size_t>(xi)], v + xi * ic * kWinogradLanes, kWinogradLanes,
+                          m.data() + xi * oc * kWinogradLanes, kWinogradLanes, GemmEpilogue{}, p0, p1);
+          winograd_output_f32(p_, m.data() + oc0 * kWinogradLanes, oc * kWinogradLanes, rows, oc0, t0, plan_.bias, r,
+                              plan_.min, plan_.max, y);
         }
       });
       if (plan_.has_activation)

@@ -217,8 +217,7 @@ TEST(NodeKernels, StrideOneMaxPoolMatchesTheReferenceBitwise) {
 
 // 3x3 stride-1 convolutions on maps of 14x14 and more with 64+ input channels run Winograd
 // F(4x4, 3x3): partial last tile blocks, maps that are not multiples of 4, output-channel chunks
-// (few blocks and several threads) and none, groups of blocks in one product, padding on either
-// side, and the fused epilogue. The
+// (few blocks and several threads) and none, padding on either side, and the fused epilogue. The
 // transforms round more than a direct sum: 1e-4 of the output range.
 TEST(NodeKernels, WinogradConvolutions) {
   struct Case {
@@ -230,9 +229,8 @@ TEST(NodeKernels, WinogradConvolutions) {
       {70, 20, 30, 17, {1, 1, 1, 1}, false},   // 40 tiles: a partial third block
       {64, 16, 16, 16, {0, 0, 0, 0}, false},   // no padding: 14x14 out
       {65, 24, 41, 37, {1, 0, 1, 2}, true},    // 12 blocks: no chunks; residual, clamp, SiLU
-      // Transformed weights over 1 MiB: blocks side by side in one product (blocks_per_group)
-      {96, 80, 28, 28, {1, 1, 1, 1}, false},   // 49 tiles: one group of 4 blocks, the last partial
-      {100, 80, 30, 36, {0, 1, 2, 1}, false},  // 72 tiles: groups of 4 blocks and 1
+      {96, 80, 28, 28, {1, 1, 1, 1}, false},   // 49 tiles: 4 blocks, the last of 1 tile
+      {100, 80, 30, 36, {0, 1, 2, 1}, false},  // 72 tiles; asymmetric pads
   };
   for (const Case& c : cases) {
     Attributes a = test::conv_attrs(3, 1, c.pads);

@@ -5,13 +5,13 @@
 
 namespace kite {
 
-void f32_winograd_input_neon(const WinogradParams& p, const float* x, int64_t t0, float* v, int64_t point_stride) {
-  input_transform(p, x, t0, v, point_stride);
+void f32_winograd_input_neon(const WinogradParams& p, const float* x, int64_t t0, float* v) {
+  input_transform(p, x, t0, v);
 }
 
-void f32_winograd_output_neon(const WinogradParams& p, const float* m, int64_t point_stride, int64_t row_stride, int64_t rows, int64_t oc0, int64_t t0,
+void f32_winograd_output_neon(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                               const float* bias, const float* residual, float lo, float hi, float* y) {
-  output_transform(p, m, point_stride, row_stride, rows, oc0, t0, bias, residual, lo, hi, y);
+  output_transform(p, m, point_stride, rows, oc0, t0, bias, residual, lo, hi, y);
 }
 
 }  // namespace kite
