@@ -154,13 +154,15 @@ static_assert(kRows == 6 && kGemmTileColumns == 16, "the AVX-512 asm is written 
   "vfmadd231ps 20(%[a])%{1to16%}, %%zmm12, %%zmm5\n\t"
 
 
-// A's two panels are consecutive in memory (PackedA), 48 bytes of them per k: the pair loops'
-// `ahead` walks that stream kPrefetchFloats (6 KiB, a DRAM latency at the loops' pace) ahead, one
-// line a k, so that weights read cold from memory arrive before the loop needs them: Winograd's
-// products on small maps and deep layers' 1x1 products use each panel pair for one or two tiles
-// only. A Winograd layer on a 14x14 map with 256 channels after a 200 MiB sweep of the caches:
-// 1.43 -> 1.12 ms; warm, no change.
-constexpr int64_t kPrefetchFloats = 1536;
+// The pair loops prefetch each of A's two panels this many bytes ahead of where they read (a
+// line every 2.7 k: 24 bytes a k), so that weights read cold from memory arrive before the loop
+// needs them: Winograd's products on small maps and deep layers' 1x1 and im2col products use each
+// panel pair for one or two tiles only. Past a panel's end the prefetches run into the next
+// panel, which the next pair of tiles reads.
+#define KITE_A_AHEAD "2048"
+#define KITE_PREFETCH_A_PAIR                    \
+  "prefetcht0 " KITE_A_AHEAD "(%[a])\n\t"  \
+  "prefetcht0 " KITE_A_AHEAD "(%[a2])\n\t"
 
 // Twelve zmm accumulators from and to 12 rows of 64 bytes at %[acc] (avx512_tile_loop.h).
 #define KITE_LOAD_12_ZMM KITE_ZMM_ROWS_IN_0_5("vmovups", "vinsertf64x4") KITE_ZMM_ROWS_IN_6_11("vmovups", "vinsertf64x4")
@@ -243,11 +245,10 @@ void accumulate_avx512_two_panels(const float* a, const float* a2, const float* 
                                   __m256 (&acc)[2 * kRows][2]) {
   if (depth <= 0) return;
   __m256* const tile = &acc[0][0];
-  const float* ahead = a + kPrefetchFloats;
   __asm__ volatile(
       KITE_LOAD_12_ZMM
       "1:\n\t"
-      "prefetcht0 (%[ahead])\n\t"
+      KITE_PREFETCH_A_PAIR
       "vmovups (%[b]), %%zmm12\n\t"
       KITE_FMA_A_INTO_ZMM0_5
       "vfmadd231ps 0(%[a2])%{1to16%}, %%zmm12, %%zmm6\n\t"
@@ -258,13 +259,12 @@ void accumulate_avx512_two_panels(const float* a, const float* a2, const float* 
       "vfmadd231ps 20(%[a2])%{1to16%}, %%zmm12, %%zmm11\n\t"
       "add $24, %[a]\n\t"
       "add $24, %[a2]\n\t"
-      "add $48, %[ahead]\n\t"
       "add $64, %[b]\n\t"
       "dec %[n]\n\t"
       "jnz 1b\n\t"
       KITE_STORE_12_ZMM
       "vzeroupper\n\t"
-      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth), [ahead] "+r"(ahead)
+      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth)
       : [acc] "r"(tile)
       : KITE_ZMM_CLOBBERS);
 }
@@ -273,7 +273,7 @@ void accumulate_avx512_two_panels(const float* a, const float* a2, const float* 
 // row's value of A broadcast into zmm26, row r's FMAs into zmm 2r and 2r + 1.
 #define KITE_FMA_12X32_LOOP \
   "1:\n\t" \
-  "prefetcht0 (%[ahead])\n\t" \
+  KITE_PREFETCH_A_PAIR \
   "vmovups (%[b]), %%zmm24\n\t" \
   "vmovups (%[b2]), %%zmm25\n\t" \
   "vbroadcastss 0(%[a]), %%zmm26\n\t" \
@@ -312,7 +312,6 @@ void accumulate_avx512_two_panels(const float* a, const float* a2, const float* 
   "vbroadcastss 20(%[a2]), %%zmm26\n\t" \
   "vfmadd231ps %%zmm26, %%zmm24, %%zmm22\n\t" \
   "vfmadd231ps %%zmm26, %%zmm25, %%zmm23\n\t" \
-  "add $48, %[ahead]\n\t" \
   KITE_AVX512_NEXT_STEP_2X2
 
 // v = min(hi, max(lo, v)) for accumulator zmm<v>, lo in zmm27 and hi in zmm28: the second operand
@@ -337,7 +336,6 @@ void accumulate_avx512_two_by_two(const float* a, const float* a2, const float* 
                                   __m256 (&acc)[2 * kRows][4]) {
   if (depth <= 0) return;
   __m256* const tile = &acc[0][0];
-  const float* ahead = a + kPrefetchFloats;
   __asm__ volatile(
       KITE_LOAD_12_ZMM
       KITE_ZMM_ROWS_IN_12_23("vmovups", "vinsertf64x4")
@@ -345,7 +343,7 @@ void accumulate_avx512_two_by_two(const float* a, const float* a2, const float* 
       KITE_STORE_12_ZMM
       KITE_ZMM_ROWS_OUT_12_23("vmovups")
       "vzeroupper\n\t"
-      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [ahead] "+r"(ahead)
+      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth)
       : [acc] "r"(tile)
       : KITE_ZMM_CLOBBERS);
 }
@@ -432,7 +430,6 @@ void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
   float* c = top.c;
   int64_t depth = top.depth;
   const int64_t ldc_bytes = top.ldc * static_cast<int64_t>(sizeof(float));
-  const float* ahead = a + kPrefetchFloats;
   if (top.residual) {
     const float* r = top.residual;
     const int64_t ldr_bytes = top.ldr * static_cast<int64_t>(sizeof(float));
@@ -444,8 +441,7 @@ void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
         KITE_ADD_RESIDUAL_ROW("18", "19") KITE_ADD_RESIDUAL_ROW("20", "21") KITE_ADD_RESIDUAL_ROW("22", "23")
         KITE_FMA_12X32_LOOP
         KITE_WHOLE_CLAMP_AND_STORE
-        : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), [ahead] "+r"(ahead),
-          [r] "+r"(r)
+        : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), [r] "+r"(r)
         : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes), [ldr] "r"(ldr_bytes)
         : KITE_ZMM_CLOBBERS);
     return;
@@ -454,7 +450,7 @@ void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
       KITE_WHOLE_START
       KITE_FMA_12X32_LOOP
       KITE_WHOLE_CLAMP_AND_STORE
-      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), [ahead] "+r"(ahead)
+      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c)
       : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes)
       : KITE_ZMM_CLOBBERS);
 }
