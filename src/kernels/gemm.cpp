@@ -27,7 +27,7 @@ namespace {
 // of a range, or all of a 7 x 7 layer) takes a longer KC in the same 384 KiB. The results do not
 // depend on either (see the file comment), so they can be tuned per CPU freely.
 constexpr int64_t kDepthBlock = 512;
-constexpr int64_t kColumnBlock = 192;
+constexpr int64_t kColumnBlock = kGemmColumnBlock;
 constexpr int64_t kPackedBFloats = kDepthBlock * kColumnBlock;
 static_assert(kColumnBlock % kGemmTileColumns == 0, "B blocks are whole panels");
 static_assert(kPackedBPanelColumns == kGemmTileColumns, "pack_b's panels are the microkernel's");
@@ -203,14 +203,14 @@ void run_block(const TileKernel& kernel, const PackedA& a, PackedBBlock b_block,
   auto start_panel = [&](int h, int64_t p) {
     const int64_t row0 = p * kGemmTileRows;
     tiles[h].a = a.panel(p) + block.k0 * kGemmTileRows;
-    tiles[h].rows = static_cast<int>(a.rows() - row0 < kGemmTileRows ? a.rows() - row0 : kGemmTileRows);
+    tiles[h].rows = a.rows() - row0 < kGemmTileRows ? a.rows() - row0 : kGemmTileRows;
     tiles[h].row_bias = e.row_bias ? e.row_bias + row0 : nullptr;
   };
   auto start_columns = [&](int h, int64_t p, int64_t j0, int64_t width) {
     const int64_t row0 = p * kGemmTileRows, j = block.n0 + j0;
     GemmTile& t = tiles[h];
     t.b = b_block.first_panel + j0 * b_block.column_stride;
-    t.columns = static_cast<int>(block.columns - j0 < width ? block.columns - j0 : width);
+    t.columns = block.columns - j0 < width ? block.columns - j0 : width;
     t.b2 = t.columns > kGemmTileColumns ? t.b + kGemmTileColumns * b_block.column_stride : nullptr;
     t.c = target.c + row0 * target.ldc + j;
     t.column_bias = e.column_bias ? e.column_bias + j : nullptr;
@@ -239,11 +239,11 @@ void run_block(const TileKernel& kernel, const PackedA& a, PackedBBlock b_block,
   }
 }
 
-void check_arguments(const PackedA& a, const float* b, int64_t ldb, int64_t n, const float* c, int64_t ldc,
-                     const GemmEpilogue& e, int64_t n_begin, int64_t n_end) {
+// What every entry point checks (B's own layout is each one's to check).
+void check_arguments(const PackedA& a, const float* b, int64_t n, const float* c, int64_t ldc, const GemmEpilogue& e,
+                     int64_t n_begin, int64_t n_end) {
   KITE_CHECK(0 <= n_begin && n_begin <= n_end && n_end <= n, "gemm: column range [", n_begin, ", ", n_end,
              ") is not within [0, ", n, ")");
-  KITE_CHECK(a.depth() <= 1 || ldb >= n, "gemm: ldb ", ldb, " is less than N = ", n);
   KITE_CHECK(a.rows() <= 1 || ldc >= n, "gemm: ldc ", ldc, " is less than N = ", n);
   KITE_CHECK(!e.residual || a.rows() <= 1 || e.ldr >= n, "gemm: ldr ", e.ldr, " is less than N = ", n);
   KITE_CHECK(c && (b || a.depth() == 0), "gemm: null B or C");
@@ -282,7 +282,8 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
           int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
-  check_arguments(a, b, ldb, n, c, ldc, e, n_begin, n_end);
+  check_arguments(a, b, n, c, ldc, e, n_begin, n_end);
+  KITE_CHECK(a.depth() <= 1 || ldb >= n, "gemm: ldb ", ldb, " is less than N = ", n);
   check_panels(a, panel_begin, panel_end);
   run_gemm(a, {b, ldb, nullptr}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
 }
@@ -292,7 +293,7 @@ void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
   KITE_CHECK(row_offsets || a.depth() == 0, "gemm_rows: no row offsets");
-  check_arguments(a, b, n, n, c, ldc, e, n_begin, n_end);
+  check_arguments(a, b, n, c, ldc, e, n_begin, n_end);
   check_panels(a, panel_begin, panel_end);
   run_gemm(a, {b, 0, row_offsets}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
 }
@@ -301,18 +302,30 @@ int64_t packed_b_floats(int64_t k, int64_t n) {
   return (n + kGemmTileColumns - 1) / kGemmTileColumns * kGemmTileColumns * k;
 }
 
-void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
+namespace {
+
+void pack_b_range(const BRows& b, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
   if (n_begin == n_end || k == 0) return;
   KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b: column range [", n_begin,
              ", ", n_end, ") does not start a panel");
-  pack_b_panels({b + n_begin, ldb, nullptr}, k, n_end - n_begin, packed + n_begin * k);
+  pack_b_panels(b.from(0, n_begin), k, n_end - n_begin, packed + n_begin * k);
+}
+
+}  // namespace
+
+void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
+  pack_b_range({b, ldb, nullptr}, k, n_begin, n_end, packed);
+}
+
+void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
+  pack_b_range({b, 0, row_offsets}, k, n_begin, n_end, packed);
 }
 
 void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
                    int64_t panel_begin, int64_t panel_end) {
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n == 0 || panel_begin >= panel_end) return;
-  check_arguments(a, packed_b, n, n, c, ldc, e, 0, n);
+  check_arguments(a, packed_b, n, c, ldc, e, 0, n);
   check_panels(a, panel_begin, panel_end);
   const TileKernel kernel = select_tile_kernel();
   const Target target{c, ldc, &e, panel_begin, panel_end};

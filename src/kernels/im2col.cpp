@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/gemm.h"
 #include "kernels/im2col_run.h"
 #include "kernels/output_range.h"
 
@@ -68,7 +69,7 @@ void fill_matrix_row(const Im2colParams& p, const TapWindow& t, const PixelSpan&
 
 void im2col_panels_f32(const Im2colParams& p, const float* input, int64_t col_begin, int64_t col_end, float* panels) {
   if (col_begin >= col_end) return;
-  constexpr int64_t W = kIm2colPanelColumns;
+  constexpr int64_t W = kPackedBPanelColumns;
   const PixelSpan span = pixel_span(p, col_begin, col_end);
   const int64_t depth = p.rows(), width = col_end - col_begin, whole = width / W, tail = width % W;
   // Each matrix row is built whole in a small buffer (long runs: memcpy and the vectorized

@@ -1,21 +1,25 @@
-// im2col without the matrix, for the int8 and fp32 convolutions: the input is copied once into planes that
-// hold the padding too (and, for a stride s > 1, split into s x s phases: phase (py, px) holds the
-// padded input's rows py, py + s, .. and columns px, px + s, ..). Then every row of the im2col
-// matrix, one tap (c, ky, kx), is the planes read from an offset on: output (oy, ox) of the tap
-// is element (oy + ky * DH / s, ox + kx * DW / s) of phase (ky * DH % s, kx * DW % s) of channel
-// c, so that along a row of output pixels a tap reads consecutive values at the planes' pitch.
+// im2col without the matrix, for the int8 and fp32 convolutions: the input is copied once into
+// planes that hold the padding too (and, for a stride s > 1, split into s x s phases: phase (py,
+// px) holds the padded input's rows py, py + s, .. and columns px, px + s, ..). Then every row of
+// the im2col matrix, one tap (c, ky, kx), is the planes read from an offset on: output (oy, ox) of
+// the tap is element (oy + ky * DH / s, ox + kx * DW / s) of phase (ky * DH % s, kx * DW % s) of
+// channel c, so that along a row of output pixels a tap reads consecutive values at the planes'
+// pitch.
 //
-// The int8 product (gemm_q8_rows) reads its B rows there in place, the fp32 one (gemm_rows)
-// packs its B blocks from them; both have out_h * pitch
+// The int8 product (gemm_q8_rows) reads its B rows there in place; the fp32 one (gemm_rows) packs
+// its B blocks from them, with no im2col matrix written and read back. Both have out_h * pitch
 // columns: "pitched pixels", column j being output (j / pitch, j % pitch), of which the pitch -
-// out_w columns past out_w in each row are computed and discarded (compact_pitched_columns). That
-// costs no more tiles on 14x14 and 7x7 maps (196 and 49 columns already take 224 and 64 of the
-// 32-column tiles; 14 x 16 = 224, 7 x 9 = 63), 4% to 7% more columns on 56x56 and 28x28 ones,
-// and saves writing and reading back a matrix of kernel_h * kernel_w times the input's values
-// (with that matrix, im2col was 9% of ResNet-50's int8 time).
+// out_w columns past out_w in each row are computed and discarded (compact_pitched_columns). For
+// the int8 product's 32-column tiles that costs no more tiles on 14x14 and 7x7 maps (196 and 49
+// columns already take 224 and 64; 14 x 16 = 224, 7 x 9 = 63), 4% to 7% more columns on 56x56
+// and 28x28 ones, and saves the matrix of kernel_h * kernel_w times the input's values (with
+// it, im2col was 9% of ResNet-50's int8 time). fp32 counts 16-column panels and takes the pitched
+// columns only where they add at most a tenth (pitched_columns_pay): a 1x7 kernel on a 17x17 map
+// would compute 23 columns for every 17.
 //
 // A template over the element type, compiled for the baseline ISA (a fixed-size memcpy is a few
-// vector moves there). fp32 convolutions with a residual (laid out by pixel) keep im2col_f32.
+// vector moves there). fp32 convolutions with a residual (laid out by pixel, not by pitched
+// column) build im2col panels instead (im2col_panels_f32), as do taps beyond the spill.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -55,6 +59,13 @@ inline int64_t pitched_columns(const Im2colParams& p) { return p.out_h * padded_
 template <typename T>
 bool pitched_taps_fit(const Im2colParams& p) {
   return (p.kernel_w - 1) * p.dilation_w / p.stride_w * static_cast<int64_t>(sizeof(T)) <= kPaddedSpillBytes;
+}
+
+// Whether pitched columns cost at most a tenth more panels of `panel_columns` than the pixels do.
+inline bool pitched_columns_pay(const Im2colParams& p, int64_t panel_columns) {
+  const int64_t pitched = (pitched_columns(p) + panel_columns - 1) / panel_columns;
+  const int64_t pixels = (p.columns() + panel_columns - 1) / panel_columns;
+  return pitched * 10 <= pixels * 11;
 }
 
 // The values the padded planes take: all channels' planes and the spill, in T.

@@ -3,14 +3,16 @@
 //    split across threads;
 //  - 3x3 stride 1 on feature maps of 14x14 and more: Winograd F(4x4, 3x3)
 //    (runtime/winograd_conv_kernel.cpp);
-//  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]; 1x1 stride-1
-//    convolutions read the input as the GEMM's B directly; others read their taps in place from
+//  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]. 1x1 stride-1
+//    convolutions read the input as the GEMM's B directly. Others read their taps in place from
 //    the input padded once (kernels/im2col_padded.h: pitched columns, gemm_rows, then compacted to
-//    pixels), or, with a residual or a tap beyond the planes' spill, build im2col panels per
-//    thread (kernels/im2col.h); output pixels split across threads in 16-pixel tiles. On maps too small
-//    for that (few_pixel_items: 7x7, 14x14, 17x17), B is packed once by all the threads and the
-//    output channels are split instead (run_shared_b). With KernelChoices::fp16_arithmetic on a
-//    CPU that has it, in fp16 (kernels/f16_gemm.h; small maps in output-channel chunks).
+//    pixels; kernel "conv_pitched_gemm"), or, with a residual, a tap beyond the planes' spill or a
+//    pitch that would add more than a tenth to the product, build im2col panels per thread
+//    (kernels/im2col.h; "conv_im2col_gemm"). The product's columns (pixels, or pitched columns)
+//    are split across threads in 16-column tiles. On maps too small for that (few_pixel_items:
+//    7x7, 14x14, 17x17), B is packed once by all the threads and the output channels are split
+//    instead (run_shared_b). With KernelChoices::fp16_arithmetic on a CPU that has it, in fp16
+//    (kernels/f16_gemm.h, from an im2col matrix; small maps in output-channel chunks).
 // Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
 // activation (SiLU, HardSwish) right after, on each thread's share while it is in cache. Splits are
 // static and per-element arithmetic does not depend on them: results are bitwise identical for
@@ -156,15 +158,19 @@ class GemmConvKernel : public NodeKernel {
     packed_f16_.clear();
     for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
     // The taps read in place where they can be: not for a residual, which is laid out by pixel,
-    // not by pitched column.
-    if (!conv_is_pointwise(plan.window) && !plan.has_residual && pitched_taps_fit<float>(plan.window)) {
+    // not by pitched column, nor where the pitch adds more than a tenth to the product.
+    if (!conv_is_pointwise(plan.window) && !plan.has_residual && pitched_taps_fit<float>(plan.window) &&
+        pitched_columns_pay(plan.window, kPackedBPanelColumns)) {
       tap_offsets_.resize(static_cast<size_t>(k));
       pitched_tap_offsets(plan.window, tap_offsets_.data());
     }
   }
 
   std::string name() const override {
-    return std::string(conv_is_pointwise(plan_.window) ? "conv_1x1_gemm/" : "conv_im2col_gemm/") +
+    const char* path = conv_is_pointwise(plan_.window) ? "conv_1x1_gemm/"
+                       : tap_offsets_.empty()          ? "conv_im2col_gemm/"
+                                                       : "conv_pitched_gemm/";
+    return std::string(path) +
            (fp16_ ? gemm_f16_kernel_name() : gemm_kernel_name());
   }
 
@@ -173,7 +179,7 @@ class GemmConvKernel : public NodeKernel {
     int64_t m = plan_.out_channels / plan_.groups, columns = q.columns();
     int64_t in_group = q.channels * q.in_h * q.in_w, out_group = m * columns;
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
-    // Output pixels are split in tiles of the GEMM's width, so every thread's share is a multiple
+    // The product's columns are split in tiles of the GEMM's width, so every thread's share is a multiple
     // of it, and two threads' shares of a 28x28 map differ by one tile (cut in 64-pixel items,
     // one of them had a third more work).
     int64_t panels = (m + PackedA::kPanelRows - 1) / PackedA::kPanelRows;
@@ -182,8 +188,7 @@ class GemmConvKernel : public NodeKernel {
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     const bool share_b = !fp16_ && panels > 1 && few_pixel_items(pixel_items, pool.size());
     // The product's columns: pitched ones where the taps are read in place, else the pixels.
-    const bool pitched = !tap_offsets_.empty() && !share_b;
-    const int64_t product_columns = pitched ? pitched_columns(q) : columns;
+    const int64_t product_columns = tap_offsets_.empty() ? columns : pitched_columns(q);
     int64_t tiles = (product_columns + kTile - 1) / kTile;
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
@@ -195,19 +200,10 @@ class GemmConvKernel : public NodeKernel {
         e.row_bias = plan_.bias ? plan_.bias + gi * m : nullptr;
         e.min = plan_.min;
         e.max = plan_.max;
+        const float* padded = tap_offsets_.empty() ? nullptr : pad_input(x, pool);
         if (share_b) {
-          run_shared_b(static_cast<size_t>(gi), x, y, r, e, pool);
+          run_shared_b(static_cast<size_t>(gi), x, padded, y, r, e, pool);
           continue;
-        }
-        const float* padded = nullptr;
-        if (pitched) {
-          // The calling thread's buffer, written and read by all the pool's threads during this
-          // call; one for every layer, as large as the largest padded input.
-          struct PaddedInput {};  // thread_scratch's tag
-          auto* planes = static_cast<float*>(
-              thread_scratch<PaddedInput>(padded_values<float>(q) * static_cast<int64_t>(sizeof(float)), 0));
-          pool.parallel_for(q.channels, [&](int64_t c0, int64_t c1) { pad_input_planes(q, x, 0.f, c0, c1, planes); });
-          padded = planes;
         }
         // Work items: (chunk of panels, run of tiles); each thread takes a contiguous range.
         pool.parallel_for(chunks * tiles, [&](int64_t i0, int64_t i1) {
@@ -224,29 +220,55 @@ class GemmConvKernel : public NodeKernel {
   }
 
  private:
-  // Few output pixels (7x7, 14x14 maps) and several threads: B (the im2col matrix, or the input
-  // of a 1x1) is packed once, its 16-column panels split across the threads, then the threads
-  // split the weights' panels and all read the one packed B. Cutting the output channels into
-  // chunks instead would repeat the im2col and the packing per chunk (ResNet-18's 7x7 layers ran
-  // slower on two threads than on one).
-  void run_shared_b(size_t gi, const float* x, float* y, const float* r, GemmEpilogue e, ThreadPool& pool) const {
+  // The group's input x copied into padded planes (kernels/im2col_padded.h), the channels split
+  // across the threads: the calling thread's buffer, written and read by all the pool's threads
+  // during this call; one for every layer, as large as the largest padded input.
+  const float* pad_input(const float* x, ThreadPool& pool) const {
+    const Im2colParams& q = plan_.window;
+    struct PaddedInput {};  // thread_scratch's tag
+    auto* planes = static_cast<float*>(
+        thread_scratch<PaddedInput>(padded_values<float>(q) * static_cast<int64_t>(sizeof(float)), 0));
+    pool.parallel_for(q.channels, [&](int64_t c0, int64_t c1) { pad_input_planes(q, x, 0.f, c0, c1, planes); });
+    return planes;
+  }
+
+  // Few output pixels (7x7, 14x14 maps) and several threads: B (the im2col matrix, the taps'
+  // pitched columns from the padded planes, or the input of a 1x1) is packed once, its 16-column
+  // panels split across the threads, then the threads split the weights' panels and all read the
+  // one packed B. Cutting the output channels into chunks instead would repeat the im2col and the
+  // packing per chunk (ResNet-18's 7x7 layers ran slower on two threads than on one).
+  void run_shared_b(size_t gi, const float* x, const float* padded, float* y, const float* r, GemmEpilogue e,
+                    ThreadPool& pool) const {
     const Im2colParams& q = plan_.window;
     const PackedA& a = packed_[gi];
-    const int64_t k = a.depth(), columns = q.columns();
-    const int64_t column_panels = (columns + kPackedBPanelColumns - 1) / kPackedBPanelColumns;
+    const int64_t k = a.depth(), columns = q.columns(), n = padded ? pitched_columns(q) : columns;
+    const int64_t column_panels = (n + kPackedBPanelColumns - 1) / kPackedBPanelColumns;
     struct SharedPackedB {};
     // The calling thread's buffer, written and read by all the pool's threads during this call.
     float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(
-        packed_b_floats(k, columns) * static_cast<int64_t>(sizeof(float)), 0));
+        packed_b_floats(k, n) * static_cast<int64_t>(sizeof(float)), 0));
     const bool pointwise = conv_is_pointwise(q);
     pool.parallel_for(column_panels, [&](int64_t j0, int64_t j1) {
-      if (pointwise) {
-        pack_b(x, columns, k, j0 * kPackedBPanelColumns, std::min(columns, j1 * kPackedBPanelColumns), packed_b);
-        return;
-      }
-      const int64_t c0 = j0 * kPackedBPanelColumns;
-      im2col_panels_f32(q, x, c0, std::min(columns, j1 * kPackedBPanelColumns), packed_b + c0 * k);
+      const int64_t c0 = j0 * kPackedBPanelColumns, c1 = std::min(n, j1 * kPackedBPanelColumns);
+      if (padded) pack_b_rows(padded, tap_offsets_.data(), k, c0, c1, packed_b);
+      else if (pointwise) pack_b(x, columns, k, c0, c1, packed_b);
+      else im2col_panels_f32(q, x, c0, c1, packed_b + c0 * k);
     });
+    if (padded) {
+      // The pitched product whole (the calling thread's buffer too), each thread's rows then
+      // compacted to their pixels. No residual here (see the constructor).
+      struct SharedPitchedProduct {};
+      float* product = static_cast<float*>(thread_scratch<SharedPitchedProduct>(
+          (a.rows() * n + kPaddedSpillBytes / static_cast<int64_t>(sizeof(float))) * static_cast<int64_t>(sizeof(float)),
+          0));
+      pool.parallel_for(a.panel_count(), [&](int64_t p0, int64_t p1) {
+        gemm_packed_b(a, packed_b, n, product, n, e, p0, p1);
+        const int64_t row0 = p0 * PackedA::kPanelRows, rows = std::min(a.rows(), p1 * PackedA::kPanelRows) - row0;
+        compact_pitched_columns(q, product + row0 * n, n, rows, 0, n, y + row0 * columns, columns);
+        for (int64_t i = row0; i < row0 + rows; ++i) apply_activation(plan_, y + i * columns, columns);
+      });
+      return;
+    }
     e.residual = r;
     e.ldr = columns;
     pool.parallel_for(a.panel_count(), [&](int64_t p0, int64_t p1) {
@@ -309,8 +331,8 @@ class GemmConvKernel : public NodeKernel {
     const PackedA& a = packed_[gi];
     const int64_t columns = q.columns(), pitch = padded_planes(q).pitch;
     const int64_t row0 = p0 * PackedA::kPanelRows, rows = std::min(a.rows(), p1 * PackedA::kPanelRows) - row0;
-    constexpr int64_t kChunk = 192;  // the GEMM's column block
-    struct PitchedProduct {};        // thread_scratch's tag
+    constexpr int64_t kChunk = kGemmColumnBlock;
+    struct PitchedProduct {};  // thread_scratch's tag
     auto* product = static_cast<float*>(thread_scratch<PitchedProduct>(
         (a.rows() * kChunk + kPaddedSpillBytes / static_cast<int64_t>(sizeof(float))) * static_cast<int64_t>(sizeof(float)),
         0));
@@ -325,14 +347,16 @@ class GemmConvKernel : public NodeKernel {
     }
   }
 
-  // Columns per im2col chunk: whole 192-column blocks of the GEMM (gemm.cpp's NC), as many as keep
-  // the chunk's panels within 1 MiB (half a 2 MiB L2), at least one.
+  // Columns per im2col chunk: whole column blocks of the GEMM, as many as keep the chunk's panels
+  // within 1 MiB (they are read once per block from L2, 2 MiB on AVX-512 Xeons; on a smaller L2
+  // the GEMM's own blocking still holds), at least one.
   static int64_t im2col_chunk(int64_t depth) {
-    constexpr int64_t kBlock = 192, kBytes = int64_t{1} << 20;
-    return kBlock * std::max<int64_t>(1, kBytes / (depth * kBlock * static_cast<int64_t>(sizeof(float))));
+    constexpr int64_t kBytes = int64_t{1} << 20;
+    const int64_t block_bytes = std::max<int64_t>(1, depth) * kGemmColumnBlock * static_cast<int64_t>(sizeof(float));
+    return kGemmColumnBlock * std::max<int64_t>(1, kBytes / block_bytes);
   }
 
-  static constexpr int64_t kTile = 16;       // output pixels per work item: the GEMM tile's width
+  static constexpr int64_t kTile = 16;       // product columns per work item: the GEMM tile's width
   static constexpr int64_t kPixelItem = 64;  // the pixels few_pixel_items counts in
 
   ConvPlan plan_;

@@ -29,6 +29,7 @@ TEST(NodeKernels, GemmConvolutions) {
       {5, 6, 12, 12, 3, 1, 1, 2, {2, 2, 2, 2}},   // dilated
       {4, 9, 8, 15, 5, 1, 1, 1, {0, 2, 3, 1}},    // asymmetric pads
       {64, 70, 5, 5, 3, 1, 1, 1, {1, 1, 1, 1}},   // K = 576
+      {0, 6, 5, 5, 3, 1, 1, 1, {1, 1, 1, 1}},     // no input channels: K = 0, the bias alone
       // 7x7 maps: two threads and more share one packed B and split the output channels
       {60, 54, 7, 7, 1, 1, 1, 1, {0, 0, 0, 0}},   // pointwise, 49 pixels
       {24, 100, 13, 14, 1, 2, 1, 1, {0, 0, 0, 0}}, // strided 1x1
@@ -44,19 +45,45 @@ TEST(NodeKernels, GemmConvolutions) {
 
 // Convolutions without a residual read their taps in place from the input padded once (pitched
 // columns, then compacted to pixels): a fused clamp and SiLU over several of the product's chunks
-// (a 30 x 26 map: 840 pitched columns), and a tap that reaches past the planes' spill (dilation 9:
-// 18 values) taking im2col panels instead.
+// (a 30 x 26 map: 840 pitched columns), a 7x7 stride-2 stem (50 x 49 outputs, 50 rows of 52
+// pitched columns: 163 panels for 154), and a 7x7 map (with two and four
+// threads, one shared packed B). Others build im2col panels: a residual (laid out by pixel), a tap
+// beyond the planes' spill (dilation 9: 18 values), and a 1x7 kernel on a 17x17 map (23 pitched
+// columns for every 17 pixels).
 TEST(NodeKernels, ConvolutionsReadingTapsInPlace) {
   Attributes fused = conv_attrs(3, 1, {1, 2, 1, 0});
   fused.set_float("activation_min", -0.25f);
   fused.set_float("activation_max", 1.5f);
   fused.set_string("activation", "silu");
-  OneNode silu{"FusedConv", fused, {2, 8, 30, 26}, {test::random_tensor({20, 8, 3, 3}, 21), test::random_tensor({20}, 22)}};
-  expect_matches_reference(silu, "fused 3x3 + clamp + SiLU, 30x26");
-  OneNode stem{"Conv", conv_attrs(7, 2, {3, 3, 3, 3}), {1, 3, 40, 37}, {test::random_tensor({10, 3, 7, 7}, 23)}};
-  expect_matches_reference(stem, "7x7 stride 2, 40x37");
-  OneNode far{"Conv", conv_attrs(3, 1, {9, 9, 9, 9}, 1, 9), {1, 4, 20, 20}, {test::random_tensor({6, 4, 3, 3}, 24)}};
-  expect_matches_reference(far, "3x3 dilation 9: im2col");
+  Attributes one_by_seven = conv_attrs(1, 1, {0, 3, 0, 3});
+  one_by_seven.set_ints("kernel_shape", {1, 7});
+  struct Case {
+    const char* what;
+    OneNode spec;
+    const char* path;
+  } cases[] = {
+      {"fused 3x3 + clamp + SiLU, 30x26",
+       {"FusedConv", fused, {2, 8, 30, 26}, {test::random_tensor({20, 8, 3, 3}, 21), test::random_tensor({20}, 22)}},
+       "conv_pitched_gemm/"},
+      {"7x7 stride 2, 100x97",
+       {"Conv", conv_attrs(7, 2, {3, 3, 3, 3}), {1, 3, 100, 97}, {test::random_tensor({10, 3, 7, 7}, 23)}},
+       "conv_pitched_gemm/"},
+      {"3x3 on 7x7", {"Conv", conv_attrs(3, 1, {1, 1, 1, 1}), {1, 40, 7, 7}, {test::random_tensor({20, 40, 3, 3}, 27)}},
+       "conv_pitched_gemm/"},
+      {"3x3 + residual",
+       {"FusedConv", conv_attrs(3, 1, {1, 1, 1, 1}), {1, 6, 9, 11},
+        {test::random_tensor({6, 6, 3, 3}, 25), test::random_tensor({6}, 28)}, true},
+       "conv_im2col_gemm/"},
+      {"3x3 dilation 9", {"Conv", conv_attrs(3, 1, {9, 9, 9, 9}, 1, 9), {1, 4, 20, 20}, {test::random_tensor({6, 4, 3, 3}, 24)}},
+       "conv_im2col_gemm/"},
+      {"1x7 on 17x17", {"Conv", one_by_seven, {1, 16, 17, 17}, {test::random_tensor({12, 16, 1, 7}, 26)}},
+       "conv_im2col_gemm/"},
+  };
+  for (const Case& c : cases) {
+    std::string kernel = Session(test::one_node_model(c.spec)).plan()[0].kernel;
+    EXPECT_EQ(kernel.rfind(c.path, 0), 0u) << c.what << ": " << kernel;
+    expect_matches_reference(c.spec, c.what);
+  }
 }
 
 TEST(NodeKernels, DepthwiseConvolutions) {
