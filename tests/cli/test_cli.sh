@@ -66,6 +66,7 @@ check "image input and top-k with labels" 0 "^ 1 .*(cat|dog|bird|fish|frog)" -- 
 check "run --stats" 0 "first run .* steady state .* peak memory .* arena" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --stats --threads 2
 check "run --profile: time per operator" 0 "ms/run.*share" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --profile
 check "run --profile: the slowest nodes" 0 "slowest nodes:" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --profile
+check "run --profile: the first run left out" 0 "per run over 10 runs" -- "$kite" run "$fx/tiny.onnx" --input "$fx/image.npy" --profile
 check "bench" 0 "tiny.onnx .* [0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$" -- "$kite" bench "$fx/tiny.onnx" --loops 3 --warmup 1
 check "bench --json" 0 '"median_ms":[0-9.]+.*"peak_bytes":[0-9]+' -- "$kite" bench "$fx/tiny.onnx" --loops 2 --json --threads 1
 check "bench of a missing model" 1 "does not exist" -- "$kite" bench nothing.onnx

@@ -8,8 +8,14 @@
 
 namespace kite::cli {
 
-void print_profile(const Session& session, std::FILE* out, size_t top_nodes) {
+void print_profile(const Session& session, std::FILE* out, const std::vector<Session::NodeTime>& before,
+                   size_t top_nodes) {
   std::vector<Session::NodeTime> nodes = session.profile();
+  if (before.size() == nodes.size())
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      nodes[i].total_ms -= before[i].total_ms;
+      nodes[i].runs -= before[i].runs;
+    }
   if (nodes.empty() || nodes[0].runs == 0) return;
   double runs = static_cast<double>(nodes[0].runs), total = 0;
   struct Group {
