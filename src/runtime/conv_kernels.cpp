@@ -245,8 +245,7 @@ class GemmConvKernel : public NodeKernel {
     const int64_t column_panels = (n + kPackedBPanelColumns - 1) / kPackedBPanelColumns;
     struct SharedPackedB {};
     // The calling thread's buffer, written and read by all the pool's threads during this call.
-    float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(
-        packed_b_floats(k, n) * static_cast<int64_t>(sizeof(float)), 0));
+    float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(packed_b_bytes(k, n), 0));
     const bool pointwise = conv_is_pointwise(q);
     pool.parallel_for(column_panels, [&](int64_t j0, int64_t j1) {
       const int64_t c0 = j0 * kPackedBPanelColumns, c1 = std::min(n, j1 * kPackedBPanelColumns);
@@ -305,8 +304,7 @@ class GemmConvKernel : public NodeKernel {
     // stride-2 layer spent 30% of its time in the two copies).
     const int64_t chunk = im2col_chunk(q.rows());
     struct Im2colPanels {};  // thread_scratch's tag: 64-byte aligned, as the GEMM's B panels must be
-    float* panel = static_cast<float*>(thread_scratch<Im2colPanels>(
-        packed_b_floats(q.rows(), chunk) * static_cast<int64_t>(sizeof(float)), 0));
+    float* panel = static_cast<float*>(thread_scratch<Im2colPanels>(packed_b_bytes(q.rows(), chunk), 0));
     for (int64_t c0 = begin; c0 < end; c0 += chunk) {
       int64_t c1 = std::min(end, c0 + chunk), width = c1 - c0;
       e.residual = r ? r + c0 : nullptr;
@@ -345,6 +343,12 @@ class GemmConvKernel : public NodeKernel {
       const int64_t first = pixel(c0), count = pixel(c1) - first;
       for (int64_t i = row0; i < row0 + rows; ++i) apply_activation(plan_, y + i * columns + first, count);
     }
+  }
+
+  // Bytes for a packed B of k x n, and at least a line: with K = 0 (no input channels) the tiles
+  // still take a (never read) B pointer, which must not be null plus an offset.
+  static int64_t packed_b_bytes(int64_t k, int64_t n) {
+    return std::max<int64_t>(64, packed_b_floats(k, n) * static_cast<int64_t>(sizeof(float)));
   }
 
   // Columns per im2col chunk: whole column blocks of the GEMM, as many as keep the chunk's panels
