@@ -3,7 +3,8 @@
 // tap in increasing d over the whole plane, a tap counting as -inf where it would cross its row's
 // end (each position's room to the row's ends against the tap's distance); the few positions at
 // the plane's two ends, where a tap would read outside the plane, go one by one. Vertical: each
-// output row is the maximum of the H rows inside the input, in increasing ky (pool_combine_f32).
+// output row is the maximum of the H rows inside the input, in increasing ky (pool_combine_f32;
+// the planes hold no NaN, so kMaxNoNan).
 // Every comparison keeps the value it has unless the new one is strictly greater, so the first
 // maximum in row-major order wins, as in the reference.
 #include "kernels/f32_max_pool_stride1.h"
@@ -73,7 +74,7 @@ void f32_max_pool_stride1(const Stride1Window& w, const float* x, float* y, Stri
     const int64_t shift = ky - w.pad_top;  // output row oy reads H row oy + shift
     const int64_t oy_begin = std::max<int64_t>(0, -shift), oy_end = std::min(w.out_h, w.in_h - shift);
     if (oy_end > oy_begin)
-      pool_combine_f32(PoolCombine::kMax, y + oy_begin * width, h + (oy_begin + shift) * width, 1,
+      pool_combine_f32(PoolCombine::kMaxNoNan, y + oy_begin * width, h + (oy_begin + shift) * width, 1,
                        (oy_end - oy_begin) * width);
   }
 }

@@ -78,7 +78,7 @@ struct SumOp {
 // columns go one by one.
 // (The sum's order differs from the reference's row-major one: within float rounding.)
 template <typename Op, int64_t kStride>
-void reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* row) {
+void reduce_columns(const PoolPlan& p, int64_t stride, PoolCombine op, const float* x, float* row) {
   int64_t s = kStride ? kStride : stride;
   // Output columns whose window lies inside the row: [first, last).
   int64_t first = std::min(p.out_w, (p.pad_left + s - 1) / s);
@@ -93,7 +93,7 @@ void reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* ro
   };
   for (int64_t ow = 0; ow < first; ++ow) clipped(ow);
   const float* base = x - p.pad_left;
-  pool_window_f32(Op::kCombine, row + first, base + first * s, s, p.kernel_w, 1, last - first);
+  pool_window_f32(op, row + first, base + first * s, s, p.kernel_w, 1, last - first);
   for (int64_t ow = last; ow < p.out_w; ++ow) clipped(ow);
 }
 
@@ -124,16 +124,26 @@ AverageCounts average_counts(const PoolPlan& p) {
 template <typename Op>
 void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>& rows, const AverageCounts& counts) {
   rows.resize(static_cast<size_t>(p.in_h * p.out_w));
+  // Rows without a NaN take the plain maximum (kMaxNoNan), and so does the vertical pass where no
+  // row held one; planes without a NaN also skip the NaN pass (a loop with a clip per output,
+  // which took most of the time of GoogLeNet's 3x3 stride-1 pooling). Each row is checked just
+  // before it is reduced, while it is in cache (one check of the whole plane first made the
+  // stride-2 pools slower than the maximum's compare-and-blend had).
+  bool plane_nan = false;
   for (int64_t h = 0; h < p.in_h; ++h) {
     float* r = rows.data() + h * p.out_w;
     const float* xr = x + h * p.in_w;
-    if (p.stride_w == 1) reduce_columns<Op, 1>(p, 1, xr, r);
-    else if (p.stride_w == 2) reduce_columns<Op, 2>(p, 2, xr, r);
-    else reduce_columns<Op, 0>(p, p.stride_w, xr, r);
+    PoolCombine op = Op::kCombine;
+    if constexpr (std::is_same_v<Op, MaxOp>) {
+      const bool row_nan = f32_has_nan(xr, p.in_w);
+      plane_nan = plane_nan || row_nan;
+      if (!row_nan) op = PoolCombine::kMaxNoNan;
+    }
+    if (p.stride_w == 1) reduce_columns<Op, 1>(p, 1, op, xr, r);
+    else if (p.stride_w == 2) reduce_columns<Op, 2>(p, 2, op, xr, r);
+    else reduce_columns<Op, 0>(p, p.stride_w, op, xr, r);
   }
-  // Planes without a NaN skip the NaN pass (a loop with a clip per output, which took most of the
-  // time of GoogLeNet's 3x3 stride-1 pooling).
-  const bool plane_nan = std::is_same_v<Op, MaxOp> && f32_has_nan(x, p.in_h * p.in_w);
+  const PoolCombine op = std::is_same_v<Op, MaxOp> && !plane_nan ? PoolCombine::kMaxNoNan : Op::kCombine;
   for (int64_t oh = 0; oh < p.out_h; ++oh) {
     int64_t h0, h1;
     int64_t top = oh * p.stride_h - p.pad_top;
@@ -142,7 +152,7 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
     if (h0 >= h1) {  // a window wholly in the padding (ceil_mode): nothing to reduce
       std::fill(yr, yr + p.out_w, std::is_same_v<Op, SumOp> ? 0.f : -std::numeric_limits<float>::infinity());
     } else {
-      pool_window_f32(Op::kCombine, yr, rows.data() + h0 * p.out_w, 1, h1 - h0, p.out_w, p.out_w);
+      pool_window_f32(op, yr, rows.data() + h0 * p.out_w, 1, h1 - h0, p.out_w, p.out_w);
     }
     if constexpr (std::is_same_v<Op, MaxOp>) {
       if (h0 < h1 && plane_nan)

@@ -1,7 +1,7 @@
 // The pooling combine loops (src/kernels/pool_combine.h), pool_combine_f32 and pool_window_f32:
 // the SIMD implementation of this CPU (AVX2, NEON) and the portable one, each against the
 // definition written here, bit for bit, over every length up to a few vectors, strides 1, 2 and
-// 3, and NaN, infinities and signed zeros in both operands. src holds exactly the elements the
+// 3, and NaN (but for kMaxNoNan), infinities and signed zeros in both operands. src holds exactly the elements the
 // loop needs, so that a sanitizer build catches a read past them; dst has guards after its n
 // elements.
 #include <gtest/gtest.h>
@@ -31,26 +31,30 @@ uint32_t bits(float f) {
   return u;
 }
 
-std::vector<float> values(size_t count, uint32_t seed) {
-  const float specials[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
-                            -std::numeric_limits<float>::infinity(), 0.0f, -0.0f, 1.0f, -1.0f};
+// Random values and specials; NaNs among them unless the op is kMaxNoNan (whose inputs have none).
+std::vector<float> values(size_t count, uint32_t seed, PoolCombine op) {
+  const float specials[] = {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), 0.0f,
+                            -0.0f, 1.0f, -1.0f, std::numeric_limits<float>::quiet_NaN()};
+  const uint32_t kinds = op == PoolCombine::kMaxNoNan ? 6 : 7;
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(-2.0f, 2.0f);
   std::vector<float> v(count);
-  for (float& x : v) x = rng() % 4 == 0 ? specials[rng() % 7] : u(rng);
+  for (float& x : v) x = rng() % 4 == 0 ? specials[rng() % kinds] : u(rng);
   return v;
 }
+
+constexpr PoolCombine kEveryOp[] = {PoolCombine::kMax, PoolCombine::kSum, PoolCombine::kMaxNoNan};
 
 void expect_definition(bool generic) {
   force_generic_kernels(generic);
   SCOPED_TRACE(pool_combine_kernel_name());
   constexpr float kGuard = 12345.0f;
-  for (PoolCombine op : {PoolCombine::kMax, PoolCombine::kSum})
+  for (PoolCombine op : kEveryOp)
     for (int64_t stride : {1, 2, 3})
       for (int64_t n = 0; n <= 40; ++n) {
-        const uint32_t seed = static_cast<uint32_t>(n * 10 + stride + (op == PoolCombine::kSum ? 1000 : 0));
-        std::vector<float> src = values(n == 0 ? 0 : static_cast<size_t>((n - 1) * stride + 1), seed);
-        std::vector<float> dst = values(static_cast<size_t>(n), seed + 1);
+        const uint32_t seed = static_cast<uint32_t>(n * 10 + stride + static_cast<int>(op) * 1000);
+        std::vector<float> src = values(n == 0 ? 0 : static_cast<size_t>((n - 1) * stride + 1), seed, op);
+        std::vector<float> dst = values(static_cast<size_t>(n), seed + 1, op);
         std::vector<float> want = dst;
         for (int64_t i = 0; i < n; ++i) want[i] = reference(op, dst[i], src[i * stride]);
         dst.resize(static_cast<size_t>(n) + 8, kGuard);
@@ -72,13 +76,14 @@ void expect_window_definition(bool generic) {
   force_generic_kernels(generic);
   SCOPED_TRACE(pool_combine_kernel_name());
   constexpr float kGuard = 12345.0f;
-  for (PoolCombine op : {PoolCombine::kMax, PoolCombine::kSum})
+  for (PoolCombine op : kEveryOp)
     for (int64_t stride : {1, 2, 3})
       for (int64_t taps : {1, 2, 3, 4})
         for (int64_t tap_step : {1, 43})
           for (int64_t n = 1; n <= 40; ++n) {
             const uint32_t seed = static_cast<uint32_t>(n * 1000 + stride * 100 + taps * 10 + tap_step);
-            std::vector<float> src = values(static_cast<size_t>((n - 1) * stride + (taps - 1) * tap_step + 1), seed);
+            std::vector<float> src =
+                values(static_cast<size_t>((n - 1) * stride + (taps - 1) * tap_step + 1), seed, op);
             std::vector<float> want(static_cast<size_t>(n));
             for (int64_t i = 0; i < n; ++i) {
               want[i] = src[i * stride];

@@ -2,7 +2,9 @@
 // consecutive floats and keeps the even ones (SHUFPS, then VPERMPD to put the halves in order);
 // a window line's last vector keeps the odd ones of the 16 starting one float earlier, and lines
 // of 8 or fewer outputs load and store through lane masks. The maximum is a compare and a blend
-// (VCMPPS greater / unordered, VBLENDVPS), the sum VADDPS: the same bits as the portable loop.
+// (VCMPPS greater / unordered, VBLENDVPS), or, on inputs without a NaN, MAXPS (which keeps the
+// second operand unless the first is greater: the first of equals, +0 or -0, stays); the sum
+// VADDPS: the same bits as the portable loop.
 // Also the NaN scan (VCMPPS unordered).
 #include <immintrin.h>
 
@@ -19,6 +21,7 @@ inline __m256 combine_max(__m256 best, __m256 v) {
 template <PoolCombine kOp>
 inline __m256 combine(__m256 a, __m256 b) {
   if constexpr (kOp == PoolCombine::kMax) return combine_max(a, b);
+  else if constexpr (kOp == PoolCombine::kMaxNoNan) return _mm256_max_ps(b, a);  // b > a ? b : a
   else return _mm256_add_ps(a, b);
 }
 
@@ -117,24 +120,30 @@ bool f32_has_nan_avx2(const float* x, int64_t n) {
 
 void f32_pool_window_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
                           int64_t tap_step, int64_t n) {
+  constexpr PoolCombine kMax = PoolCombine::kMax, kNoNan = PoolCombine::kMaxNoNan, kSum = PoolCombine::kSum;
   if (stride == 1) {
-    if (op == PoolCombine::kMax) window_row<PoolCombine::kMax, 1>(dst, src, taps, tap_step, n);
-    else window_row<PoolCombine::kSum, 1>(dst, src, taps, tap_step, n);
+    if (op == kMax) window_row<kMax, 1>(dst, src, taps, tap_step, n);
+    else if (op == kNoNan) window_row<kNoNan, 1>(dst, src, taps, tap_step, n);
+    else window_row<kSum, 1>(dst, src, taps, tap_step, n);
   } else if (stride == 2) {
-    if (op == PoolCombine::kMax) window_row<PoolCombine::kMax, 2>(dst, src, taps, tap_step, n);
-    else window_row<PoolCombine::kSum, 2>(dst, src, taps, tap_step, n);
+    if (op == kMax) window_row<kMax, 2>(dst, src, taps, tap_step, n);
+    else if (op == kNoNan) window_row<kNoNan, 2>(dst, src, taps, tap_step, n);
+    else window_row<kSum, 2>(dst, src, taps, tap_step, n);
   } else {
     f32_pool_window_generic(op, dst, src, stride, taps, tap_step, n);
   }
 }
 
 void f32_pool_combine_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n) {
+  constexpr PoolCombine kMax = PoolCombine::kMax, kNoNan = PoolCombine::kMaxNoNan, kSum = PoolCombine::kSum;
   if (stride == 1) {
-    if (op == PoolCombine::kMax) combine_row<PoolCombine::kMax, 1>(dst, src, n);
-    else combine_row<PoolCombine::kSum, 1>(dst, src, n);
+    if (op == kMax) combine_row<kMax, 1>(dst, src, n);
+    else if (op == kNoNan) combine_row<kNoNan, 1>(dst, src, n);
+    else combine_row<kSum, 1>(dst, src, n);
   } else if (stride == 2) {
-    if (op == PoolCombine::kMax) combine_row<PoolCombine::kMax, 2>(dst, src, n);
-    else combine_row<PoolCombine::kSum, 2>(dst, src, n);
+    if (op == kMax) combine_row<kMax, 2>(dst, src, n);
+    else if (op == kNoNan) combine_row<kNoNan, 2>(dst, src, n);
+    else combine_row<kSum, 2>(dst, src, n);
   } else {
     f32_pool_combine_generic(op, dst, src, stride, n);
   }
