@@ -20,18 +20,6 @@ namespace {
 
 constexpr float kLowest = -std::numeric_limits<float>::infinity();
 
-// h[i] = (tap > h[i] ? tap : h[i]) with tap = src[i] where room[i] >= reach, -inf elsewhere. The
-// load is unconditional (src[i] is inside the plane) and the compare-and-select is x86's maxps,
-// so the loop vectorizes.
-void max_tap(float* __restrict h, const float* __restrict src, const uint8_t* __restrict room, uint8_t reach,
-             int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float s = src[i];
-    const float tap = room[i] >= reach ? s : kLowest;
-    h[i] = tap > h[i] ? tap : h[i];
-  }
-}
-
 }  // namespace
 
 bool f32_max_pool_stride1_applies(const Stride1Window& w) {
@@ -58,7 +46,7 @@ void f32_max_pool_stride1(const Stride1Window& w, const float* x, float* y, Stri
   const int64_t flat_begin = std::min(left, in_plane), flat_end = std::max(in_plane - right, flat_begin);
   for (int64_t d = -left; d <= right && flat_end > flat_begin; ++d) {
     const uint8_t* room = (d < 0 ? room_left : room_right) + flat_begin;
-    max_tap(h + flat_begin, x + flat_begin + d, room, static_cast<uint8_t>(d < 0 ? -d : d), flat_end - flat_begin);
+    max_tap_f32(h + flat_begin, x + flat_begin + d, room, static_cast<uint8_t>(d < 0 ? -d : d), flat_end - flat_begin);
   }
   auto clipped = [&](int64_t i) {  // one position, its window clipped to its row, taps in order
     const int64_t row_start = i - i % width;

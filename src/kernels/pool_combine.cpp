@@ -41,6 +41,13 @@ void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t strid
   f32_pool_window_generic(op, dst, src, stride, taps, tap_step, n);
 }
 
+void max_tap_f32(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n) {
+#if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_max_tap_avx2(h, src, room, reach, n);
+#endif
+  f32_max_tap_generic(h, src, room, reach, n);  // NEON: GCC vectorizes it (AArch64's baseline)
+}
+
 bool f32_has_nan(const float* x, int64_t n) {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_has_nan_avx2(x, n);

@@ -29,6 +29,11 @@ void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stri
 void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
                      int64_t n);
 
+// The flat stride-1 max pool's pass of one window tap (kernels/f32_max_pool_stride1.cpp), over
+// planes without a NaN: h[i] = max(h[i], room[i] >= reach ? src[i] : -inf), h[i] kept unless the
+// tap is greater.
+void max_tap_f32(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n);
+
 // Whether any of x[0, n) is a NaN: max pooling runs its NaN pass (or leaves the flat stride-1
 // kernel) only on planes that hold one.
 bool f32_has_nan(const float* x, int64_t n);
@@ -44,6 +49,8 @@ void f32_pool_combine_generic(PoolCombine op, float* dst, const float* src, int6
 void f32_pool_combine_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 void f32_pool_combine_neon(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 bool f32_has_nan_generic(const float* x, int64_t n);
+void f32_max_tap_generic(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n);
+void f32_max_tap_avx2(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n);
 bool f32_has_nan_avx2(const float* x, int64_t n);
 void f32_pool_window_generic(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
                              int64_t tap_step, int64_t n);

@@ -118,6 +118,32 @@ TEST(PoolCombine, PortableWindowLinesMatchTheDefinition) { expect_window_definit
 
 // A NaN anywhere (each position of the vector loop, its unrolled steps and the tail), of either
 // sign or payload, is found; infinities are not NaNs.
+// max_tap_f32 (the flat stride-1 max pool's tap pass), the SIMD and the portable loop, against
+// its definition bit for bit: rooms below, at and above the reach, signed zeros and infinities.
+TEST(PoolCombine, MaxTapMatchesTheDefinition) {
+  for (bool generic : {false, true}) {
+    force_generic_kernels(generic);
+    for (uint8_t reach : {0, 1, 2, 3})
+      for (int64_t n = 0; n <= 40; ++n) {
+        const uint32_t seed = static_cast<uint32_t>(n * 10 + reach);
+        std::vector<float> src = values(static_cast<size_t>(n), seed, PoolCombine::kMaxNoNan);
+        std::vector<float> h = values(static_cast<size_t>(n), seed + 1, PoolCombine::kMaxNoNan);
+        std::vector<uint8_t> room(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) room[i] = static_cast<uint8_t>((i * 7 + reach) % 5);
+        std::vector<float> want = h;
+        for (int64_t i = 0; i < n; ++i) {
+          const float tap = room[i] >= reach ? src[i] : -std::numeric_limits<float>::infinity();
+          if (tap > want[i]) want[i] = tap;
+        }
+        max_tap_f32(h.data(), src.data(), room.data(), reach, n);
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(bits(h[i]), bits(want[i])) << (generic ? "generic" : "simd") << " n=" << n << " reach=" << int(reach)
+                                                << " i=" << i;
+      }
+  }
+  force_generic_kernels(false);
+}
+
 TEST(PoolCombine, HasNanFindsEveryNan) {
   for (bool generic : {false, true}) {
     force_generic_kernels(generic);

@@ -3,6 +3,7 @@
 #include "kernels/pool_combine.h"
 
 #include <cstring>
+#include <limits>
 
 namespace kite {
 
@@ -14,6 +15,18 @@ void f32_pool_combine_generic(PoolCombine op, float* dst, const float* src, int6
   for (int64_t i = 0; i < n; ++i) {
     const float best = dst[i], v = src[i * stride];
     dst[i] = v > best || best != best ? v : best;
+  }
+}
+
+// The load is unconditional (src[i] is inside the plane) and the compare-and-select is x86's
+// maxps (the first of equals kept), so the loop vectorizes.
+void f32_max_tap_generic(float* __restrict h, const float* __restrict src, const uint8_t* __restrict room,
+                         uint8_t reach, int64_t n) {
+  constexpr float kLowest = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i) {
+    const float s = src[i];
+    const float tap = room[i] >= reach ? s : kLowest;
+    h[i] = tap > h[i] ? tap : h[i];
   }
 }
 

@@ -8,6 +8,8 @@
 // Also the NaN scan (VCMPPS unordered).
 #include <immintrin.h>
 
+#include <limits>
+
 #include "kernels/pool_combine.h"
 
 namespace kite {
@@ -101,6 +103,22 @@ void window_row(float* dst, const float* src, int64_t taps, int64_t tap_step, in
 }
 
 }  // namespace
+
+// Eight positions a step: their rooms widened to 32 bits and compared with the tap's reach, the
+// tap's value or -inf blended in, then MAXPS (the planes hold no NaN; h kept unless the tap is
+// greater, as the portable loop does).
+void f32_max_tap_avx2(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n) {
+  const __m256i below = _mm256_set1_epi32(reach - 1);  // room >= reach: room > reach - 1
+  const __m256 lowest = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i rooms = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(room + i));
+    const __m256 inside = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_cvtepu8_epi32(rooms), below));
+    const __m256 tap = _mm256_blendv_ps(lowest, _mm256_loadu_ps(src + i), inside);
+    _mm256_storeu_ps(h + i, _mm256_max_ps(tap, _mm256_loadu_ps(h + i)));
+  }
+  f32_max_tap_generic(h + i, src + i, room + i, reach, n - i);
+}
 
 // Four vectors per step, each compared with itself (unordered: NaN), OR-ed together.
 bool f32_has_nan_avx2(const float* x, int64_t n) {
