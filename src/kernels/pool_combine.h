@@ -6,9 +6,11 @@
 // with combine the maximum or the sum. The maximum skips NaNs the way the pooling kernel needs
 // it: combine(best, v) = (v > best || best is NaN) ? v : best, so a NaN so far is replaced by
 // anything and a NaN arriving is ignored (FMAXNM would differ on signed zeros, so the SIMD code
-// compares and selects instead). Both combines are exact per element, so every implementation
-// (AVX2 on x86-64 CPUs that have it, NEON on AArch64, both for strides 1 and 2; portable C++
-// otherwise) gives the same bits, and the split of a row across calls changes nothing.
+// compares and selects instead); on inputs the caller knows hold no NaN, kMaxNoNan is the same
+// maximum, in x86's MAXPS. The combines are exact per element, so every implementation (AVX2 on
+// x86-64 CPUs that have it, NEON on AArch64, both for strides 1 and 2; portable C++ otherwise)
+// gives the same bits (kMaxNoNan: on its NaN-free inputs), and the split of a row across calls
+// changes nothing. The implementations take any op that is not kSum for a maximum.
 #pragma once
 #include <cstdint>
 

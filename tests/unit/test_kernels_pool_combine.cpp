@@ -1,4 +1,5 @@
-// The pooling combine loops (src/kernels/pool_combine.h), pool_combine_f32 and pool_window_f32:
+// The pooling combine loops (src/kernels/pool_combine.h), pool_combine_f32, pool_window_f32 and
+// max_tap_f32:
 // the SIMD implementation of this CPU (AVX2, NEON) and the portable one, each against the
 // definition written here, bit for bit, over every length up to a few vectors, strides 1, 2 and
 // 3, and NaN (but for kMaxNoNan), infinities and signed zeros in both operands. src holds exactly the elements the
@@ -116,8 +117,6 @@ TEST(PoolCombine, SimdWindowLinesMatchTheDefinition) {
 
 TEST(PoolCombine, PortableWindowLinesMatchTheDefinition) { expect_window_definition(true); }
 
-// A NaN anywhere (each position of the vector loop, its unrolled steps and the tail), of either
-// sign or payload, is found; infinities are not NaNs.
 // max_tap_f32 (the flat stride-1 max pool's tap pass), the SIMD and the portable loop, against
 // its definition bit for bit: rooms below, at and above the reach, signed zeros and infinities.
 TEST(PoolCombine, MaxTapMatchesTheDefinition) {
@@ -137,13 +136,15 @@ TEST(PoolCombine, MaxTapMatchesTheDefinition) {
         }
         max_tap_f32(h.data(), src.data(), room.data(), reach, n);
         for (int64_t i = 0; i < n; ++i)
-          ASSERT_EQ(bits(h[i]), bits(want[i])) << (generic ? "generic" : "simd") << " n=" << n << " reach=" << int(reach)
-                                                << " i=" << i;
+          ASSERT_EQ(bits(h[i]), bits(want[i]))
+              << (generic ? "generic" : "simd") << " n=" << n << " reach=" << int(reach) << " i=" << i;
       }
   }
   force_generic_kernels(false);
 }
 
+// A NaN anywhere (each position of the vector loop, its unrolled steps and the tail), of either
+// sign or payload, is found; infinities are not NaNs.
 TEST(PoolCombine, HasNanFindsEveryNan) {
   for (bool generic : {false, true}) {
     force_generic_kernels(generic);

@@ -193,7 +193,8 @@ void run(const RunOptions& o) {
   auto first_start = Clock::now();
   NamedTensors outputs = session.run(inputs);
   double first_ms = ms_since(first_start);
-  const std::vector<Session::NodeTime> after_first_run = o.profile ? session.profile() : std::vector<Session::NodeTime>{};
+  std::vector<Session::NodeTime> after_first_run;  // --profile leaves the first run out
+  if (o.profile) after_first_run = session.profile();
   if (o.stats || o.profile) print_stats(session, inputs, load_ms, prepare_ms, first_ms);
   if (o.profile) print_profile(session, stderr, after_first_run);
   if (!o.output_dir.empty()) {

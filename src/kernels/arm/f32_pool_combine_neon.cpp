@@ -46,12 +46,13 @@ void combine_row(float* dst, const float* src, int64_t n) {
 }  // namespace
 
 void f32_pool_combine_neon(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n) {
+  // Any op but kSum is a maximum (kMaxNoNan too: the compare-and-select gives its results).
   if (stride == 1) {
-    if (op == PoolCombine::kMax) combine_row<PoolCombine::kMax, 1>(dst, src, n);
-    else combine_row<PoolCombine::kSum, 1>(dst, src, n);
+    if (op == PoolCombine::kSum) combine_row<PoolCombine::kSum, 1>(dst, src, n);
+    else combine_row<PoolCombine::kMax, 1>(dst, src, n);
   } else if (stride == 2) {
-    if (op == PoolCombine::kMax) combine_row<PoolCombine::kMax, 2>(dst, src, n);
-    else combine_row<PoolCombine::kSum, 2>(dst, src, n);
+    if (op == PoolCombine::kSum) combine_row<PoolCombine::kSum, 2>(dst, src, n);
+    else combine_row<PoolCombine::kMax, 2>(dst, src, n);
   } else {
     f32_pool_combine_generic(op, dst, src, stride, n);
   }

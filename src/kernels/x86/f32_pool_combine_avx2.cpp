@@ -5,7 +5,7 @@
 // (VCMPPS greater / unordered, VBLENDVPS), or, on inputs without a NaN, MAXPS (which keeps the
 // second operand unless the first is greater: the first of equals, +0 or -0, stays); the sum
 // VADDPS: the same bits as the portable loop.
-// Also the NaN scan (VCMPPS unordered).
+// Also the NaN scan (VCMPPS unordered) and the flat stride-1 max pool's tap pass (max_tap_f32).
 #include <immintrin.h>
 
 #include <limits>
