@@ -302,23 +302,11 @@ int64_t packed_b_floats(int64_t k, int64_t n) {
   return (n + kGemmTileColumns - 1) / kGemmTileColumns * kGemmTileColumns * k;
 }
 
-namespace {
-
-void pack_b_range(const BRows& b, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
+void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
   if (n_begin == n_end || k == 0) return;
   KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b: column range [", n_begin,
              ", ", n_end, ") does not start a panel");
-  pack_b_panels(b.from(0, n_begin), k, n_end - n_begin, packed + n_begin * k);
-}
-
-}  // namespace
-
-void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
-  pack_b_range({b, ldb, nullptr}, k, n_begin, n_end, packed);
-}
-
-void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
-  pack_b_range({b, 0, row_offsets}, k, n_begin, n_end, packed);
+  pack_b_panels({b + n_begin, ldb, nullptr}, k, n_end - n_begin, packed + n_begin * k);
 }
 
 void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,

@@ -21,9 +21,9 @@
 // Recipes:
 //  - 1x1 convolution, NCHW, one image: M = OC, K = IC, N = H*W. A = weights [OC, IC];
 //    B = input [IC, H*W] (ldb = H*W); C = output [OC, H*W]; row_bias = the conv bias.
-//  - im2col convolution: A = weights [OC, IC*KH*KW]; B = the im2col matrix [IC*KH*KW, OH*OW]:
-//    built as packed panels for gemm_packed_b (kernels/im2col.h), or read from the input padded
-//    once, each row at its tap's offset (gemm_rows, kernels/im2col_padded.h).
+//  - im2col convolution: A = weights [OC, IC*KH*KW]; B = the im2col matrix [IC*KH*KW, OH*OW]
+//    (kernels/im2col.h), or the input padded once, each row read at its tap's offset (gemm_rows,
+//    kernels/im2col_padded.h).
 //  - Gemm / fully connected Y[batch, out] = X W^T + b with W [out, in] constant:
 //    batch 1: A = W (pack_a), B = x as an in x 1 column (ldb = 1), C = y (ldc = 1), row_bias = b.
 //    W given as [in, out] (transB = 0): pack_a_transposed(W, out, in, out).
@@ -94,13 +94,13 @@ void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int
                const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
 
 // The driver's block of columns (NC; gemm.cpp says why 192): callers that build B a chunk at a
-// time (im2col panels, pitched taps) take whole blocks.
+// time (the pitched taps' products) take whole blocks.
 constexpr int64_t kGemmColumnBlock = 192;
 
 // B packed once for all of K: for products whose few columns several threads share by each taking
 // a range of A's panels (convolutions on 7x7 and 14x14 maps: B is packed once, in parallel,
 // instead of once per thread), and for B that a caller builds in this layout itself (im2col
-// panels, Winograd's transformed tiles). Layout: 16-column panels, panel p (columns [16p, 16p + 16)) at
+// panels of 16 columns, Winograd's transformed tiles). Layout: 16-column panels, panel p (columns [16p, 16p + 16)) at
 // packed + 16 * p * K, each K x 16 floats (k-major), the last one zero-padded on the right;
 // 64-byte aligned where the buffer is.
 constexpr int64_t kPackedBPanelColumns = 16;
@@ -108,8 +108,6 @@ int64_t packed_b_floats(int64_t k, int64_t n);
 // Packs the panels that hold columns [n_begin, n_end) of B (K x n_end at least, B[k, j] =
 // b[k * ldb + j]); n_begin starts a panel (a multiple of 16) unless the range is empty. Threads may pack disjoint ranges.
 void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed);
-// The same with B's rows anywhere, as gemm_rows takes them: B[k, j] = b[row_offsets[k] + j].
-void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t n_begin, int64_t n_end, float* packed);
 // gemm() over all n columns, with B packed by pack_b (K = a.depth()): the same value for every
 // element, bit for bit, as gemm() gives.
 void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,

@@ -6,9 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
-#include "kernels/gemm.h"
 #include "kernels/im2col_run.h"
 #include "kernels/output_range.h"
 
@@ -66,27 +64,6 @@ void fill_matrix_row(const Im2colParams& p, const TapWindow& t, const PixelSpan&
 }
 
 }  // namespace
-
-void im2col_panels_f32(const Im2colParams& p, const float* input, int64_t col_begin, int64_t col_end, float* panels) {
-  if (col_begin >= col_end) return;
-  constexpr int64_t W = kPackedBPanelColumns;
-  const PixelSpan span = pixel_span(p, col_begin, col_end);
-  const int64_t depth = p.rows(), width = col_end - col_begin, whole = width / W, tail = width % W;
-  // Each matrix row is built whole in a small buffer (long runs: memcpy and the vectorized
-  // stride-2 gather), then dealt out 16 columns to a panel from L1. Cutting the runs at the panels'
-  // edges instead left pieces of a few values to scalar loops: 1.2x slower.
-  thread_local std::vector<float> row_buffer;
-  row_buffer.resize(static_cast<size_t>(whole * W + (tail ? W : 0)));
-  float* row = row_buffer.data();
-  std::fill(row + width, row + row_buffer.size(), 0.f);  // the last panel's columns past col_end
-  int64_t r = 0;
-  for (int64_t c = 0; c < p.channels; ++c)
-    for (int64_t ky = 0; ky < p.kernel_h; ++ky)
-      for (int64_t kx = 0; kx < p.kernel_w; ++kx, ++r) {
-        fill_matrix_row(p, tap_window(p, input + c * p.in_h * p.in_w, ky, kx), span, row);
-        for (int64_t j = 0; j * W < width; ++j) std::memcpy(panels + (j * depth + r) * W, row + j * W, W * sizeof(float));
-      }
-}
 
 void im2col_f32(const Im2colParams& p, const float* input, int64_t col_begin, int64_t col_end, float* columns,
                 int64_t row_stride) {

@@ -36,13 +36,6 @@ struct Im2colParams {
 void im2col_f32(const Im2colParams& p, const float* input, int64_t col_begin, int64_t col_end, float* columns,
                 int64_t row_stride);
 
-// The same columns [col_begin, col_end) in the layout of kernels/gemm.h's pack_b (panels of
-// kPackedBPanelColumns = 16: panel j holds columns [col_begin + 16 j, col_begin + 16 j + 16) as
-// rows() x 16 floats, k-major; the last panel's columns past col_end zero), so that gemm_packed_b
-// reads them without packing them again: one pass over the data instead of im2col's and the
-// GEMM's packing.
-void im2col_panels_f32(const Im2colParams& p, const float* input, int64_t col_begin, int64_t col_end, float* panels);
-
 // A 1x1 convolution with stride 1 and no padding (the output is the input's size): the input
 // [channels, in_h*in_w] is the GEMM's B matrix as it is. Dilation does not matter for a 1x1
 // kernel.

@@ -19,7 +19,7 @@
 //
 // A template over the element type, compiled for the baseline ISA (a fixed-size memcpy is a few
 // vector moves there). fp32 convolutions with a residual (laid out by pixel, not by pitched
-// column) build im2col panels instead (im2col_panels_f32), as do taps beyond the spill.
+// column) build im2col panels instead (im2col_f32), as do taps beyond the spill.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -59,6 +59,13 @@ inline int64_t pitched_columns(const Im2colParams& p) { return p.out_h * padded_
 template <typename T>
 bool pitched_taps_fit(const Im2colParams& p) {
   return (p.kernel_w - 1) * p.dilation_w / p.stride_w * static_cast<int64_t>(sizeof(T)) <= kPaddedSpillBytes;
+}
+
+// The first output pixel at or after pitched column j (oy * out_w + ox for j = oy * pitch + ox,
+// the next row's first past out_w): where a range of pitched columns starts or ends in pixels.
+inline int64_t pitched_pixel(const Im2colParams& p, int64_t j) {
+  const int64_t pitch = padded_planes(p).pitch;
+  return j / pitch * p.out_w + std::min(j % pitch, p.out_w);
 }
 
 // Whether pitched columns cost at most a tenth more panels of `panel_columns` than the pixels do.
@@ -151,7 +158,7 @@ void compact_pitched_columns(const Im2colParams& p, const T* src, int64_t src_st
   constexpr int64_t kPiece = kPaddedSpillBytes / static_cast<int64_t>(sizeof(T));
   const int64_t pitch = padded_planes(p).pitch;
   const int64_t first_oy = col_begin / pitch, last_oy = (col_end - 1) / pitch;
-  const int64_t end_pixel = last_oy * p.out_w + std::min(col_end - last_oy * pitch, p.out_w);
+  const int64_t end_pixel = pitched_pixel(p, col_end);
   for (int64_t r = 0; r < rows; ++r) {
     const T* s = src + r * src_stride;
     T* d = dst + r * dst_stride;

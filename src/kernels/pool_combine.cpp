@@ -5,18 +5,10 @@
 
 namespace kite {
 
-namespace {
-
-// kMaxNoNan for the loops that do not take it: kMax gives the same results on such inputs.
-PoolCombine without_no_nan(PoolCombine op) { return op == PoolCombine::kMaxNoNan ? PoolCombine::kMax : op; }
-
-}  // namespace
-
 void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n) {
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_pool_combine_avx2(op, dst, src, stride, n);
 #endif
-  op = without_no_nan(op);
 #if defined(KITE_KERNELS_ARM)
   if (!generic_kernels_forced() && cpu_has_neon()) return f32_pool_combine_neon(op, dst, src, stride, n);
 #endif
@@ -29,7 +21,6 @@ void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t strid
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_pool_window_avx2(op, dst, src, stride, taps, tap_step, n);
 #endif
-  op = without_no_nan(op);
 #if defined(KITE_KERNELS_ARM)
   // NEON: the first tap copied, then one combine pass per tap (the NEON loops of pool_combine_f32).
   if (!generic_kernels_forced() && cpu_has_neon()) {

@@ -16,12 +16,15 @@ namespace kite {
 
 // At least `bytes` (and at least `minimum`, the usual size, so that small products do not
 // reallocate one after another).
+// Never null, even for 0 bytes: callers hand it on as a base pointer and offset it (a GEMM with K =
+// 0 still takes a B pointer), which a null pointer must not be.
 template <typename Tag>
 void* thread_scratch(int64_t bytes, int64_t minimum) {
+  constexpr int64_t kLine = 64;
   thread_local std::shared_ptr<void> buffer;
   thread_local int64_t capacity = 0;
-  if (bytes > capacity) {
-    capacity = std::max(bytes, minimum);
+  if (bytes > capacity || !buffer) {
+    capacity = std::max({bytes, minimum, kLine});
     buffer = allocate_aligned(static_cast<size_t>(capacity), false);
   }
   return buffer.get();

@@ -10,9 +10,10 @@
 //    pitch that would add more than a tenth to the product, build im2col panels per thread
 //    (kernels/im2col.h; "conv_im2col_gemm"). The product's columns (pixels, or pitched columns)
 //    are split across threads in 16-column tiles. On maps too small for that (few_pixel_items:
-//    7x7, 14x14, 17x17), B is packed once by all the threads and the output channels are split
-//    instead (run_shared_b). With KernelChoices::fp16_arithmetic on a CPU that has it, in fp16
-//    (kernels/f16_gemm.h, from an im2col matrix; small maps in output-channel chunks).
+//    7x7, 14x14, 17x17), B is packed once by all the threads from im2col panels, also where one
+//    thread would read the taps in place, and the output channels are split instead
+//    (run_shared_b). With KernelChoices::fp16_arithmetic on a CPU that has it, in fp16
+//    (kernels/f16_gemm.h; small maps in output-channel chunks).
 // Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
 // activation (SiLU, HardSwish) right after, on each thread's share while it is in cache. Splits are
 // static and per-element arithmetic does not depend on them: results are bitwise identical for
@@ -166,6 +167,7 @@ class GemmConvKernel : public NodeKernel {
     }
   }
 
+  // The path at one thread (on small maps several threads share im2col panels: run_shared_b).
   std::string name() const override {
     const char* path = conv_is_pointwise(plan_.window) ? "conv_1x1_gemm/"
                        : tap_offsets_.empty()          ? "conv_im2col_gemm/"
@@ -188,7 +190,7 @@ class GemmConvKernel : public NodeKernel {
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     const bool share_b = !fp16_ && panels > 1 && few_pixel_items(pixel_items, pool.size());
     // The product's columns: pitched ones where the taps are read in place, else the pixels.
-    const int64_t product_columns = tap_offsets_.empty() ? columns : pitched_columns(q);
+    const int64_t product_columns = tap_offsets_.empty() || share_b ? columns : pitched_columns(q);
     int64_t tiles = (product_columns + kTile - 1) / kTile;
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
@@ -200,11 +202,11 @@ class GemmConvKernel : public NodeKernel {
         e.row_bias = plan_.bias ? plan_.bias + gi * m : nullptr;
         e.min = plan_.min;
         e.max = plan_.max;
-        const float* padded = tap_offsets_.empty() ? nullptr : pad_input(x, pool);
         if (share_b) {
-          run_shared_b(static_cast<size_t>(gi), x, padded, y, r, e, pool);
+          run_shared_b(static_cast<size_t>(gi), x, y, r, e, pool);
           continue;
         }
+        const float* padded = tap_offsets_.empty() ? nullptr : pad_input(x, pool);
         // Work items: (chunk of panels, run of tiles); each thread takes a contiguous range.
         pool.parallel_for(chunks * tiles, [&](int64_t i0, int64_t i1) {
           for (int64_t i = i0; i < i1;) {
@@ -232,42 +234,35 @@ class GemmConvKernel : public NodeKernel {
     return planes;
   }
 
-  // Few output pixels (7x7, 14x14 maps) and several threads: B (the im2col matrix, the taps'
-  // pitched columns from the padded planes, or the input of a 1x1) is packed once, its 16-column
-  // panels split across the threads, then the threads split the weights' panels and all read the
-  // one packed B. Cutting the output channels into chunks instead would repeat the im2col and the
-  // packing per chunk (ResNet-18's 7x7 layers ran slower on two threads than on one).
-  void run_shared_b(size_t gi, const float* x, const float* padded, float* y, const float* r, GemmEpilogue e,
-                    ThreadPool& pool) const {
+  // Few output pixels (7x7, 14x14 maps) and several threads: B (the im2col matrix, or the input
+  // of a 1x1) is packed once, its 16-column panels split across the threads, then the threads
+  // split the weights' panels and all read the one packed B. Cutting the output channels into
+  // chunks instead would repeat the im2col and the packing per chunk (ResNet-18's 7x7 layers ran
+  // slower on two threads than on one). The pitched taps are not used here: B packed once from
+  // them measured the same (ResNet-18, GoogLeNet, SqueezeNet, Inception v3 at two threads).
+  void run_shared_b(size_t gi, const float* x, float* y, const float* r, GemmEpilogue e, ThreadPool& pool) const {
     const Im2colParams& q = plan_.window;
     const PackedA& a = packed_[gi];
-    const int64_t k = a.depth(), columns = q.columns(), n = padded ? pitched_columns(q) : columns;
-    const int64_t column_panels = (n + kPackedBPanelColumns - 1) / kPackedBPanelColumns;
+    const int64_t k = a.depth(), columns = q.columns();
+    const int64_t column_panels = (columns + kPackedBPanelColumns - 1) / kPackedBPanelColumns;
     struct SharedPackedB {};
     // The calling thread's buffer, written and read by all the pool's threads during this call.
-    float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(packed_b_bytes(k, n), 0));
+    float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(
+        packed_b_floats(k, columns) * static_cast<int64_t>(sizeof(float)), 0));
     const bool pointwise = conv_is_pointwise(q);
     pool.parallel_for(column_panels, [&](int64_t j0, int64_t j1) {
-      const int64_t c0 = j0 * kPackedBPanelColumns, c1 = std::min(n, j1 * kPackedBPanelColumns);
-      if (padded) pack_b_rows(padded, tap_offsets_.data(), k, c0, c1, packed_b);
-      else if (pointwise) pack_b(x, columns, k, c0, c1, packed_b);
-      else im2col_panels_f32(q, x, c0, c1, packed_b + c0 * k);
+      if (pointwise) {
+        pack_b(x, columns, k, j0 * kPackedBPanelColumns, std::min(columns, j1 * kPackedBPanelColumns), packed_b);
+        return;
+      }
+      // im2col with a row stride of 16 writes a panel in the packed layout directly.
+      for (int64_t j = j0; j < j1; ++j) {
+        int64_t c0 = j * kPackedBPanelColumns, c1 = std::min(columns, c0 + kPackedBPanelColumns);
+        float* panel = packed_b + c0 * k;
+        if (c1 - c0 < kPackedBPanelColumns) std::fill(panel, panel + k * kPackedBPanelColumns, 0.f);
+        im2col_f32(q, x, c0, c1, panel, kPackedBPanelColumns);
+      }
     });
-    if (padded) {
-      // The pitched product whole (the calling thread's buffer too), each thread's rows then
-      // compacted to their pixels. No residual here (see the constructor).
-      struct SharedPitchedProduct {};
-      float* product = static_cast<float*>(thread_scratch<SharedPitchedProduct>(
-          (a.rows() * n + kPaddedSpillBytes / static_cast<int64_t>(sizeof(float))) * static_cast<int64_t>(sizeof(float)),
-          0));
-      pool.parallel_for(a.panel_count(), [&](int64_t p0, int64_t p1) {
-        gemm_packed_b(a, packed_b, n, product, n, e, p0, p1);
-        const int64_t row0 = p0 * PackedA::kPanelRows, rows = std::min(a.rows(), p1 * PackedA::kPanelRows) - row0;
-        compact_pitched_columns(q, product + row0 * n, n, rows, 0, n, y + row0 * columns, columns);
-        for (int64_t i = row0; i < row0 + rows; ++i) apply_activation(plan_, y + i * columns, columns);
-      });
-      return;
-    }
     e.residual = r;
     e.ldr = columns;
     pool.parallel_for(a.panel_count(), [&](int64_t p0, int64_t p1) {
@@ -299,23 +294,16 @@ class GemmConvKernel : public NodeKernel {
       for (int64_t i = row0; i < row1; ++i) apply_activation(plan_, y + i * columns + begin, end - begin);
       return;
     }
-    // im2col a chunk at a time, so the columns stay in cache whatever the layer's size. fp32
-    // writes them as the GEMM's packed panels (no second copy by the GEMM's packing: a 3x3
-    // stride-2 layer spent 30% of its time in the two copies).
-    const int64_t chunk = im2col_chunk(q.rows());
-    struct Im2colPanels {};  // thread_scratch's tag: 64-byte aligned, as the GEMM's B panels must be
-    float* panel = static_cast<float*>(thread_scratch<Im2colPanels>(packed_b_bytes(q.rows(), chunk), 0));
-    for (int64_t c0 = begin; c0 < end; c0 += chunk) {
-      int64_t c1 = std::min(end, c0 + chunk), width = c1 - c0;
+    // im2col a chunk at a time, so the matrix stays in cache whatever the layer's size.
+    const int64_t kChunk = 256;
+    thread_local std::vector<float> panel;
+    panel.resize(static_cast<size_t>(q.rows() * kChunk));
+    for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
+      int64_t c1 = std::min(end, c0 + kChunk), width = c1 - c0;
+      im2col_f32(q, x, c0, c1, panel.data(), width);
       e.residual = r ? r + c0 : nullptr;
       e.ldr = columns;
-      if (fp16_) {
-        im2col_f32(q, x, c0, c1, panel, width);
-        multiply(gi, panel, width, width, y + c0, columns, e, 0, width, p0, p1);
-      } else {
-        im2col_panels_f32(q, x, c0, c1, panel);
-        gemm_packed_b(packed_[gi], panel, width, y + c0, columns, e, p0, p1);
-      }
+      multiply(gi, panel.data(), width, width, y + c0, columns, e, 0, width, p0, p1);
       for (int64_t i = row0; i < row1; ++i) apply_activation(plan_, y + i * columns + c0, width);
     }
   }
@@ -327,37 +315,20 @@ class GemmConvKernel : public NodeKernel {
                    int64_t p0, int64_t p1) const {
     const Im2colParams& q = plan_.window;
     const PackedA& a = packed_[gi];
-    const int64_t columns = q.columns(), pitch = padded_planes(q).pitch;
+    const int64_t columns = q.columns();
     const int64_t row0 = p0 * PackedA::kPanelRows, rows = std::min(a.rows(), p1 * PackedA::kPanelRows) - row0;
     constexpr int64_t kChunk = kGemmColumnBlock;
     struct PitchedProduct {};  // thread_scratch's tag
     auto* product = static_cast<float*>(thread_scratch<PitchedProduct>(
         (a.rows() * kChunk + kPaddedSpillBytes / static_cast<int64_t>(sizeof(float))) * static_cast<int64_t>(sizeof(float)),
         0));
-    // The first output pixel at or after pitched column j.
-    auto pixel = [&](int64_t j) { return j / pitch * q.out_w + std::min(j % pitch, q.out_w); };
     for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
       const int64_t c1 = std::min(end, c0 + kChunk), width = c1 - c0;
       gemm_rows(a, padded + c0, tap_offsets_.data(), width, product, kChunk, e, 0, width, p0, p1);
       compact_pitched_columns(q, product + row0 * kChunk, kChunk, rows, c0, c1, y + row0 * columns, columns);
-      const int64_t first = pixel(c0), count = pixel(c1) - first;
+      const int64_t first = pitched_pixel(q, c0), count = pitched_pixel(q, c1) - first;
       for (int64_t i = row0; i < row0 + rows; ++i) apply_activation(plan_, y + i * columns + first, count);
     }
-  }
-
-  // Bytes for a packed B of k x n, and at least a line: with K = 0 (no input channels) the tiles
-  // still take a (never read) B pointer, which must not be null plus an offset.
-  static int64_t packed_b_bytes(int64_t k, int64_t n) {
-    return std::max<int64_t>(64, packed_b_floats(k, n) * static_cast<int64_t>(sizeof(float)));
-  }
-
-  // Columns per im2col chunk: whole column blocks of the GEMM, as many as keep the chunk's panels
-  // within 1 MiB (they are read once per block from L2, 2 MiB on AVX-512 Xeons; on a smaller L2
-  // the GEMM's own blocking still holds), at least one.
-  static int64_t im2col_chunk(int64_t depth) {
-    constexpr int64_t kBytes = int64_t{1} << 20;
-    const int64_t block_bytes = std::max<int64_t>(1, depth) * kGemmColumnBlock * static_cast<int64_t>(sizeof(float));
-    return kGemmColumnBlock * std::max<int64_t>(1, kBytes / block_bytes);
   }
 
   static constexpr int64_t kTile = 16;       // product columns per work item: the GEMM tile's width

@@ -24,7 +24,6 @@
 
 #include "kernels/cpu_features.h"
 #include "kernels/depthwise_conv.h"
-#include "kernels/gemm.h"
 #include "kernels/im2col.h"
 #include "kernels/im2col_padded.h"
 #include "guarded_buffer.h"
@@ -500,34 +499,6 @@ TEST(Im2colKernel, ColumnRangesAreBitwiseIdentical) {
   }
 }
 
-// im2col_panels_f32 writes the same matrix in pack_b's 16-column panels: ranges that start
-// anywhere, end inside a panel (zeros past the end) or span several output rows, and nothing past
-// the last panel.
-TEST(Im2colKernel, PanelsHoldTheMatrixInPackedLayout) {
-  constexpr int64_t W = kPackedBPanelColumns;
-  for (const Im2colCase& c : kIm2colCases) {
-    Im2colParams p = im2col_params(c);
-    Tensor x = random_tensor({p.channels, p.in_h, p.in_w}, 7);
-    int64_t rows = p.rows(), cols = p.columns();
-    const std::vector<float> whole = whole_matrix(p, x);
-    for (int64_t begin : {int64_t{0}, std::min<int64_t>(cols - 1, 3), cols / 2})
-      for (int64_t end : {cols, std::min(cols, begin + 1), std::min(cols, begin + W + 5)}) {
-        int64_t width = end - begin, panels = (width + W - 1) / W;
-        std::vector<float> packed(static_cast<size_t>(panels * rows * W + 8), 42.f);
-        im2col_panels_f32(p, x.data<float>(), begin, end, packed.data());
-        for (int64_t j = 0; j < panels * W; ++j)
-          for (int64_t r = 0; r < rows; ++r) {
-            float got = packed[static_cast<size_t>((j / W * rows + r) * W + j % W)];
-            float want = j < width ? whole[static_cast<size_t>(r * cols + begin + j)] : 0.f;
-            ASSERT_EQ(std::memcmp(&got, &want, sizeof got), 0)
-                << c.what << ", columns [" << begin << ", " << end << "), column " << j << ", row " << r;
-          }
-        for (size_t i = static_cast<size_t>(panels * rows * W); i < packed.size(); ++i)
-          ASSERT_EQ(packed[i], 42.f) << c.what << ": written past the last panel";
-      }
-  }
-}
-
 // fp32 convolutions read their taps in place (kernels/im2col_padded.h, gemm_rows): every element
 // of the im2col matrix is at its tap's offset plus oy * pitch + ox of the float planes, and a
 // whole row of pitched columns stays inside the planes and their spill (16 floats), which sit
@@ -599,9 +570,6 @@ TEST(Im2colKernel, ReadsNothingOutsideItsInput) {
       GuardedFloats guarded(x.data<float>(), static_cast<size_t>(x.numel()), guard_after);
       im2col_f32(p, guarded.data(), 0, p.columns(), got.data(), p.columns());
       EXPECT_EQ(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)), 0) << c.what;
-      // The panel layout reads the same input runs (its values: PanelsHoldTheMatrixInPackedLayout).
-      std::vector<float> panels(static_cast<size_t>(packed_b_floats(p.rows(), p.columns())));
-      im2col_panels_f32(p, guarded.data(), 0, p.columns(), panels.data());
     }
   }
 }

@@ -29,7 +29,7 @@ TEST(NodeKernels, GemmConvolutions) {
       {5, 6, 12, 12, 3, 1, 1, 2, {2, 2, 2, 2}},   // dilated
       {4, 9, 8, 15, 5, 1, 1, 1, {0, 2, 3, 1}},    // asymmetric pads
       {64, 70, 5, 5, 3, 1, 1, 1, {1, 1, 1, 1}},   // K = 576
-      {0, 6, 5, 5, 3, 1, 1, 1, {1, 1, 1, 1}},     // no input channels: K = 0, the bias alone
+      {0, 20, 5, 5, 3, 1, 1, 1, {1, 1, 1, 1}},    // no input channels: K = 0, the bias alone (also B shared)
       // 7x7 maps: two threads and more share one packed B and split the output channels
       {60, 54, 7, 7, 1, 1, 1, 1, {0, 0, 0, 0}},   // pointwise, 49 pixels
       {24, 100, 13, 14, 1, 2, 1, 1, {0, 0, 0, 0}}, // strided 1x1
@@ -46,8 +46,8 @@ TEST(NodeKernels, GemmConvolutions) {
 // Convolutions without a residual read their taps in place from the input padded once (pitched
 // columns, then compacted to pixels): a fused clamp and SiLU over several of the product's chunks
 // (a 30 x 26 map: 840 pitched columns), a 7x7 stride-2 stem (50 x 49 outputs, 50 rows of 52
-// pitched columns: 163 panels for 154), and a 7x7 map (with two and four
-// threads, one shared packed B). Others build im2col panels: a residual (laid out by pixel), a tap
+// pitched columns: 163 panels for 154), and a 7x7 map (with two and four threads, B packed once
+// from im2col panels instead: the name says the one-thread path). Others build im2col panels: a residual (laid out by pixel), a tap
 // beyond the planes' spill (dilation 9: 18 values), and a 1x7 kernel on a 17x17 map (23 pitched
 // columns for every 17 pixels).
 TEST(NodeKernels, ConvolutionsReadingTapsInPlace) {
