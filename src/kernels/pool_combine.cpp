@@ -32,11 +32,36 @@ void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t strid
   f32_pool_window_generic(op, dst, src, stride, taps, tap_step, n);
 }
 
-void max_tap_f32(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n) {
+void pool_plane_f32(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y) {
+  if (g.out_h <= 0 || g.out_w <= 0) return;
 #if defined(KITE_KERNELS_X86)
-  if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_max_tap_avx2(h, src, room, reach, n);
+  if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_pool_plane_avx2(op, g, x, y);
 #endif
-  f32_max_tap_generic(h, src, room, reach, n);  // NEON: GCC vectorizes it (AArch64's baseline)
+#if defined(KITE_KERNELS_ARM)
+  // NEON: each row as pool_window_f32 takes a line, the first tap copied, then one combine pass per tap.
+  if (!generic_kernels_forced() && cpu_has_neon()) {
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      const float* window = x + oh * g.stride_h * g.width;
+      float* row = y + oh * g.out_w;
+      for (int64_t i = 0; i < g.out_w; ++i) row[i] = window[i * g.stride_w];
+      for (int64_t ky = 0; ky < g.kernel_h; ++ky)
+        for (int64_t kx = ky == 0 ? 1 : 0; kx < g.kernel_w; ++kx)
+          f32_pool_combine_neon(op, row, window + ky * g.width + kx, g.stride_w, g.out_w);
+    }
+    return;
+  }
+#endif
+  f32_pool_plane_generic(op, g, x, y);
+}
+
+void pool_taps_f32(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
+                   const uint8_t* room_after, int64_t before, int64_t after, int64_t n) {
+#if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx2_fma())
+    return f32_pool_taps_avx2(op, h, src, step, room_before, room_after, before, after, n);
+#endif
+  // NEON: GCC vectorizes it (AArch64's baseline)
+  f32_pool_taps_generic(op, h, src, step, room_before, room_after, before, after, n);
 }
 
 bool f32_has_nan(const float* x, int64_t n) {

@@ -31,10 +31,28 @@ void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stri
 void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
                      int64_t n);
 
-// The flat stride-1 max pool's pass of one window tap (kernels/f32_max_pool_stride1.cpp), over
-// planes without a NaN: h[i] = max(h[i], room[i] >= reach ? src[i] : -inf), h[i] kept unless the
-// tap is greater.
-void max_tap_f32(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n);
+// A whole plane's windows that lie inside it (the caller pads the plane where they would not):
+// y[oh * out_w + ow] = the combine, row by row and in order, of the kernel_h x kernel_w floats of x
+// from (oh * stride_h) * width + ow * stride_w on (rows `width` apart), starting from the first.
+// One call per plane: small maps (GoogLeNet's 28x28 and 14x14, Inception v3's 17x17) spent more
+// time in the calls per row than in the arithmetic.
+struct PoolPlaneWindow {
+  int64_t out_h, out_w, kernel_h, kernel_w, stride_h, stride_w;
+  int64_t width;  // of x's rows
+};
+void pool_plane_f32(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y);
+
+// The flat stride-1 pool's passes (kernels/f32_pool_stride1.cpp): for i in [0, n), h[i] = the
+// combine, over the taps d = -before .. after in that order, starting from nothing (-inf for
+// kMaxNoNan, +0 for kSum), of tap(d) = src[i + d * step] where the position's room toward that
+// side holds the tap (room_before[i] >= -d for d < 0, room_after[i] >= d for d > 0, always for
+// d = 0), and nothing where it does not: a tap out of reach is never combined (a NaN or an
+// infinity there stays out). The horizontal pass steps by 1 with each position's room to its
+// row's ends, the vertical one by a row with its room to its plane's top and bottom rows.
+// kMaxNoNan is for planes without a NaN, h kept unless a tap is greater (the first maximum wins).
+// src[i + d * step] must be readable for every i and d.
+void pool_taps_f32(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
+                   const uint8_t* room_after, int64_t before, int64_t after, int64_t n);
 
 // Whether any of x[0, n) is a NaN: max pooling runs its NaN pass (or leaves the flat stride-1
 // kernel) only on planes that hold one.
@@ -51,8 +69,12 @@ void f32_pool_combine_generic(PoolCombine op, float* dst, const float* src, int6
 void f32_pool_combine_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 void f32_pool_combine_neon(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 bool f32_has_nan_generic(const float* x, int64_t n);
-void f32_max_tap_generic(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n);
-void f32_max_tap_avx2(float* h, const float* src, const uint8_t* room, uint8_t reach, int64_t n);
+void f32_pool_plane_generic(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y);
+void f32_pool_plane_avx2(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y);
+void f32_pool_taps_generic(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
+                           const uint8_t* room_after, int64_t before, int64_t after, int64_t n);
+void f32_pool_taps_avx2(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
+                        const uint8_t* room_after, int64_t before, int64_t after, int64_t n);
 bool f32_has_nan_avx2(const float* x, int64_t n);
 void f32_pool_window_generic(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
                              int64_t tap_step, int64_t n);

@@ -1,5 +1,5 @@
-// Shared by the flat stride-1 max-pooling kernels (uint8: kernels/generic/u8_maxpool_stride1.cpp,
-// fp32: kernels/f32_max_pool_stride1.cpp): they run each window tap as one pass over a whole
+// Shared by the flat stride-1 pooling kernels (uint8: kernels/generic/u8_maxpool_stride1.cpp,
+// fp32: kernels/f32_pool_stride1.cpp): they run each window tap as one pass over a whole
 // plane, and a tap `d` columns away counts only where the position's row has that much room on
 // its side. Internal linkage (static), so each kernel file keeps its own copy.
 #pragma once

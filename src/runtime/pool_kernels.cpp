@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/f32_max_pool_stride1.h"
+#include "kernels/f32_pool_stride1.h"
 #include "kernels/pool_combine.h"
 #include "ops/op_util.h"
 #include "ops/window_geometry.h"
@@ -170,8 +170,22 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
   }
 }
 
-// Stride-1 max pooling with rows as wide as the input's takes the flat kernel on NaN-free planes.
-bool flat_max_pool(const PoolPlan& p, Stride1Window& w) {
+
+// 1 / each average's count, for the kernels that sum whole planes (the flat stride-1 one and
+// pool_plane_f32): they multiply by it, as a multiplication costs a fifth of a division, which
+// took a quarter of Inception v3's 35x35 average pools. Within a rounding of the reference's
+// quotient (whose sums also go in another order). An empty count gives 0 * inf, a NaN, as 0 / 0
+// does.
+std::vector<float> average_reciprocals(const AverageCounts& counts) {
+  std::vector<float> reciprocals;
+  for (float rows : counts.rows)
+    for (float columns : counts.columns) reciprocals.push_back(1.f / (rows * columns));
+  return reciprocals;
+}
+
+// Stride-1 pooling with rows as wide as the input's takes the flat kernel (the maximum on NaN-free
+// planes only).
+bool flat_pool(const PoolPlan& p, Stride1Window& w) {
   w.in_h = p.in_h;
   w.width = p.in_w;
   w.out_h = p.out_h;
@@ -179,31 +193,108 @@ bool flat_max_pool(const PoolPlan& p, Stride1Window& w) {
   w.kernel_w = p.kernel_w;
   w.pad_top = p.pad_top;
   w.pad_left = p.pad_left;
-  return p.stride_h == 1 && p.stride_w == 1 && p.out_w == p.in_w && f32_max_pool_stride1_applies(w);
+  return p.stride_h == 1 && p.stride_w == 1 && p.out_w == p.in_w && f32_pool_stride1_applies(w);
+}
+
+// Output rows this short or shorter take pool_plane_f32 (one call per plane, every window's taps
+// at once), the longer ones the row-by-row kernel (pool_plane): there a plane's calls per row
+// weigh little, and it shares each row's reduction between the windows that overlap it, where
+// pool_plane_f32 reads every tap of every window. 3x3 stride-2 max pools, one-node models, kite
+// bench medians: 768 x 17x17 0.21 -> 0.07 ms, 288 x 35x35 0.21 -> 0.13, 192 x 56x56 (28 wide)
+// 0.33 -> 0.29, but 192 x 71x71 (35 wide) 0.39 -> 0.49 and 64 x 112x112 0.30 -> 0.39.
+constexpr int64_t kPlaneKernelMaxWidth = 32;
+
+// pool_plane_f32 over the plane itself where every window lies inside it, or else over a copy
+// padded with the combine's nothing (-inf, or 0 for the sum) as far as the windows reach (the
+// padding and ceil_mode's last windows).
+struct PlaneWindows {
+  PoolPlaneWindow window;
+  bool padded;
+  int64_t rows, columns;  // of the padded copy
+};
+
+PlaneWindows plane_windows(const PoolPlan& p) {
+  PlaneWindows w;
+  w.rows = (p.out_h - 1) * p.stride_h + p.kernel_h;
+  w.columns = (p.out_w - 1) * p.stride_w + p.kernel_w;
+  w.padded = p.pad_top > 0 || p.pad_left > 0 || w.rows > p.in_h || w.columns > p.in_w;
+  w.window = {p.out_h, p.out_w, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, w.padded ? w.columns : p.in_w};
+  return w;
+}
+
+// x's plane into rows x columns, x's element (r, c) at (r + pad_top, c + pad_left), `nothing` around.
+void pad_plane(const PoolPlan& p, const PlaneWindows& w, const float* x, float nothing, float* padded) {
+  for (int64_t r = 0; r < w.rows; ++r) {
+    float* out = padded + r * w.columns;
+    const int64_t ih = r - p.pad_top;
+    if (ih < 0 || ih >= p.in_h) {
+      std::fill(out, out + w.columns, nothing);
+      continue;
+    }
+    const int64_t left = std::min(p.pad_left, w.columns);
+    const int64_t inside = std::max<int64_t>(0, std::min(p.in_w, w.columns - left));
+    std::fill(out, out + left, nothing);
+    std::memcpy(out + left, x + ih * p.in_w, static_cast<size_t>(inside) * sizeof(float));
+    std::fill(out + left + inside, out + w.columns, nothing);
+  }
 }
 
 class PoolKernel : public NodeKernel {
  public:
-  PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max) {
-    flat_ = max && flat_max_pool(p, window_);
-    if (!max) counts_ = average_counts(p);
+  PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max), planes_(plane_windows(p)) {
+    flat_ = flat_pool(p, window_);
+    whole_planes_ = !flat_ && p.out_w <= kPlaneKernelMaxWidth;
+    if (max) return;
+    counts_ = average_counts(p);
+    if (flat_ || whole_planes_) reciprocals_ = average_reciprocals(counts_);
   }
   std::string name() const override {
-    return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + (flat_ ? "f32_max_pool_stride1+" : "") +
-           pool_combine_kernel_name();
+    return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + (flat_ ? "f32_pool_stride1+" : "") +
+           (whole_planes_ ? "pool_plane_f32+" : "") + pool_combine_kernel_name();
   }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     const float* x = in[0]->data<float>();
     float* y = out[0].data<float>();
-    int64_t in_plane = plan_.in_h * plan_.in_w, out_plane = plan_.out_h * plan_.out_w;
+    const int64_t in_plane = plan_.in_h * plan_.in_w, out_plane = plan_.out_h * plan_.out_w;
+    const int64_t chunk = flat_ ? f32_pool_stride1_chunk_planes(window_) : 1;
+    const PoolCombine op = max_ ? PoolCombine::kMaxNoNan : PoolCombine::kSum;
     pool.parallel_for(plan_.planes, [&](int64_t begin, int64_t end) {
-      thread_local std::vector<float> rows;
+      thread_local std::vector<float> rows, padded;
       thread_local Stride1Scratch flat;
-      for (int64_t c = begin; c < end; ++c) {
-        if (flat_ && !f32_has_nan(x + c * in_plane, in_plane)) f32_max_pool_stride1(window_, x + c * in_plane, y + c * out_plane, flat);
-        else if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
-        else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
+      if (!flat_ && !whole_planes_) {  // the row-by-row kernel, which checks for NaNs row by row
+        for (int64_t c = begin; c < end; ++c) {
+          if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
+          else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
+        }
+        return;
+      }
+      for (int64_t c = begin; c < end;) {
+        // The maximum's planes without a NaN, or any planes for the sum, from c on: a chunk of
+        // them at most (so that the planes scanned are still in cache for the passes).
+        const int64_t run_limit = std::min(end, c + chunk);
+        int64_t run_end = c;
+        while (run_end < run_limit && (!max_ || !f32_has_nan(x + run_end * in_plane, in_plane))) ++run_end;
+        if (run_end == c) {  // a plane with a NaN
+          pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
+          ++c;
+          continue;
+        }
+        if (flat_) {
+          f32_pool_stride1(op, window_, run_end - c, x + c * in_plane, y + c * out_plane, flat);
+        } else {
+          const float* source = x + c * in_plane;
+          if (planes_.padded) {
+            padded.resize(static_cast<size_t>(planes_.rows * planes_.columns));
+            pad_plane(plan_, planes_, source, max_ ? -std::numeric_limits<float>::infinity() : 0.f, padded.data());
+            source = padded.data();
+          }
+          pool_plane_f32(op, planes_.window, source, y + c * out_plane);
+        }
+        if (!max_)
+          for (int64_t plane = c; plane < run_end; ++plane)
+            for (int64_t i = 0; i < out_plane; ++i) y[plane * out_plane + i] *= reciprocals_[static_cast<size_t>(i)];
+        c = run_end;
       }
     });
   }
@@ -211,9 +302,12 @@ class PoolKernel : public NodeKernel {
  private:
   PoolPlan plan_;
   bool max_;
-  bool flat_ = false;  // flat_max_pool
+  PlaneWindows planes_;
+  bool flat_ = false;          // flat_pool
+  bool whole_planes_ = false;  // pool_plane_f32 (kPlaneKernelMaxWidth)
   Stride1Window window_;
-  AverageCounts counts_;  // AveragePool only
+  AverageCounts counts_;            // AveragePool only
+  std::vector<float> reciprocals_;  // AveragePool on flat_ or whole_planes_: out_h x out_w
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
-// The pooling combine loops (src/kernels/pool_combine.h), pool_combine_f32, pool_window_f32 and
-// max_tap_f32:
+// The pooling combine loops (src/kernels/pool_combine.h), pool_combine_f32, pool_window_f32,
+// pool_plane_f32 and pool_taps_f32:
 // the SIMD implementation of this CPU (AVX2, NEON) and the portable one, each against the
 // definition written here, bit for bit, over every length up to a few vectors, strides 1, 2 and
 // 3, and NaN (but for kMaxNoNan), infinities and signed zeros in both operands. src holds exactly the elements the
@@ -128,28 +128,93 @@ TEST(PoolCombine, SimdWindowLinesMatchTheDefinition) {
 
 TEST(PoolCombine, PortableWindowLinesMatchTheDefinition) { expect_window_definition(true); }
 
-// max_tap_f32 (the flat stride-1 max pool's tap pass), the SIMD and the portable loop, against
-// its definition bit for bit: rooms below, at and above the reach, signed zeros and infinities.
-TEST(PoolCombine, MaxTapMatchesTheDefinition) {
+// pool_plane_f32: whole planes of windows, against the definition (the first tap, then the others
+// row by row), bit for bit: strides 1 to 3, windows 1x1 to 3x3 and 2x3, output rows of 1 to 19
+// (masked short lines, one vector and an overlapping last one, several) and 1 to 3 rows. x holds
+// exactly the rows the windows reach and is placed against inaccessible pages on either side.
+TEST(PoolCombine, PlaneMatchesTheDefinition) {
   for (bool generic : {false, true}) {
     force_generic_kernels(generic);
-    for (uint8_t reach : {0, 1, 2, 3})
-      for (int64_t n = 0; n <= 40; ++n) {
-        const uint32_t seed = static_cast<uint32_t>(n * 10 + reach);
-        std::vector<float> src = values(static_cast<size_t>(n), seed, PoolCombine::kMaxNoNan);
-        std::vector<float> h = values(static_cast<size_t>(n), seed + 1, PoolCombine::kMaxNoNan);
-        std::vector<uint8_t> room(static_cast<size_t>(n));
-        for (int64_t i = 0; i < n; ++i) room[i] = static_cast<uint8_t>((i * 7 + reach) % 5);
-        std::vector<float> want = h;
-        for (int64_t i = 0; i < n; ++i) {
-          const float tap = room[i] >= reach ? src[i] : -std::numeric_limits<float>::infinity();
-          if (tap > want[i]) want[i] = tap;
-        }
-        max_tap_f32(h.data(), src.data(), room.data(), reach, n);
-        for (int64_t i = 0; i < n; ++i)
-          ASSERT_EQ(bits(h[i]), bits(want[i]))
-              << (generic ? "generic" : "simd") << " n=" << n << " reach=" << int(reach) << " i=" << i;
-      }
+    for (PoolCombine op : kEveryOp)
+      for (int64_t stride : {1, 2, 3})
+        for (auto [kh, kw] : {std::pair<int64_t, int64_t>{1, 1}, {2, 2}, {3, 3}, {2, 3}, {3, 1}})
+          for (int64_t out_w = 1; out_w <= 19; ++out_w)
+            for (int64_t out_h = 1; out_h <= 3; ++out_h) {
+              const int64_t width = (out_w - 1) * stride + kw + static_cast<int64_t>(out_w % 2);  // a spare column or none
+              const int64_t rows = (out_h - 1) * stride + kh;
+              const PoolPlaneWindow g{out_h, out_w, kh, kw, stride, stride, width};
+              const uint32_t seed = static_cast<uint32_t>(out_w * 1000 + out_h * 100 + stride * 10 + kh * 3 + kw);
+              std::vector<float> x = values(static_cast<size_t>(rows * width), seed, op);
+              std::vector<float> want(static_cast<size_t>(out_h * out_w));
+              for (int64_t oh = 0; oh < out_h; ++oh)
+                for (int64_t ow = 0; ow < out_w; ++ow) {
+                  const float* window = x.data() + oh * stride * width + ow * stride;
+                  float v = window[0];
+                  for (int64_t t = 1; t < kh * kw; ++t) v = reference(op, v, window[(t / kw) * width + t % kw]);
+                  want[static_cast<size_t>(oh * out_w + ow)] = v;
+                }
+              for (bool guard_after : {false, true}) {
+                test::Guarded<float> guarded_x(x.data(), x.size(), guard_after);
+                std::vector<float> y0(want.size(), 12345.f);
+                test::Guarded<float> y(y0.data(), y0.size(), guard_after);
+                pool_plane_f32(op, g, guarded_x.data(), y.data());
+                for (size_t i = 0; i < want.size(); ++i)
+                  ASSERT_TRUE(same(op, y.data()[i], want[i]))
+                      << (generic ? "generic" : "simd") << " op " << static_cast<int>(op) << " stride " << stride << " "
+                      << kh << "x" << kw << " out " << out_h << "x" << out_w << " i=" << i << ": " << y.data()[i]
+                      << " vs " << want[i];
+              }
+            }
+  }
+  force_generic_kernels(false);
+}
+
+// pool_taps_f32 (the flat stride-1 pool's passes), the SIMD and the portable loop, against its
+// definition: taps before and after the position from 0 to 3 (the 3x3 and 5x5 loops fixed at
+// compile time among them), steps of 1 and of a row, rooms below, at and above each tap's reach,
+// signed zeros and infinities, and for the sum NaNs, which count only within reach. Bit for bit
+// (a sum that is NaN need only be one, as above).
+TEST(PoolCombine, PoolTapsMatchTheDefinition) {
+  for (bool generic : {false, true}) {
+    force_generic_kernels(generic);
+    for (PoolCombine op : {PoolCombine::kMaxNoNan, PoolCombine::kSum})
+      for (int64_t step : {1, 7})
+        for (int64_t before = 0; before <= 3; ++before)
+          for (int64_t after = 0; after <= 3; ++after)
+            for (int64_t n : {0, 1, 7, 8, 9, 16, 23, 40}) {
+              const uint32_t seed = static_cast<uint32_t>(n * 100 + before * 10 + after + step);
+              // src holds the n positions and the taps' reach on each side, no more.
+              const int64_t margin_before = before * step, size = margin_before + n + after * step;
+              std::vector<float> src = values(static_cast<size_t>(size), seed, op);
+              std::vector<uint8_t> room_before(static_cast<size_t>(n)), room_after(static_cast<size_t>(n));
+              for (int64_t i = 0; i < n; ++i) {
+                room_before[i] = static_cast<uint8_t>((i * 7 + before) % 5);
+                room_after[i] = static_cast<uint8_t>((i * 3 + after) % 5);
+              }
+              const float* center = src.data() + margin_before;
+              std::vector<float> want(static_cast<size_t>(n));
+              for (int64_t i = 0; i < n; ++i) {
+                float v = op == PoolCombine::kSum ? 0.f : -std::numeric_limits<float>::infinity();
+                for (int64_t d = -before; d <= after; ++d) {
+                  const bool inside = d < 0 ? room_before[i] >= -d : (d == 0 || room_after[i] >= d);
+                  if (inside) v = reference(op, v, center[i + d * step]);
+                }
+                want[i] = v;
+              }
+              // Against inaccessible pages on either side: a load or store one float too far crashes.
+              for (bool guard_after : {false, true}) {
+                test::Guarded<float> guarded_src(src.data(), src.size(), guard_after);
+                std::vector<float> h0(static_cast<size_t>(n), 12345.f);
+                test::Guarded<float> h(h0.data(), h0.size(), guard_after);
+                pool_taps_f32(op, h.data(), guarded_src.data() + margin_before, step, room_before.data(),
+                              room_after.data(), before, after, n);
+                for (int64_t i = 0; i < n; ++i)
+                  ASSERT_TRUE(same(op, h.data()[i], want[i]))
+                      << (generic ? "generic" : "simd") << (op == PoolCombine::kSum ? " sum" : " max") << " step "
+                      << step << " taps " << before << "+" << after << " n=" << n << " i=" << i << ": "
+                      << h.data()[i] << " vs " << want[i];
+              }
+            }
   }
   force_generic_kernels(false);
 }

@@ -130,9 +130,10 @@ TEST(NodeKernels, Pooling) {
         expect_matches_reference({op, a, {2, 3, 11, 10}, {}}, std::string(op) + " ceil " + std::to_string(ceil));
       }
   // 3x3 stride 2 over rows whose lines of outputs are 8, 9 and 17 long (and one more with
-  // padding): the SIMD line loops' short, overlapping-last-vector and several-vector cases.
+  // padding): the SIMD line loops' short, overlapping-last-vector and several-vector cases, on the
+  // whole-plane kernel (pool_plane_f32); 33 long (and 34), on the row-by-row one.
   for (const char* op : {"MaxPool", "AveragePool"})
-    for (int64_t w : {17, 19, 35})
+    for (int64_t w : {17, 19, 35, 67})
       for (int64_t pad : {0, 1}) {
         Attributes a;
         a.set_ints("kernel_shape", {3, 3});

@@ -166,32 +166,51 @@ TEST(NodeKernels, MaxPoolWithNaNsAndEmptyWindows) {
   }
 }
 
-// Stride-1 MaxPool with rows as wide as the input's runs the flat kernel on planes without a NaN
-// (kernels/f32_max_pool_stride1.h) and the row-by-row one on planes with one: bit for bit the
-// reference's, signed zeros and infinities included (and maps of +0 / -0 ties, where only the
-// first maximum in row-major order may win), over square and non-square windows up to 13x13, the
-// padding split either way, maps from 1x1, and one plane with a NaN next to one without.
+// The stride-1 pooling windows with rows as wide as the input's (the flat kernel,
+// kernels/f32_pool_stride1.h): square and non-square windows up to 13x13, the padding split either
+// way; output rows as many as the input's (one pass over several planes), fewer (pads {0, 1, 0,
+// 1}) or with rows of padding alone (pad_top >= kernel_h).
+struct StrideOneCase {
+  int64_t kh, kw, top, left, bottom, right;
+};
+const StrideOneCase kStrideOneCases[] = {{3, 3, 1, 1, 1, 1}, {5, 5, 2, 2, 2, 2}, {2, 2, 0, 0, 1, 1}, {2, 2, 1, 1, 0, 0},
+                                         {1, 3, 0, 1, 0, 1}, {3, 1, 1, 0, 1, 0}, {5, 3, 0, 2, 4, 0}, {13, 13, 6, 6, 6, 6},
+                                         {3, 3, 0, 1, 0, 1}, {2, 3, 3, 1, 0, 1}};
+// Maps from 1x1; 30 planes of 5x6 and 9x30 (several chunks of planes, the last one short), and a
+// plane larger than a chunk.
+const Shape kStrideOneSizes[] = {{1, 2, 1, 1}, {1, 2, 4, 7}, {2, 2, 9, 30}, {1, 2, 3, 70}, {1, 30, 5, 6}, {1, 30, 9, 30},
+                                 {1, 2, 70, 70}};
+
+Model stride_one_pool(const char* op, const StrideOneCase& c, const Shape& size, int64_t include_pad) {
+  Attributes a;
+  a.set_ints("kernel_shape", {c.kh, c.kw});
+  a.set_ints("strides", {1, 1});
+  a.set_ints("pads", {c.top, c.left, c.bottom, c.right});
+  if (std::string(op) == "AveragePool") a.set_int("count_include_pad", include_pad);
+  return test::one_node_model({op, a, size, {}});
+}
+
+bool has_output(const StrideOneCase& c, const Shape& size) {
+  return size[2] + c.top + c.bottom >= c.kh && size[3] + c.left + c.right >= c.kw;
+}
+
+std::string describe(const StrideOneCase& c, const Shape& size) {
+  return std::to_string(c.kh) + "x" + std::to_string(c.kw) + " pads " + std::to_string(c.top) + std::to_string(c.left) +
+         std::to_string(c.bottom) + std::to_string(c.right) + " on " + shape_to_string(size);
+}
+
+// MaxPool runs the flat kernel on planes without a NaN and the row-by-row one on planes with one:
+// bit for bit the reference's, signed zeros and infinities included (and maps of +0 / -0 ties,
+// where only the first maximum in row-major order may win), and one plane with a NaN among
+// planes without.
 TEST(NodeKernels, StrideOneMaxPoolMatchesTheReferenceBitwise) {
-  struct Case {
-    int64_t kh, kw, top, left, bottom, right;
-  };
-  // Output rows as many as the input's, fewer (pads {0, 1, 0, 1}) or with rows of padding alone
-  // (pad_top >= kernel_h).
-  const Case cases[] = {{3, 3, 1, 1, 1, 1}, {5, 5, 2, 2, 2, 2}, {2, 2, 0, 0, 1, 1}, {2, 2, 1, 1, 0, 0},
-                        {1, 3, 0, 1, 0, 1}, {3, 1, 1, 0, 1, 0}, {5, 3, 0, 2, 4, 0}, {13, 13, 6, 6, 6, 6},
-                        {3, 3, 0, 1, 0, 1}, {2, 3, 3, 1, 0, 1}};
-  const Shape sizes[] = {{1, 2, 1, 1}, {1, 2, 4, 7}, {2, 2, 9, 30}, {1, 2, 3, 70}};
   const float specials[] = {0.f, -0.f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
-  for (const Case& c : cases)
-    for (const Shape& size : sizes)
+  for (const StrideOneCase& c : kStrideOneCases)
+    for (const Shape& size : kStrideOneSizes)
       for (int data = 0; data < 3; ++data) {
         const bool with_nan = data == 1, all_ties = data == 2;
-        if (size[2] + c.top + c.bottom < c.kh || size[3] + c.left + c.right < c.kw) continue;  // no output
-        Attributes a;
-        a.set_ints("kernel_shape", {c.kh, c.kw});
-        a.set_ints("strides", {1, 1});
-        a.set_ints("pads", {c.top, c.left, c.bottom, c.right});
-        Model m = test::one_node_model({"MaxPool", a, size, {}});
+        if (!has_output(c, size)) continue;
+        Model m = stride_one_pool("MaxPool", c, size, 0);
         Tensor x = random_tensor(size, 7);
         float* v = x.data<float>();
         for (int64_t i = 0; i < x.numel(); i += 3) v[i] = specials[(i / 3) % 4];
@@ -203,14 +222,49 @@ TEST(NodeKernels, StrideOneMaxPoolMatchesTheReferenceBitwise) {
         reference.optimize = false;
         Tensor want = Session(m, reference).run({{"x", x}})[0].second;
         Session fast(m);
-        ASSERT_EQ(fast.plan()[0].kernel.rfind("max_pool_2d/f32_max_pool_stride1+", 0), 0u) << fast.plan()[0].kernel;
+        ASSERT_EQ(fast.plan()[0].kernel.rfind("max_pool_2d/f32_pool_stride1+", 0), 0u) << fast.plan()[0].kernel;
         Tensor got = fast.run({{"x", x}})[0].second;
         ASSERT_EQ(got.shape(), want.shape());
         for (int64_t i = 0; i < want.numel(); ++i) {
           const float g = got.data<float>()[i], w = want.data<float>()[i];
           ASSERT_TRUE(std::isnan(w) ? std::isnan(g) : std::memcmp(&g, &w, sizeof g) == 0)
-              << c.kh << "x" << c.kw << " pads " << c.top << c.left << c.bottom << c.right << " on "
-              << shape_to_string(size) << (with_nan ? " with a NaN" : "") << ", output " << i << ": " << g << " vs " << w;
+              << describe(c, size) << (with_nan ? " with a NaN" : "") << ", output " << i << ": " << g << " vs " << w;
+        }
+      }
+}
+
+// AveragePool, with and without count_include_pad, on the flat kernel: the reference's averages
+// within rounding (its sums go in another order, and it divides where the flat kernel multiplies
+// by the reciprocal), 1, 2 and 4 threads alike (expect_matches_reference); and with an infinity
+// and a NaN in the map, the same NaNs and infinities where the reference has them, the same
+// finite values elsewhere (a tap across a row's end, or into the padding, must not bring either
+// in).
+TEST(NodeKernels, StrideOneAveragePoolMatchesTheReference) {
+  for (const StrideOneCase& c : kStrideOneCases)
+    for (const Shape& size : kStrideOneSizes)
+      for (int64_t include_pad : {0, 1}) {
+        if (!has_output(c, size)) continue;
+        const std::string where = describe(c, size) + (include_pad ? " counting the padding" : "");
+        Model m = stride_one_pool("AveragePool", c, size, include_pad);
+        Session fast(m);
+        ASSERT_EQ(fast.plan()[0].kernel.rfind("average_pool_2d/f32_pool_stride1+", 0), 0u) << fast.plan()[0].kernel;
+        OneNode spec{"AveragePool", m.graph().nodes[0].attrs, size, {}};
+        expect_matches_reference(spec, where);
+        Tensor x = random_tensor(size, 9);
+        float* v = x.data<float>();
+        v[x.numel() / 3] = std::numeric_limits<float>::infinity();
+        v[x.numel() / 2] = std::numeric_limits<float>::quiet_NaN();
+        SessionOptions reference;
+        reference.optimize = false;
+        Tensor want = Session(m, reference).run({{"x", x}})[0].second;
+        Tensor got = fast.run({{"x", x}})[0].second;
+        ASSERT_EQ(got.shape(), want.shape());
+        for (int64_t i = 0; i < want.numel(); ++i) {
+          const float g = got.data<float>()[i], w = want.data<float>()[i];
+          if (std::isnan(w) || std::isinf(w))
+            ASSERT_TRUE(std::isnan(w) ? std::isnan(g) : g == w) << where << ", output " << i << ": " << g << " vs " << w;
+          else
+            ASSERT_NEAR(g, w, 1e-6f) << where << ", output " << i;
         }
       }
 }

@@ -18,15 +18,44 @@ void f32_pool_combine_generic(PoolCombine op, float* dst, const float* src, int6
   }
 }
 
-// The load is unconditional (src[i] is inside the plane) and the compare-and-select is x86's
-// maxps (the first of equals kept), so the loop vectorizes.
-void f32_max_tap_generic(float* __restrict h, const float* __restrict src, const uint8_t* __restrict room,
-                         uint8_t reach, int64_t n) {
-  constexpr float kLowest = -std::numeric_limits<float>::infinity();
-  for (int64_t i = 0; i < n; ++i) {
-    const float s = src[i];
-    const float tap = room[i] >= reach ? s : kLowest;
-    h[i] = tap > h[i] ? tap : h[i];
+void f32_pool_plane_generic(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y) {
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+      const float* window = x + oh * g.stride_h * g.width + ow * g.stride_w;
+      float v = window[0];
+      for (int64_t ky = 0; ky < g.kernel_h; ++ky)
+        for (int64_t kx = ky == 0 ? 1 : 0; kx < g.kernel_w; ++kx) {
+          const float next = window[ky * g.width + kx];
+          if (op == PoolCombine::kSum) v += next;
+          else v = next > v || v != v ? next : v;
+        }
+      y[oh * g.out_w + ow] = v;
+    }
+}
+
+// One pass per tap over the positions, loads unconditional (src[i + d * step] is inside the
+// plane) and the compare-and-select x86's maxps (the first of equals kept), so the loops vectorize.
+void f32_pool_taps_generic(PoolCombine op, float* __restrict h, const float* __restrict src, int64_t step,
+                           const uint8_t* __restrict room_before, const uint8_t* __restrict room_after, int64_t before,
+                           int64_t after, int64_t n) {
+  const bool sum = op == PoolCombine::kSum;
+  const float nothing = sum ? 0.f : -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i) h[i] = nothing;
+  for (int64_t d = -before; d <= after; ++d) {
+    const uint8_t* room = d < 0 ? room_before : room_after;
+    const uint8_t reach = static_cast<uint8_t>(d < 0 ? -d : d);
+    const float* tap = src + d * step;
+    if (sum) {
+      for (int64_t i = 0; i < n; ++i) {
+        const float s = tap[i];
+        h[i] = h[i] + (room[i] >= reach ? s : 0.f);
+      }
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        const float s = room[i] >= reach ? tap[i] : nothing;
+        h[i] = s > h[i] ? s : h[i];
+      }
+    }
   }
 }
 
