@@ -41,7 +41,7 @@ struct Stride1Scratch {
 };
 
 // `planes` consecutive planes: x [planes][in_h][width] -> y [planes][out_h][width]; op is
-// kMaxNoNan or kSum. Several small planes are reduced in each pass (as many as fill a few KiB).
+// kMaxNoNan or kSum. Several small planes are reduced in each pass (up to 4096 floats of them).
 void f32_pool_stride1(PoolCombine op, const Stride1Window& w, int64_t planes, const float* x, float* y,
                       Stride1Scratch& scratch);
 // How many planes one pass takes: a caller that reads the planes first (the maximum's NaN scan)

@@ -35,23 +35,20 @@ void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t strid
 void pool_plane_f32(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y) {
   if (g.out_h <= 0 || g.out_w <= 0) return;
 #if defined(KITE_KERNELS_X86)
-  if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_pool_plane_avx2(op, g, x, y);
+  if (!generic_kernels_forced() && cpu_has_avx2_fma() && (g.stride_w == 1 || g.stride_w == 2))
+    return f32_pool_plane_avx2(op, g, x, y);
 #endif
-#if defined(KITE_KERNELS_ARM)
-  // NEON: each row as pool_window_f32 takes a line, the first tap copied, then one combine pass per tap.
-  if (!generic_kernels_forced() && cpu_has_neon()) {
-    for (int64_t oh = 0; oh < g.out_h; ++oh) {
-      const float* window = x + oh * g.stride_h * g.width;
-      float* row = y + oh * g.out_w;
-      for (int64_t i = 0; i < g.out_w; ++i) row[i] = window[i * g.stride_w];
-      for (int64_t ky = 0; ky < g.kernel_h; ++ky)
-        for (int64_t kx = ky == 0 ? 1 : 0; kx < g.kernel_w; ++kx)
-          f32_pool_combine_neon(op, row, window + ky * g.width + kx, g.stride_w, g.out_w);
-    }
-    return;
+  // Elsewhere (NEON, the portable loops, strides of 3 and more) line by line: each output row's
+  // first row of taps in one pool_window_f32 call, then one pool_combine_f32 pass per tap of the
+  // other rows, in order.
+  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+    const float* window = x + oh * g.stride_h * g.width;
+    float* row = y + oh * g.out_w;
+    pool_window_f32(op, row, window, g.stride_w, g.kernel_w, 1, g.out_w);
+    for (int64_t ky = 1; ky < g.kernel_h; ++ky)
+      for (int64_t kx = 0; kx < g.kernel_w; ++kx)
+        pool_combine_f32(op, row, window + ky * g.width + kx, g.stride_w, g.out_w);
   }
-#endif
-  f32_pool_plane_generic(op, g, x, y);
 }
 
 void pool_taps_f32(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,

@@ -1,5 +1,6 @@
-// The inner loops of separable 2-D fp32 pooling (runtime/pool_kernels.cpp): one row of window
-// results combined with one more input row or column, element by element,
+// The loops of 2-D fp32 pooling (runtime/pool_kernels.cpp, kernels/f32_pool_stride1.cpp). The
+// row-by-row kernel's: one row of window results combined with one more input row or column,
+// element by element,
 //
 //   dst[i] = combine(dst[i], src[i * stride])   for i in [0, n),
 //
@@ -69,7 +70,7 @@ void f32_pool_combine_generic(PoolCombine op, float* dst, const float* src, int6
 void f32_pool_combine_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 void f32_pool_combine_neon(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n);
 bool f32_has_nan_generic(const float* x, int64_t n);
-void f32_pool_plane_generic(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y);
+// Strides 1 and 2 (pool_plane_f32 takes the others line by line).
 void f32_pool_plane_avx2(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y);
 void f32_pool_taps_generic(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
                            const uint8_t* room_after, int64_t before, int64_t after, int64_t n);

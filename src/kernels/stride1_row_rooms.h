@@ -33,4 +33,17 @@ static inline void fill_row_rooms(int64_t rows, int64_t width, uint8_t* left, ui
   repeat_pattern(right, width, rows * width);
 }
 
+// For planes of rows x width, over `positions` positions (whole planes): top[i] = min(row,
+// kStride1MaxWindow), bottom[i] = min(rows - 1 - row, kStride1MaxWindow), row being the
+// position's row in its plane. One plane row by row, then repeated.
+static inline void fill_plane_rooms(int64_t rows, int64_t width, int64_t positions, uint8_t* top, uint8_t* bottom) {
+  for (int64_t r = 0; r < rows; ++r) {
+    std::fill(top + r * width, top + (r + 1) * width, static_cast<uint8_t>(std::min(r, kStride1MaxWindow)));
+    std::fill(bottom + r * width, bottom + (r + 1) * width,
+              static_cast<uint8_t>(std::min(rows - 1 - r, kStride1MaxWindow)));
+  }
+  repeat_pattern(top, rows * width, positions);
+  repeat_pattern(bottom, rows * width, positions);
+}
+
 }  // namespace kite

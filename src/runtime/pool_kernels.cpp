@@ -1,7 +1,11 @@
-// 2-D fp32 MaxPool and AveragePool on NCHW tensors: separable (rows, then columns), the window
-// clipped to the input, planes split across threads. Same semantics as the reference kernels in
-// ops/pooling.cpp (ties, empty windows, count_include_pad with ceil_mode), which they are tested
-// against; no dilation (the reference handles that).
+// 2-D fp32 MaxPool and AveragePool on NCHW tensors, planes split across threads, by one of three
+// kernels: the flat stride-1 one (kernels/f32_pool_stride1.h) for stride 1 with rows as wide as
+// the input's; pool_plane_f32 (a whole plane per call, over a padded copy where windows leave the
+// input) for short output rows and small windows; the row-by-row one (separable, rows then
+// columns, the window clipped to the input) for the rest, and for max pooling's planes that hold
+// a NaN. Same semantics as the reference kernels in ops/pooling.cpp (ties, empty windows,
+// count_include_pad with ceil_mode), which they are tested against; no dilation (the reference
+// handles that).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -202,7 +206,10 @@ bool flat_pool(const PoolPlan& p, Stride1Window& w) {
 // pool_plane_f32 reads every tap of every window. 3x3 stride-2 max pools, one-node models, kite
 // bench medians: 768 x 17x17 0.21 -> 0.07 ms, 288 x 35x35 0.21 -> 0.13, 192 x 56x56 (28 wide)
 // 0.33 -> 0.29, but 192 x 71x71 (35 wide) 0.39 -> 0.49 and 64 x 112x112 0.30 -> 0.39.
+// Windows of up to 9 taps only (3x3, 2x2): the row-by-row kernel's work grows as kernel_h +
+// kernel_w, pool_plane_f32's as their product.
 constexpr int64_t kPlaneKernelMaxWidth = 32;
+constexpr int64_t kPlaneKernelMaxTaps = 9;
 
 // pool_plane_f32 over the plane itself where every window lies inside it, or else over a copy
 // padded with the combine's nothing (-inf, or 0 for the sum) as far as the windows reach (the
@@ -243,7 +250,7 @@ class PoolKernel : public NodeKernel {
  public:
   PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max), planes_(plane_windows(p)) {
     flat_ = flat_pool(p, window_);
-    whole_planes_ = !flat_ && p.out_w <= kPlaneKernelMaxWidth;
+    whole_planes_ = !flat_ && p.out_w <= kPlaneKernelMaxWidth && p.kernel_h * p.kernel_w <= kPlaneKernelMaxTaps;
     if (max) return;
     counts_ = average_counts(p);
     if (flat_ || whole_planes_) reciprocals_ = average_reciprocals(counts_);
@@ -274,27 +281,32 @@ class PoolKernel : public NodeKernel {
         // them at most (so that the planes scanned are still in cache for the passes).
         const int64_t run_limit = std::min(end, c + chunk);
         int64_t run_end = c;
-        while (run_end < run_limit && (!max_ || !f32_has_nan(x + run_end * in_plane, in_plane))) ++run_end;
-        if (run_end == c) {  // a plane with a NaN
+        bool nan_plane = false;  // the plane at run_end holds a NaN
+        while (run_end < run_limit && !nan_plane) {
+          nan_plane = max_ && f32_has_nan(x + run_end * in_plane, in_plane);
+          if (!nan_plane) ++run_end;
+        }
+        if (run_end > c) {
+          if (flat_) {
+            f32_pool_stride1(op, window_, run_end - c, x + c * in_plane, y + c * out_plane, flat);
+          } else {  // chunk is 1: the plane c
+            const float* source = x + c * in_plane;
+            if (planes_.padded) {
+              padded.resize(static_cast<size_t>(planes_.rows * planes_.columns));
+              pad_plane(plan_, planes_, source, max_ ? -std::numeric_limits<float>::infinity() : 0.f, padded.data());
+              source = padded.data();
+            }
+            pool_plane_f32(op, planes_.window, source, y + c * out_plane);
+          }
+          if (!max_)
+            for (int64_t plane = c; plane < run_end; ++plane)
+              for (int64_t i = 0; i < out_plane; ++i) y[plane * out_plane + i] *= reciprocals_[static_cast<size_t>(i)];
+          c = run_end;
+        }
+        if (nan_plane) {  // the row-by-row kernel, which follows the reference's NaN rule
           pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
           ++c;
-          continue;
         }
-        if (flat_) {
-          f32_pool_stride1(op, window_, run_end - c, x + c * in_plane, y + c * out_plane, flat);
-        } else {
-          const float* source = x + c * in_plane;
-          if (planes_.padded) {
-            padded.resize(static_cast<size_t>(planes_.rows * planes_.columns));
-            pad_plane(plan_, planes_, source, max_ ? -std::numeric_limits<float>::infinity() : 0.f, padded.data());
-            source = padded.data();
-          }
-          pool_plane_f32(op, planes_.window, source, y + c * out_plane);
-        }
-        if (!max_)
-          for (int64_t plane = c; plane < run_end; ++plane)
-            for (int64_t i = 0; i < out_plane; ++i) y[plane * out_plane + i] *= reciprocals_[static_cast<size_t>(i)];
-        c = run_end;
       }
     });
   }
@@ -304,7 +316,7 @@ class PoolKernel : public NodeKernel {
   bool max_;
   PlaneWindows planes_;
   bool flat_ = false;          // flat_pool
-  bool whole_planes_ = false;  // pool_plane_f32 (kPlaneKernelMaxWidth)
+  bool whole_planes_ = false;  // pool_plane_f32 (kPlaneKernelMaxWidth, kPlaneKernelMaxTaps)
   Stride1Window window_;
   AverageCounts counts_;            // AveragePool only
   std::vector<float> reciprocals_;  // AveragePool on flat_ or whole_planes_: out_h x out_w

@@ -199,6 +199,23 @@ std::string describe(const StrideOneCase& c, const Shape& size) {
          std::to_string(c.bottom) + std::to_string(c.right) + " on " + shape_to_string(size);
 }
 
+// The reference kernels' output for x.
+Tensor reference_output(const Model& m, const Tensor& x) {
+  SessionOptions reference;
+  reference.optimize = false;
+  return Session(m, reference).run({{"x", x}})[0].second;
+}
+
+// The same bits, except that any NaN matches a NaN.
+void expect_same_bits(const Tensor& got, const Tensor& want, const std::string& where) {
+  ASSERT_EQ(got.shape(), want.shape()) << where;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    const float g = got.data<float>()[i], w = want.data<float>()[i];
+    ASSERT_TRUE(std::isnan(w) ? std::isnan(g) : std::memcmp(&g, &w, sizeof g) == 0)
+        << where << ", output " << i << ": " << g << " vs " << w;
+  }
+}
+
 // MaxPool runs the flat kernel on planes without a NaN and the row-by-row one on planes with one:
 // bit for bit the reference's, signed zeros and infinities included (and maps of +0 / -0 ties,
 // where only the first maximum in row-major order may win), and one plane with a NaN among
@@ -218,18 +235,10 @@ TEST(NodeKernels, StrideOneMaxPoolMatchesTheReferenceBitwise) {
         if (all_ties)
           for (int64_t i = 0; i < x.numel(); ++i) v[i] = (i * 7) % 5 == 0 ? -1.f : ((i * 13) % 3 == 0 ? 0.f : -0.f);
         if (with_nan) v[x.numel() / size[1] / 2] = std::numeric_limits<float>::quiet_NaN();  // one plane only
-        SessionOptions reference;
-        reference.optimize = false;
-        Tensor want = Session(m, reference).run({{"x", x}})[0].second;
         Session fast(m);
         ASSERT_EQ(fast.plan()[0].kernel.rfind("max_pool_2d/f32_pool_stride1+", 0), 0u) << fast.plan()[0].kernel;
-        Tensor got = fast.run({{"x", x}})[0].second;
-        ASSERT_EQ(got.shape(), want.shape());
-        for (int64_t i = 0; i < want.numel(); ++i) {
-          const float g = got.data<float>()[i], w = want.data<float>()[i];
-          ASSERT_TRUE(std::isnan(w) ? std::isnan(g) : std::memcmp(&g, &w, sizeof g) == 0)
-              << describe(c, size) << (with_nan ? " with a NaN" : "") << ", output " << i << ": " << g << " vs " << w;
-        }
+        expect_same_bits(fast.run({{"x", x}})[0].second, reference_output(m, x),
+                         describe(c, size) + (with_nan ? " with a NaN" : ""));
       }
 }
 
@@ -254,9 +263,7 @@ TEST(NodeKernels, StrideOneAveragePoolMatchesTheReference) {
         float* v = x.data<float>();
         v[x.numel() / 3] = std::numeric_limits<float>::infinity();
         v[x.numel() / 2] = std::numeric_limits<float>::quiet_NaN();
-        SessionOptions reference;
-        reference.optimize = false;
-        Tensor want = Session(m, reference).run({{"x", x}})[0].second;
+        Tensor want = reference_output(m, x);
         Tensor got = fast.run({{"x", x}})[0].second;
         ASSERT_EQ(got.shape(), want.shape());
         for (int64_t i = 0; i < want.numel(); ++i) {
@@ -267,6 +274,57 @@ TEST(NodeKernels, StrideOneAveragePoolMatchesTheReference) {
             ASSERT_NEAR(g, w, 1e-6f) << where << ", output " << i;
         }
       }
+}
+
+// Pools with output rows of up to 32 and windows of up to 9 taps that are not stride-1 with rows
+// as wide as the input's run pool_plane_f32, over a copy padded with -inf (0 for the sum) where
+// the windows leave the input: strides 2 and 3, ceil_mode, pads on either side, pads as large as
+// the window (windows of padding alone), windows taller than the map, 1x1 maps. MaxPool bit for
+// bit (signed zeros, infinities, ties of +0 / -0, and a NaN in one plane of three, which takes the
+// row-by-row kernel while the others do not); AveragePool within rounding, with and without
+// count_include_pad.
+TEST(NodeKernels, WholePlanePoolsMatchTheReference) {
+  struct Case {
+    int64_t kh, kw, sh, sw, top, left, bottom, right, ceil;
+  };
+  const Case cases[] = {{3, 3, 2, 2, 0, 0, 0, 0, 0}, {3, 3, 2, 2, 0, 0, 0, 0, 1}, {3, 3, 2, 2, 1, 1, 1, 1, 0},
+                        {2, 2, 2, 2, 0, 0, 0, 0, 1}, {3, 3, 3, 3, 0, 0, 0, 0, 1}, {3, 2, 2, 2, 1, 0, 0, 1, 1},
+                        {3, 3, 2, 2, 3, 3, 0, 0, 0}, {1, 1, 2, 2, 0, 0, 0, 0, 0}, {3, 3, 1, 2, 1, 1, 1, 1, 0}};
+  const Shape sizes[] = {{1, 3, 1, 1}, {1, 3, 2, 5}, {1, 3, 9, 30}, {2, 3, 14, 14}, {1, 3, 17, 17}};
+  const float specials[] = {0.f, -0.f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
+  for (const Case& c : cases)
+    for (const Shape& size : sizes) {
+      Attributes a;
+      a.set_ints("kernel_shape", {c.kh, c.kw});
+      a.set_ints("strides", {c.sh, c.sw});
+      a.set_ints("pads", {c.top, c.left, c.bottom, c.right});
+      a.set_int("ceil_mode", c.ceil);
+      const std::string where = std::to_string(c.kh) + "x" + std::to_string(c.kw) + " stride " + std::to_string(c.sh) +
+                                std::to_string(c.sw) + " pads " + std::to_string(c.top) + std::to_string(c.left) +
+                                std::to_string(c.bottom) + std::to_string(c.right) + " ceil " + std::to_string(c.ceil) +
+                                " on " + shape_to_string(size);
+      if (size[2] + c.top + c.bottom < c.kh || size[3] + c.left + c.right < c.kw) continue;  // no output
+      for (int data = 0; data < 3; ++data) {
+        Model m = test::one_node_model({"MaxPool", a, size, {}});
+        Session fast(m);
+        ASSERT_EQ(fast.plan()[0].kernel.rfind("max_pool_2d/pool_plane_f32+", 0), 0u) << where << ": " << fast.plan()[0].kernel;
+        Tensor x = random_tensor(size, 11);
+        float* v = x.data<float>();
+        for (int64_t i = 0; i < x.numel(); i += 3) v[i] = specials[(i / 3) % 4];
+        if (data == 1)  // ties of +0 and -0, so that only the first one wins
+          for (int64_t i = 0; i < x.numel(); ++i) v[i] = (i * 7) % 5 == 0 ? -1.f : ((i * 13) % 3 == 0 ? 0.f : -0.f);
+        if (data == 2) v[size[2] * size[3] + (size[2] * size[3]) / 2] = std::numeric_limits<float>::quiet_NaN();
+        expect_same_bits(fast.run({{"x", x}})[0].second, reference_output(m, x), where + " data " + std::to_string(data));
+      }
+      for (int64_t include_pad : {0, 1}) {
+        Attributes average = a;
+        average.set_int("count_include_pad", include_pad);
+        Model m = test::one_node_model({"AveragePool", average, size, {}});
+        ASSERT_EQ(Session(m).plan()[0].kernel.rfind("average_pool_2d/pool_plane_f32+", 0), 0u) << where;
+        expect_matches_reference({"AveragePool", average, size, {}}, where + " average, include_pad " +
+                                                                        std::to_string(include_pad));
+      }
+    }
 }
 
 // 3x3 stride-1 convolutions on maps of 14x14 and more with 64+ input channels run Winograd

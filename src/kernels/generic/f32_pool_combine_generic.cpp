@@ -18,21 +18,6 @@ void f32_pool_combine_generic(PoolCombine op, float* dst, const float* src, int6
   }
 }
 
-void f32_pool_plane_generic(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y) {
-  for (int64_t oh = 0; oh < g.out_h; ++oh)
-    for (int64_t ow = 0; ow < g.out_w; ++ow) {
-      const float* window = x + oh * g.stride_h * g.width + ow * g.stride_w;
-      float v = window[0];
-      for (int64_t ky = 0; ky < g.kernel_h; ++ky)
-        for (int64_t kx = ky == 0 ? 1 : 0; kx < g.kernel_w; ++kx) {
-          const float next = window[ky * g.width + kx];
-          if (op == PoolCombine::kSum) v += next;
-          else v = next > v || v != v ? next : v;
-        }
-      y[oh * g.out_w + ow] = v;
-    }
-}
-
 // One pass per tap over the positions, loads unconditional (src[i + d * step] is inside the
 // plane) and the compare-and-select x86's maxps (the first of equals kept), so the loops vectorize.
 void f32_pool_taps_generic(PoolCombine op, float* __restrict h, const float* __restrict src, int64_t step,

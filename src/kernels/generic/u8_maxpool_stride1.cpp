@@ -111,16 +111,7 @@ void u8_maxpool_stride1(const Q8PoolParams& p, const uint8_t* x, uint8_t* y, int
   uint8_t* room_up = room_right + block_plane;
   uint8_t* room_down = room_up + block_plane;
   fill_row_rooms(block_plane / width, width, room_left, room_right);
-  if (flat_rows) {  // one plane row by row, then repeated
-    for (int64_t row = 0; row < in_h; ++row) {
-      std::fill(room_up + row * width, room_up + (row + 1) * width,
-                static_cast<uint8_t>(std::min(row, kStride1MaxWindow)));
-      std::fill(room_down + row * width, room_down + (row + 1) * width,
-                static_cast<uint8_t>(std::min(in_h - 1 - row, kStride1MaxWindow)));
-    }
-    repeat_pattern(room_up, in_plane, block_plane);
-    repeat_pattern(room_down, in_plane, block_plane);
-  }
+  if (flat_rows) fill_plane_rooms(in_h, width, block_plane, room_up, room_down);
   // The 3x3 window centred (GoogLeNet's pooling branches): each direction in one pass of 3 taps.
   const bool centred_3x3 = flat_rows && p.kernel_h == 3 && p.kernel_w == 3 && p.pad_top == 1 && p.pad_left == 1;
   for (int64_t c0 = c_begin; c0 < c_end; c0 += block) {

@@ -5,7 +5,7 @@
 // (VCMPPS greater / unordered, VBLENDVPS), or, on inputs without a NaN, MAXPS (which keeps the
 // second operand unless the first is greater: the first of equals, +0 or -0, stays); the sum
 // VADDPS: the same bits as the portable loop.
-// Also the NaN scan (VCMPPS unordered) and the flat stride-1 pool's horizontal pass (pool_taps_f32).
+// Also the NaN scan (VCMPPS unordered) and the flat stride-1 pool's passes (pool_taps_f32).
 #include <immintrin.h>
 
 #include <limits>
@@ -208,8 +208,7 @@ void f32_pool_window_avx2(PoolCombine op, float* dst, const float* src, int64_t 
 
 void f32_pool_plane_avx2(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y) {
   if (g.stride_w == 1) plane_of<1>(op, g, x, y);
-  else if (g.stride_w == 2) plane_of<2>(op, g, x, y);
-  else f32_pool_plane_generic(op, g, x, y);
+  else plane_of<2>(op, g, x, y);
 }
 
 void f32_pool_combine_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t n) {
