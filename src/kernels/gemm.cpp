@@ -112,6 +112,10 @@ struct BRows {
 // B[0:depth, 0:columns] into panels of 16 columns, each depth x 16 and contiguous, the last one
 // zero-padded on the right.
 void pack_b_panels(const BRows& b, int64_t depth, int64_t columns, float* panels) {
+#if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx512())
+    return f32_pack_b_panels_avx512(b.b, b.ldb, b.row_offsets, depth, columns, panels);
+#endif
   for (int64_t k = 0; k < depth; ++k) {
     const float* row = b.row(k);
     for (int64_t j0 = 0; j0 < columns; j0 += kGemmTileColumns) {
