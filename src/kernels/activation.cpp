@@ -14,6 +14,7 @@ struct ActivationKernel {
 
 ActivationKernel select_kernel() {
 #if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx512()) return {f32_activation_avx512, "f32_activation_avx512"};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_activation_fma3, "f32_activation_fma3"};
 #endif
 #if defined(KITE_KERNELS_ARM)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "kernels/activation.h"
@@ -70,6 +71,34 @@ TEST(ActivationKernel, MatchesTheDefinitions) {
   check({Activation::kHardSwish, 0, 0}, "hard swish");
   check({Activation::kSigmoid, 0, 0}, "sigmoid");
   check({Activation::kSiLU, 0, 0}, "silu");
+}
+
+// The AVX-512 loops are the AVX2 ones on wider registers (kernels/x86/activation_simd.h): the same
+// bits for every activation, input and length (the masked tails included), NaN and infinities too.
+TEST(ActivationKernel, Avx512AndAvx2GiveTheSameBits) {
+  if (std::string(activation_kernel_name()) != "f32_activation_avx512") GTEST_SKIP() << "no AVX-512 activations here";
+  std::vector<float> x = inputs();
+  for (float v : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                  -std::numeric_limits<float>::infinity(), 89.5f, -89.5f})
+    x.push_back(v);
+  const ActivationParams kinds[] = {{Activation::kRelu, 0, 0},      {Activation::kClip, -1.5f, 6.f},
+                                    {Activation::kLeakyRelu, 0.01f, 0}, {Activation::kHardSigmoid, 0.2f, 0.5f},
+                                    {Activation::kHardSwish, 0, 0}, {Activation::kSigmoid, 0, 0},
+                                    {Activation::kSiLU, 0, 0}};
+  for (const ActivationParams& p : kinds)
+    for (int64_t n : {static_cast<int64_t>(x.size()), int64_t{1}, int64_t{15}, int64_t{17}, int64_t{40}}) {
+      std::vector<float> wide(static_cast<size_t>(n)), narrow(static_cast<size_t>(n));
+      const float* in = x.data() + x.size() - static_cast<size_t>(n);  // the specials at the end
+      activation_f32(p, in, wide.data(), n);
+      hide_avx512(true);
+      EXPECT_STREQ(activation_kernel_name(), "f32_activation_fma3");
+      activation_f32(p, in, narrow.data(), n);
+      hide_avx512(false);
+      for (int64_t i = 0; i < n; ++i)
+        ASSERT_EQ(0, std::memcmp(&wide[static_cast<size_t>(i)], &narrow[static_cast<size_t>(i)], sizeof(float)))
+            << static_cast<int>(p.kind) << " x = " << in[i] << ": " << wide[static_cast<size_t>(i)] << " vs "
+            << narrow[static_cast<size_t>(i)];
+    }
 }
 
 TEST(ActivationKernel, SpecialValuesFollowTheReference) {
