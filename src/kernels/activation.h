@@ -1,7 +1,7 @@
 // Element-wise activations over f32 arrays, for the runtime's unary kernels: the ones whose
 // reference calls libm (Sigmoid, SiLU) get a vectorized exp; the piecewise-linear ones are
-// plain loops the compiler vectorizes. The implementation (AVX2+FMA where the CPU has it,
-// portable C++ otherwise) is chosen at run time; see kernels/cpu_features.h.
+// plain loops the compiler vectorizes. The implementation (AVX-512, or AVX2+FMA, where the CPU
+// has it, portable C++ otherwise) is chosen at run time; see kernels/cpu_features.h.
 //
 // Accuracy: exp is evaluated as 2^n * p(r), r = x - n ln2 in [-ln2/2, ln2/2], p a degree-7
 // polynomial (kernels/exp_polynomial.h), and Sigmoid(x) = 1 / (1 + exp(-x)) with an exact

@@ -1,27 +1,18 @@
 // Fully connected layers: Gemm Y = X W^T + b with W constant (transB = 1, alpha = beta = 1), the
-// classifier of every CNN here. At batch 1 it is a matrix-vector product, memory-bound on W:
-// each output is one dot product, vectorized with 8 partial sums in a fixed order (so the result
-// does not depend on the thread split); output features are split across threads.
+// classifier of every CNN here. Each row of X is a matrix-vector product, memory-bound on W: one
+// dot product per output (kernels/dense_dot.h, computed alike whatever the thread split), the
+// output features split across threads.
+#include "kernels/dense_dot.h"
 #include "ops/op_util.h"
 #include "runtime/node_kernel.h"
 
 namespace kite {
 namespace {
 
-float dot(const float* a, const float* b, int64_t n) {
-  float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) partial[j] += a[i + j] * b[i + j];
-  float sum = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
-
 class DenseKernel : public NodeKernel {
  public:
   DenseKernel(const Tensor& w, const float* bias, int64_t bias_size) : w_(w), bias_(bias), bias_size_(bias_size) {}
-  std::string name() const override { return "dense_dot8"; }
+  std::string name() const override { return dense_dot_kernel_name(); }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     int64_t rows = in[0]->dim(0), k = in[0]->dim(1), features = w_.dim(0);
@@ -29,11 +20,12 @@ class DenseKernel : public NodeKernel {
     const float* w = w_.data<float>();
     float* y = out[0].data<float>();
     pool.parallel_for(features, [&](int64_t f0, int64_t f1) {
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t f = f0; f < f1; ++f) {
-          float b = bias_ ? bias_[bias_size_ == 1 ? 0 : f] : 0.f;
-          y[r * features + f] = dot(x + r * k, w + f * k, k) + b;
-        }
+      for (int64_t r = 0; r < rows; ++r) {
+        float* yr = y + r * features;
+        dense_dot_f32(x + r * k, w + f0 * k, k, f1 - f0, yr + f0);
+        if (bias_)
+          for (int64_t f = f0; f < f1; ++f) yr[f] += bias_[bias_size_ == 1 ? 0 : f];
+      }
     });
   }
 
