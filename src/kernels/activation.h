@@ -31,7 +31,7 @@ struct ActivationParams {
 // y[i] = f(x[i]) for i in [0, n). x and y may be the same array.
 void activation_f32(const ActivationParams& p, const float* x, float* y, int64_t n);
 
-// "f32_activation_fma3" or "f32_activation_generic".
+// "f32_activation_avx512", "f32_activation_fma3", "f32_activation_neon" or "f32_activation_generic".
 const char* activation_kernel_name();
 
 }  // namespace kite

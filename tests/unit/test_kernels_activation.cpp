@@ -86,7 +86,8 @@ TEST(ActivationKernel, Avx512AndAvx2GiveTheSameBits) {
                                     {Activation::kHardSwish, 0, 0}, {Activation::kSigmoid, 0, 0},
                                     {Activation::kSiLU, 0, 0}};
   for (const ActivationParams& p : kinds)
-    for (int64_t n : {static_cast<int64_t>(x.size()), int64_t{1}, int64_t{15}, int64_t{17}, int64_t{40}}) {
+    for (int64_t n : {static_cast<int64_t>(x.size()), int64_t{0}, int64_t{1}, int64_t{8}, int64_t{15}, int64_t{16},
+                      int64_t{17}, int64_t{40}}) {
       std::vector<float> wide(static_cast<size_t>(n)), narrow(static_cast<size_t>(n));
       const float* in = x.data() + x.size() - static_cast<size_t>(n);  // the specials at the end
       activation_f32(p, in, wide.data(), n);

@@ -150,6 +150,9 @@ TEST(NodeKernels, FullyConnected) {
   for (int64_t k : {1, 7, 8, 100, 1024})
     expect_matches_reference({"Gemm", a, {3, k}, {test::random_tensor({10, k}, 8), test::random_tensor({10}, 9)}},
                              "gemm k " + std::to_string(k));
+  // 37 features: the threads' ranges start inside a pass of four rows; a scalar bias; batch 1.
+  expect_matches_reference({"Gemm", a, {1, 70}, {test::random_tensor({37, 70}, 10), test::random_tensor({1}, 11)}},
+                           "gemm 37 features, scalar bias");
 }
 
 TEST(NodeKernels, BroadcastingArithmetic) {

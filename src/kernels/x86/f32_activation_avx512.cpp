@@ -4,17 +4,16 @@
 // the AVX2 loop.
 #include <immintrin.h>
 
-// GCC 12 warns that _mm512_max_ps and _mm512_min_ps read an uninitialized value: their unmasked
-// forms pass _mm512_undefined_ps() as the result for masked-off lanes, of which there are none.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 #include "kernels/activation_kernels.h"
 #include "kernels/x86/activation_simd.h"
 
 namespace kite {
 namespace {
+
+// Where an intrinsic's unmasked form passes an undefined value for masked-off lanes (of which it
+// has none), GCC 12 warns that the value is uninitialized: those operations are written in their
+// zero-masking form with every lane set, the same instruction.
+constexpr __mmask16 kAll = 0xffff;
 
 struct Avx512Ops {
   using V = __m512;
@@ -31,12 +30,14 @@ struct Avx512Ops {
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static V min(V a, V b) { return _mm512_min_ps(a, b); }
-  static V max(V a, V b) { return _mm512_max_ps(a, b); }
-  static V floor(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  // VMINPS / VMAXPS: a NaN or -0 resolved by operand order, as in the AVX2 file.
+  static V min(V a, V b) { return _mm512_maskz_min_ps(kAll, a, b); }
+  static V max(V a, V b) { return _mm512_maskz_max_ps(kAll, a, b); }
+  static V floor(V a) { return _mm512_maskz_roundscale_ps(kAll, a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
   // 2^n for integral n in [-127, 128] (128: infinity's bits), built in the exponent field.
   static V exp2_integer(V n) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
+    const __m512i biased = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, n), _mm512_set1_epi32(127));
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll, biased, 23));
   }
   // v < 0 ? below : other, lane by lane (NaN: other).
   static V select_below_zero(V v, V below, V other) {
