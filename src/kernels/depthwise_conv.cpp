@@ -15,6 +15,7 @@ struct DepthwiseKernel {
 
 DepthwiseKernel select_kernel() {
 #if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx512()) return {f32_dwconv_3x3_5x5_avx512, "f32_dwconv_3x3_5x5_avx512"};
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return {f32_dwconv_3x3_5x5_fma3, "f32_dwconv_3x3_5x5_fma3"};
 #endif
 #if defined(KITE_KERNELS_ARM)

@@ -51,8 +51,9 @@ bool depthwise_supported(int64_t kernel, int64_t stride, int64_t dilation = 1);
 void depthwise_conv_f32(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
                         float* output, int64_t c_begin, int64_t c_end);
 
-// The kernel depthwise_conv_f32 runs now ("f32_dwconv_3x3_5x5_fma3", "f32_dwconv_3x3_5x5_neon" or
-// "f32_dwconv_generic"), so that tests and benchmarks can say which one they measured.
+// The kernel depthwise_conv_f32 runs now ("f32_dwconv_3x3_5x5_avx512", "f32_dwconv_3x3_5x5_fma3",
+// "f32_dwconv_3x3_5x5_neon" or "f32_dwconv_generic"), so that tests and benchmarks can say which
+// one they measured.
 const char* depthwise_kernel_name();
 
 }  // namespace kite

@@ -20,6 +20,11 @@ void f32_dwconv_generic(const DepthwiseParams& p, const float* input, const floa
 void f32_dwconv_3x3_5x5_fma3(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
                              float* output, int64_t c_begin, int64_t c_end);
 
+// AVX-512: stride 1 on zmm, stride 2 (and rows of 8 outputs or fewer, or wider than it takes)
+// through the AVX2 kernel, the same bits (kernels/x86/f32_dwconv_3x3_5x5_avx512.cpp); only called when cpu_has_avx512().
+void f32_dwconv_3x3_5x5_avx512(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
+                               float* output, int64_t c_begin, int64_t c_end);
+
 // NEON intrinsics, kernel 3 or 5, stride 1 or 2 (kernels/arm/f32_dwconv_3x3_5x5_neon.cpp); only
 // compiled for AArch64.
 void f32_dwconv_3x3_5x5_neon(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,

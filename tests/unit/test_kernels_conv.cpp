@@ -111,12 +111,15 @@ Mismatches compare(const float* got, const Expected& want, int64_t terms) {
 struct KernelPath {
   const char* name;
   bool generic;
+  bool hide_avx512 = false;  // the AVX2 kernel on a CPU that also has AVX-512
 };
 
-// The portable kernel always; the SIMD kernel where this CPU has one.
+// The portable kernel always; every SIMD kernel this CPU has (the AVX2 one with AVX-512 hidden
+// where the CPU has both).
 std::vector<KernelPath> depthwise_paths() {
   std::vector<KernelPath> paths{{"f32_dwconv_generic", true}};
-  if (cpu_has_avx2_fma()) paths.push_back({"f32_dwconv_3x3_5x5_fma3", false});
+  if (cpu_has_avx2_fma()) paths.push_back({"f32_dwconv_3x3_5x5_fma3", false, cpu_has_avx512()});
+  if (cpu_has_avx512()) paths.push_back({"f32_dwconv_3x3_5x5_avx512", false});
   if (cpu_has_neon()) paths.push_back({"f32_dwconv_3x3_5x5_neon", false});
   return paths;
 }
@@ -126,9 +129,13 @@ class UsePath {
  public:
   explicit UsePath(const KernelPath& path) {
     force_generic_kernels(path.generic);
+    hide_avx512(path.hide_avx512);
     EXPECT_STREQ(depthwise_kernel_name(), path.name);
   }
-  ~UsePath() { force_generic_kernels(false); }
+  ~UsePath() {
+    force_generic_kernels(false);
+    hide_avx512(false);
+  }
 };
 
 // --- Depthwise cases ---
@@ -246,7 +253,11 @@ TEST(DepthwiseKernels, MatchReferenceConvOverOddShapes) {
 std::vector<DepthwiseCase> row_width_cases() {
   const std::vector<std::vector<int64_t>> pad_sets = {{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 2, 2, 2}, {1, 0, 2, 1}};
   std::vector<DepthwiseCase> cases;
-  for (int64_t width = 1; width <= 25; ++width)
+  std::vector<int64_t> widths;
+  for (int64_t width = 1; width <= 25; ++width) widths.push_back(width);
+  // And around the AVX-512 kernel's one and two registers of 16 (a wide tile is 32 outputs).
+  for (int64_t width : {31, 32, 33, 47, 48, 49, 63, 64, 65, 70}) widths.push_back(width);
+  for (int64_t width : widths)
     for (int64_t kernel : {3, 5})
       for (int64_t stride : {1, 2})
         for (size_t i = 0; i < pad_sets.size(); ++i) {
@@ -258,6 +269,22 @@ std::vector<DepthwiseCase> row_width_cases() {
 }
 
 TEST(DepthwiseKernels, MatchReferenceConvAtEveryRowWidth) { expect_every_path_matches_reference(row_width_cases(), 700); }
+
+// The AVX-512 kernel is the AVX2 one's tiling on zmm: the same bits, lane for lane, at every row
+// width above (its interior, edge and shifted last tiles), with the clamps.
+TEST(DepthwiseKernels, Avx512AndAvx2GiveTheSameBits) {
+  if (!cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512";
+  uint32_t seed = 900;
+  for (const DepthwiseCase& c : row_width_cases()) {
+    DepthwiseData data(c, seed += 7);
+    std::vector<float> wide = run_depthwise(c, data, 0, c.channels);
+    hide_avx512(true);
+    std::vector<float> narrow = run_depthwise(c, data, 0, c.channels);
+    hide_avx512(false);
+    ASSERT_EQ(wide.size(), narrow.size());
+    EXPECT_EQ(0, std::memcmp(wide.data(), narrow.data(), wide.size() * sizeof(float))) << c.describe();
+  }
+}
 
 // Rows around 4096 wide, where the AVX2 kernel's row of zeros (for the top and bottom padding)
 // ends and it hands wider rows to the portable kernel.
