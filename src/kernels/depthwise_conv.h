@@ -9,7 +9,7 @@
 // bitwise identical for any split. Every output is computed as
 //     v = bias[c]; for ky, for kx (row-major): v = v + w * x     (x = 0 in the padding)
 //     output = min(max(v, min), max)                               (NaN stays NaN)
-// The AVX2 and NEON paths fuse each multiply-add (one rounding), the portable one rounds twice as
+// The AVX-512, AVX2 and NEON paths fuse each multiply-add (one rounding), the portable one rounds twice as
 // the reference Conv does; they differ from it in the last bits only. Padding taps add w * 0, which
 // changes nothing for finite weights (the reference skips them; an infinite weight next to the
 // padding gives NaN here).
@@ -43,8 +43,8 @@ bool depthwise_supported(int64_t kernel, int64_t stride, int64_t dilation = 1);
 
 // output[c] = clamp(bias[c] + conv(input[c], weights[c])) for channels c in [c_begin, c_end).
 // input: [channels, in_h, in_w]; weights: [channels, kernel, kernel] (ONNX's [channels, 1, k, k]);
-// bias: [channels] or nullptr; output: [channels, out_h, out_w], not overlapping the input. Runs the AVX2+FMA kernel where
-// the CPU has it, the NEON one on AArch64 (kernels/cpu_features.h), the portable one otherwise.
+// bias: [channels] or nullptr; output: [channels, out_h, out_w], not overlapping the input. Runs the AVX-512 kernel (stride 1)
+// or the AVX2+FMA one where the CPU has them, the NEON one on AArch64 (kernels/cpu_features.h), the portable one otherwise.
 // Throws kite::Error when depthwise_supported(kernel, stride) is false, a size is not positive, a
 // size or a padding exceeds 2^28 (or a padding is negative), or [c_begin, c_end) is not inside
 // [0, channels].

@@ -1,7 +1,6 @@
 // Which output positions of a sliding window see a given tap inside the input (not in the
 // padding). Kernels use it to split a row into a bounds-check-free middle and padded edges.
 #pragma once
-#include <algorithm>
 #include <cstdint>
 
 namespace kite {
@@ -19,8 +18,11 @@ struct OutputRange {
 static inline OutputRange outputs_inside(int64_t in, int64_t out, int64_t stride, int64_t offset) {
   int64_t begin = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
   int64_t last_input = in - 1 - offset;  // o * stride must not pass it
-  int64_t end = last_input < 0 ? 0 : std::min(out, last_input / stride + 1);
-  return {std::min(begin, end), end};
+  // Plain comparisons rather than std::min: no template instance that an ISA-specific kernel file
+  // could share with code for any CPU.
+  const int64_t last_output = last_input / stride + 1;
+  int64_t end = last_input < 0 ? 0 : (out < last_output ? out : last_output);
+  return {begin < end ? begin : end, end};
 }
 
 }  // namespace kite

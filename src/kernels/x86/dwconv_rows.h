@@ -2,9 +2,10 @@
 // written once: blocks of output rows, each row cut into interior tiles of one or two registers
 // and edge tiles, the last tile and the last block shifted back to end at the row's and the
 // plane's end. Not a standalone header: each kernel file includes it inside its own anonymous
-// namespace after defining, for its register width, what the walk calls: kLanes, kZeroRow and
-// kZeroRowLength, min64, Filter<K>, InteriorLoads<K, S>, EdgeLoads<K, S> and conv_tile<K, S, R,
-// V>. So every name here has internal linkage and is compiled for that file's instruction set.
+// namespace after what the walk calls: dwconv_common.h's min64 and kZeroRow, output_range.h's
+// outputs_inside, DepthwiseParams, and for the file's register width kLanes, Filter<K>,
+// InteriorLoads<K, S>, EdgeLoads<K, S> and conv_tile<K, S, R, V>. So every name here has internal
+// linkage and is compiled for that file's instruction set.
 
 // Rows per tile and registers per interior tile: 8 accumulators. Measured on Zen3 against 3 x 2,
 // 2 x 3, 6 x 1 and, for 5x5, 4 x 1 and 2 x 2: none was faster on the MobileNet shapes.

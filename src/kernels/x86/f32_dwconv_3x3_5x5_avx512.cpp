@@ -12,7 +12,9 @@
 // computes bias + taps in row-major order, one FMA per tap (padding taps add w * 0): the same
 // bits as the AVX2 kernel, lane for lane, whatever tile it lands in.
 //
-// This file alone is compiled with -mavx512f -mavx512bw: it shares nothing with other files.
+// This file alone is compiled with -mavx512f -mavx512bw: everything it defines or includes has
+// internal linkage (the shared pieces come in through dwconv_common.h and dwconv_rows.h inside its
+// anonymous namespace), so no AVX-512 copy of a function can be linked into code for other CPUs.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -23,15 +25,11 @@
 namespace kite {
 namespace {
 
+#include "kernels/x86/dwconv_common.h"  // min64, kZeroRow, outside_ok
+
 constexpr int kLanes = 16;
 
-int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-
-// Rows in the top or bottom padding point here: wide enough for any row the kernel accepts (wider
-// rows go to the AVX2 kernel). Never written, so its pages stay the shared zero page.
-constexpr int64_t kZeroRowLength = 4096;
-alignas(64) const float kZeroRow[kZeroRowLength] = {};
 
 // An empty asm that claims to change v: the compiler must hold v in a register rather than fold
 // the load into each of the R FMAs that use it (as the AVX2 kernel does, for the same reason).
@@ -42,12 +40,6 @@ __mmask16 lanes_inside(int64_t q, int64_t width) {
   const int64_t lo = max64(0, -q), hi = min64(kLanes, width - q);
   if (hi <= lo) return 0;
   return static_cast<__mmask16>(((1u << (hi - lo)) - 1u) << lo);
-}
-
-// `row + q` may point outside the row (into the padding): the address is formed as an integer,
-// and only masked loads, which read no memory in masked-off lanes, go through it.
-const float* outside_ok(const float* row, int64_t q) {
-  return reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(q) * sizeof(float));
 }
 
 // Loads for a tile whose taps all lie inside the input row; lane 0's first tap is at x0. S is the

@@ -25,14 +25,9 @@
 namespace kite {
 namespace {
 
+#include "kernels/x86/dwconv_common.h"  // min64, kZeroRow, outside_ok
+
 constexpr int kLanes = 8;
-
-int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-// Rows in the top or bottom padding point here: wide enough for any row the kernel accepts (wider
-// rows go to the portable kernel). Never written, so its pages stay the shared zero page.
-constexpr int64_t kZeroRowLength = 4096;
-alignas(64) const float kZeroRow[kZeroRowLength] = {};
 
 // --- Loading the inputs of one input row for 8 outputs: tap kx of lane i is x[kx + S i] ---
 
@@ -89,12 +84,6 @@ __m256i lanes_inside(int64_t q, int64_t width) {
   __m256i below_end = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(width)), position);
   __m256i negative = _mm256_cmpgt_epi32(_mm256_setzero_si256(), position);
   return _mm256_andnot_si256(negative, below_end);
-}
-
-// `row + q` may point outside the row (into the padding): the address is formed as an integer,
-// and only masked loads, which read no memory in masked-off lanes, go through it.
-const float* outside_ok(const float* row, int64_t q) {
-  return reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(row) + static_cast<uintptr_t>(q) * sizeof(float));
 }
 
 // Loads for a tile whose taps all lie inside the input row; lane 0's first tap is at x0.
