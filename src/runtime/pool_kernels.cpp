@@ -101,32 +101,32 @@ void reduce_columns(const PoolPlan& p, int64_t stride, PoolCombine op, const flo
   for (int64_t ow = last; ow < p.out_w; ++ow) clipped(ow);
 }
 
-// How many positions each average's window counts (count_include_pad or not), as the product of
-// a per-row and a per-column count: the division loop then vectorizes. Both are small integers,
-// so their float product is exact, and sum / (rows * columns) is the reference's sum / count.
-// An empty count gives 0 / 0, a NaN (its sign bit set on x86, where the reference writes a
-// positive quiet NaN), as the window then holds no input either.
-struct AverageCounts {
-  std::vector<float> rows, columns;
-};
-
-AverageCounts average_counts(const PoolPlan& p) {
-  AverageCounts counts;
-  for (int64_t oh = 0; oh < p.out_h; ++oh) {
-    int64_t h0, h1;
-    clip(oh * p.stride_h - p.pad_top, p.kernel_h, p.count_top, p.count_bottom, h0, h1);
-    counts.rows.push_back(static_cast<float>(std::max<int64_t>(0, h1 - h0)));
-  }
+// 1 / each average's count (count_include_pad or not), out_h x out_w: every kernel sums, then
+// multiplies by it (a multiplication costs a fifth of a division, which took a quarter of
+// Inception v3's 35x35 average pools). The count is a product of a per-row and a per-column one,
+// small integers, so their float product is exact; the result is within a rounding of the
+// reference's quotient (whose sums also go in another order). An empty count gives 0 * inf, a
+// NaN (its sign bit set on x86, where the reference writes a positive quiet NaN), as the window
+// then holds no input either.
+std::vector<float> average_reciprocals(const PoolPlan& p) {
+  std::vector<float> columns;
   for (int64_t ow = 0; ow < p.out_w; ++ow) {
     int64_t w0, w1;
     clip(ow * p.stride_w - p.pad_left, p.kernel_w, p.count_left, p.count_right, w0, w1);
-    counts.columns.push_back(static_cast<float>(std::max<int64_t>(0, w1 - w0)));
+    columns.push_back(static_cast<float>(std::max<int64_t>(0, w1 - w0)));
   }
-  return counts;
+  std::vector<float> reciprocals;
+  for (int64_t oh = 0; oh < p.out_h; ++oh) {
+    int64_t h0, h1;
+    clip(oh * p.stride_h - p.pad_top, p.kernel_h, p.count_top, p.count_bottom, h0, h1);
+    const float rows = static_cast<float>(std::max<int64_t>(0, h1 - h0));
+    for (float c : columns) reciprocals.push_back(1.f / (rows * c));
+  }
+  return reciprocals;
 }
 
 template <typename Op>
-void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>& rows, const AverageCounts& counts) {
+void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>& rows) {
   rows.resize(static_cast<size_t>(p.in_h * p.out_w));
   // Rows without a NaN take the plain maximum (kMaxNoNan), and so does the vertical pass where no
   // row held one; planes without a NaN also skip the NaN pass (a loop with a clip per output,
@@ -166,26 +166,9 @@ void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>&
           if (w0 < w1 && x[h0 * p.in_w + w0] != x[h0 * p.in_w + w0]) yr[ow] = x[h0 * p.in_w + w0];
         }
     }
-    if constexpr (std::is_same_v<Op, SumOp>) {
-      const float row_count = counts.rows[static_cast<size_t>(oh)];
-      const float* column_counts = counts.columns.data();
-      for (int64_t ow = 0; ow < p.out_w; ++ow) yr[ow] = yr[ow] / (row_count * column_counts[ow]);
-    }
   }
 }
 
-
-// 1 / each average's count, for the kernels that sum whole planes (the flat stride-1 one and
-// pool_plane_f32): they multiply by it, as a multiplication costs a fifth of a division, which
-// took a quarter of Inception v3's 35x35 average pools. Within a rounding of the reference's
-// quotient (whose sums also go in another order). An empty count gives 0 * inf, a NaN, as 0 / 0
-// does.
-std::vector<float> average_reciprocals(const AverageCounts& counts) {
-  std::vector<float> reciprocals;
-  for (float rows : counts.rows)
-    for (float columns : counts.columns) reciprocals.push_back(1.f / (rows * columns));
-  return reciprocals;
-}
 
 // Stride-1 pooling with rows as wide as the input's takes the flat kernel (the maximum on NaN-free
 // planes only).
@@ -251,9 +234,7 @@ class PoolKernel : public NodeKernel {
   PoolKernel(const PoolPlan& p, bool max) : plan_(p), max_(max), planes_(plane_windows(p)) {
     flat_ = flat_pool(p, window_);
     whole_planes_ = !flat_ && p.out_w <= kPlaneKernelMaxWidth && p.kernel_h * p.kernel_w <= kPlaneKernelMaxTaps;
-    if (max) return;
-    counts_ = average_counts(p);
-    if (flat_ || whole_planes_) reciprocals_ = average_reciprocals(counts_);
+    if (!max) reciprocals_ = average_reciprocals(p);
   }
   std::string name() const override {
     return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + (flat_ ? "f32_pool_stride1+" : "") +
@@ -269,11 +250,17 @@ class PoolKernel : public NodeKernel {
     pool.parallel_for(plan_.planes, [&](int64_t begin, int64_t end) {
       thread_local std::vector<float> rows, padded;
       thread_local Stride1Scratch flat;
+      // Sums into averages, planes [c0, c1).
+      auto average = [&](int64_t c0, int64_t c1) {
+        for (int64_t plane = c0; plane < c1; ++plane)
+          for (int64_t i = 0; i < out_plane; ++i) y[plane * out_plane + i] *= reciprocals_[static_cast<size_t>(i)];
+      };
       if (!flat_ && !whole_planes_) {  // the row-by-row kernel, which checks for NaNs row by row
         for (int64_t c = begin; c < end; ++c) {
-          if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
-          else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
+          if (max_) pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
+          else pool_plane<SumOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
         }
+        if (!max_) average(begin, end);
         return;
       }
       for (int64_t c = begin; c < end;) {
@@ -298,13 +285,11 @@ class PoolKernel : public NodeKernel {
             }
             pool_plane_f32(op, planes_.window, source, y + c * out_plane);
           }
-          if (!max_)
-            for (int64_t plane = c; plane < run_end; ++plane)
-              for (int64_t i = 0; i < out_plane; ++i) y[plane * out_plane + i] *= reciprocals_[static_cast<size_t>(i)];
+          if (!max_) average(c, run_end);
           c = run_end;
         }
         if (nan_plane) {  // the row-by-row kernel, which follows the reference's NaN rule
-          pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows, counts_);
+          pool_plane<MaxOp>(plan_, x + c * in_plane, y + c * out_plane, rows);
           ++c;
         }
       }
@@ -318,8 +303,7 @@ class PoolKernel : public NodeKernel {
   bool flat_ = false;          // flat_pool
   bool whole_planes_ = false;  // pool_plane_f32 (kPlaneKernelMaxWidth, kPlaneKernelMaxTaps)
   Stride1Window window_;
-  AverageCounts counts_;            // AveragePool only
-  std::vector<float> reciprocals_;  // AveragePool on flat_ or whole_planes_: out_h x out_w
+  std::vector<float> reciprocals_;  // AveragePool: out_h x out_w
 };
 
 }  // namespace

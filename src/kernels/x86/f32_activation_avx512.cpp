@@ -6,6 +6,7 @@
 
 #include "kernels/activation_kernels.h"
 #include "kernels/x86/activation_simd.h"
+#include "kernels/x86/avx512_lanes.h"
 
 namespace kite {
 namespace {
@@ -21,10 +22,8 @@ struct Avx512Ops {
   static V set1(float v) { return _mm512_set1_ps(v); }
   static V load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
-  // Lanes [0, count) for count < 16.
-  static __mmask16 first(int64_t count) { return static_cast<__mmask16>((1u << count) - 1u); }
-  static V load_first(const float* p, int64_t count) { return _mm512_maskz_loadu_ps(first(count), p); }
-  static void store_first(float* p, V v, int64_t count) { _mm512_mask_storeu_ps(p, first(count), v); }
+  static V load_first(const float* p, int64_t count) { return _mm512_maskz_loadu_ps(first_lanes(count), p); }
+  static void store_first(float* p, V v, int64_t count) { _mm512_mask_storeu_ps(p, first_lanes(count), v); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }

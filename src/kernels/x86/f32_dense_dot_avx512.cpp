@@ -6,13 +6,10 @@
 #include <immintrin.h>
 
 #include "kernels/dense_dot.h"
+#include "kernels/x86/avx512_lanes.h"
 
 namespace kite {
 namespace {
-
-__mmask16 first_lanes(int64_t count) {
-  return count >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << count) - 1u);
-}
 
 // The 16 lanes of v summed pairwise in a fixed order: lane i + lane i + 8, then i + 4, i + 2,
 // i + 1. Through memory, a few scalar adds per row of weights: the register forms (extracts,

@@ -21,6 +21,7 @@
 
 #include "kernels/dwconv_kernels.h"
 #include "kernels/output_range.h"
+#include "kernels/x86/avx512_lanes.h"
 
 namespace kite {
 namespace {
@@ -38,8 +39,7 @@ void keep_in_register(__m512& v) { __asm__("" : "+v"(v)); }
 // Lanes i whose input position q + i lies in [0, width).
 __mmask16 lanes_inside(int64_t q, int64_t width) {
   const int64_t lo = max64(0, -q), hi = min64(kLanes, width - q);
-  if (hi <= lo) return 0;
-  return static_cast<__mmask16>(((1u << (hi - lo)) - 1u) << lo);
+  return hi <= lo ? 0 : static_cast<__mmask16>(first_lanes(hi - lo) << lo);
 }
 
 // Loads for a tile whose taps all lie inside the input row; lane 0's first tap is at x0. S is the
@@ -105,7 +105,7 @@ void conv_tile(const float* const* rows, const Loads& load, const Filter<K>& f, 
       }
     }
   }
-  const __mmask16 stored = count == kLanes ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << count) - 1u);
+  const __mmask16 stored = first_lanes(count);
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) {
       // max then min with the value second: a NaN stays NaN, as it would without a clamp. The

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/gemm_microkernel.h"
+#include "kernels/x86/avx512_lanes.h"
 
 namespace kite {
 
@@ -12,7 +13,7 @@ void f32_pack_b_panels_avx512(const float* b, int64_t ldb, const int64_t* row_of
                               float* panels) {
   static_assert(kGemmTileColumns == 16, "a panel row is one zmm");
   const int64_t whole = columns / kGemmTileColumns * kGemmTileColumns;
-  const __mmask16 tail = static_cast<__mmask16>((1u << (columns - whole)) - 1u);
+  const __mmask16 tail = first_lanes(columns - whole);
   for (int64_t k = 0; k < depth; ++k) {
     const float* row = row_offsets ? b + row_offsets[k] : b + k * ldb;
     float* dst = panels + k * kGemmTileColumns;
