@@ -1,7 +1,7 @@
 // 2-D fp32 convolutions (Conv, FusedConv) on NCHW tensors with constant weights:
 //  - depthwise 3x3 / 5x5, stride 1 / 2: direct kernels (kernels/depthwise_conv.h), channels
 //    split across threads;
-//  - 3x3 stride 1 on feature maps of 14x14 and more: Winograd F(4x4, 3x3)
+//  - 3x3 stride 1 on feature maps of 13x13 and more: Winograd F(4x4, 3x3)
 //    (runtime/winograd_conv_kernel.cpp);
 //  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]. 1x1 stride-1
 //    convolutions read the input as the GEMM's B directly. Others read their taps in place from

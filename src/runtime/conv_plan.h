@@ -65,8 +65,8 @@ int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads);
 
 // 3x3, stride 1, no dilation, one group, on output maps of min_map x min_map or more with 64 or
 // more input channels and 16 or more output channels: the layers where the Winograd kernels
-// measured faster than im2col + GEMM (fp32 from 14x14, int8 from 7x7).
-bool is_winograd_shape(const ConvGeometry& p, int64_t min_map = 14);
+// measured faster than im2col + GEMM (fp32 from 13x13, int8 from 7x7).
+bool is_winograd_shape(const ConvGeometry& p, int64_t min_map = 13);
 // What the fp32 Winograd kernel computes: is_winograd_shape.
 bool winograd_applies(const ConvPlan& p);
 // weights [OC, IC, 3, 3].

@@ -327,7 +327,7 @@ TEST(NodeKernels, WholePlanePoolsMatchTheReference) {
     }
 }
 
-// 3x3 stride-1 convolutions on maps of 14x14 and more with 64+ input channels run Winograd
+// 3x3 stride-1 convolutions on maps of 13x13 and more with 64+ input channels run Winograd
 // F(4x4, 3x3): partial last tile blocks, maps that are not multiples of 4, output-channel chunks
 // (few blocks and several threads) and none, padding on either side, and the fused epilogue. The
 // transforms round more than a direct sum: 1e-4 of the output range.
@@ -343,6 +343,7 @@ TEST(NodeKernels, WinogradConvolutions) {
       {65, 24, 41, 37, {1, 0, 1, 2}, true},    // 12 blocks: no chunks; residual, clamp, SiLU
       {96, 80, 28, 28, {1, 1, 1, 1}, false},   // 49 tiles: 4 blocks, the last of 1 tile
       {100, 80, 30, 36, {0, 1, 2, 1}, false},  // 72 tiles; asymmetric pads
+      {64, 40, 13, 13, {1, 1, 1, 1}, true},    // the smallest map: 16 tiles, the last of each row 1 wide
   };
   for (const Case& c : cases) {
     Attributes a = test::conv_attrs(3, 1, c.pads);
@@ -358,6 +359,12 @@ TEST(NodeKernels, WinogradConvolutions) {
                        std::to_string(c.h) + "x" + std::to_string(c.w);
     EXPECT_EQ(Session(test::one_node_model(spec)).plan()[0].kernel.rfind("conv_winograd_f43/", 0), 0u) << what;
     expect_matches_reference(spec, what);
+  }
+  // 12x12 maps (9 tiles of a block's 16 lanes) and 63 input channels stay on the GEMM.
+  for (auto [in_c, hw] : {std::pair<int64_t, int64_t>{64, 12}, {63, 13}}) {
+    OneNode spec{"Conv", test::conv_attrs(3, 1, {1, 1, 1, 1}), {1, in_c, hw, hw},
+                 {random_tensor({32, in_c, 3, 3}, 3), random_tensor({32}, 4)}};
+    EXPECT_NE(Session(test::one_node_model(spec)).plan()[0].kernel.rfind("conv_winograd_f43/", 0), 0u) << in_c << " " << hw;
   }
 }
 
