@@ -17,6 +17,8 @@ struct Transforms {
 
 Transforms select_transforms() {
 #if defined(KITE_KERNELS_X86)
+  if (!generic_kernels_forced() && cpu_has_avx512())
+    return {f32_winograd_input_avx512, f32_winograd_output_avx512, "f32_winograd_avx512"};
   if (!generic_kernels_forced() && cpu_has_avx2_fma())
     return {f32_winograd_input_fma3, f32_winograd_output_fma3, "f32_winograd_fma3"};
 #endif

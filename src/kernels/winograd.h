@@ -46,7 +46,7 @@ void winograd_input_f32(const WinogradParams& p, const float* x, int64_t t0, flo
 void winograd_output_f32(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                          const float* bias, const float* residual, float lo, float hi, float* y);
 
-// "f32_winograd_fma3" or "f32_winograd_generic": the transforms' implementation for this CPU.
+// "f32_winograd_avx512", "f32_winograd_fma3", "f32_winograd_neon" or "f32_winograd_generic": the transforms' implementation for this CPU.
 const char* winograd_kernel_name();
 
 }  // namespace kite

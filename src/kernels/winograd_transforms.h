@@ -2,7 +2,10 @@
 // kWinogradLanes tiles so that each ISA's file compiles them with its own flags (the compiler
 // vectorizes the lane loops: 8 tiles per AVX2 instruction). Included only by
 // kernels/<isa>/f32_winograd_<isa>.cpp; everything here is in an unnamed namespace so that the
-// copies compiled for different instruction sets can never be merged by the linker.
+// copies compiled for different instruction sets can never be merged by the linker. AVX-512 CPUs
+// run x86/f32_winograd_avx512.cpp's transforms instead, which repeat input_rows' and
+// output_rows' expressions on zmm registers: a change here must be made there too (its test
+// compares the two bit for bit).
 #pragma once
 #include <algorithm>
 #include <cstring>
