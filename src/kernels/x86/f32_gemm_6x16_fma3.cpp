@@ -241,27 +241,32 @@ void accumulate_avx512_one_panel(const float* a, const float* b, int64_t depth, 
 // Two panels of A (12 rows) against one B panel: each B vector loaded feeds 12 rows, half the
 // traffic from the packed B block (in L2) per FMA of the 6 x 32 tile, and 12 chains. acc is 12
 // rows of 2 ymm: the first panel's 6, then the second's.
+// One k of the 12 x 16 tile, looped over the depth: B's vector in zmm12, row r's FMA into zmm r
+// (panel a's rows into zmm0 .. zmm5, a2's into zmm6 .. zmm11).
+#define KITE_FMA_12X16_LOOP                                   \
+  "1:\n\t"                                                    \
+  KITE_PREFETCH_A_PAIR                                        \
+  "vmovups (%[b]), %%zmm12\n\t"                               \
+  KITE_FMA_A_INTO_ZMM0_5                                      \
+  "vfmadd231ps 0(%[a2])%{1to16%}, %%zmm12, %%zmm6\n\t"        \
+  "vfmadd231ps 4(%[a2])%{1to16%}, %%zmm12, %%zmm7\n\t"        \
+  "vfmadd231ps 8(%[a2])%{1to16%}, %%zmm12, %%zmm8\n\t"        \
+  "vfmadd231ps 12(%[a2])%{1to16%}, %%zmm12, %%zmm9\n\t"       \
+  "vfmadd231ps 16(%[a2])%{1to16%}, %%zmm12, %%zmm10\n\t"      \
+  "vfmadd231ps 20(%[a2])%{1to16%}, %%zmm12, %%zmm11\n\t"      \
+  "add $24, %[a]\n\t"                                         \
+  "add $24, %[a2]\n\t"                                        \
+  "add $64, %[b]\n\t"                                         \
+  "dec %[n]\n\t"                                              \
+  "jnz 1b\n\t"
+
 void accumulate_avx512_two_panels(const float* a, const float* a2, const float* b, int64_t depth,
                                   __m256 (&acc)[2 * kRows][2]) {
   if (depth <= 0) return;
   __m256* const tile = &acc[0][0];
   __asm__ volatile(
       KITE_LOAD_12_ZMM
-      "1:\n\t"
-      KITE_PREFETCH_A_PAIR
-      "vmovups (%[b]), %%zmm12\n\t"
-      KITE_FMA_A_INTO_ZMM0_5
-      "vfmadd231ps 0(%[a2])%{1to16%}, %%zmm12, %%zmm6\n\t"
-      "vfmadd231ps 4(%[a2])%{1to16%}, %%zmm12, %%zmm7\n\t"
-      "vfmadd231ps 8(%[a2])%{1to16%}, %%zmm12, %%zmm8\n\t"
-      "vfmadd231ps 12(%[a2])%{1to16%}, %%zmm12, %%zmm9\n\t"
-      "vfmadd231ps 16(%[a2])%{1to16%}, %%zmm12, %%zmm10\n\t"
-      "vfmadd231ps 20(%[a2])%{1to16%}, %%zmm12, %%zmm11\n\t"
-      "add $24, %[a]\n\t"
-      "add $24, %[a2]\n\t"
-      "add $64, %[b]\n\t"
-      "dec %[n]\n\t"
-      "jnz 1b\n\t"
+      KITE_FMA_12X16_LOOP
       KITE_STORE_12_ZMM
       "vzeroupper\n\t"
       : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth)
@@ -348,7 +353,7 @@ void accumulate_avx512_two_by_two(const float* a, const float* a2, const float* 
       : KITE_ZMM_CLOBBERS);
 }
 
-// Whether a tile pair may take tile_pair_whole_avx512: both tiles 6 rows by 32 columns, all of K
+// Whether a tile pair may take tile_pair_whole_avx512: both tiles 6 rows by 32 or 16 columns, all of K
 // in one block (it starts from the row bias and the residual, and clamps), no column bias, and the
 // bottom tile's rows of C (and of the residual) right below the top's, as consecutive panels of A
 // make them (the asm walks one pointer down all 12 rows).
@@ -357,7 +362,8 @@ bool whole_pair(const GemmTile& top, const GemmTile& bottom) {
   // too, as this path takes them from the top tile alone.
   const bool residual_below = top.residual ? bottom.residual == top.residual + kRows * top.ldr && bottom.ldr == top.ldr
                                            : !bottom.residual;
-  return top.columns == 4 * kLanes && top.rows == kRows && bottom.rows == kRows && top.depth > 0 && top.first_block &&
+  return (top.columns == 4 * kLanes || top.columns == 2 * kLanes) && top.rows == kRows && bottom.rows == kRows &&
+         top.depth > 0 && top.first_block &&
          top.last_block && !top.column_bias && !bottom.column_bias && residual_below &&
          (top.row_bias == nullptr) == (bottom.row_bias == nullptr) && bottom.ldc == top.ldc &&
          bottom.c == top.c + kRows * top.ldc && bottom.min == top.min && bottom.max == top.max;
@@ -412,6 +418,60 @@ bool whole_pair(const GemmTile& top, const GemmTile& bottom) {
   KITE_STORE_ROW_ZMM("c", "18", "19") KITE_STORE_ROW_ZMM("c", "20", "21") KITE_STORE_ROW_ZMM("c", "22", "23") \
   "vzeroupper\n\t"
 
+// The same for the 12 x 16 pair (one zmm per row: zmm r holds row r): each row's start value,
+// + the residual's row (16 values at %[r]), and after the loop, the clamp and one store per row.
+#define KITE_WHOLE_START_16(r) "vbroadcastss " #r "*4(%[start]), %%zmm" #r "\n\t"
+#define KITE_WHOLE_START_12X16                                                                      \
+  KITE_WHOLE_START_16(0) KITE_WHOLE_START_16(1) KITE_WHOLE_START_16(2) KITE_WHOLE_START_16(3)       \
+  KITE_WHOLE_START_16(4) KITE_WHOLE_START_16(5) KITE_WHOLE_START_16(6) KITE_WHOLE_START_16(7)       \
+  KITE_WHOLE_START_16(8) KITE_WHOLE_START_16(9) KITE_WHOLE_START_16(10) KITE_WHOLE_START_16(11)
+#define KITE_ADD_RESIDUAL_ROW_16(v) "vaddps (%[r]), %%zmm" v ", %%zmm" v "\n\tadd %[ldr], %[r]\n\t"
+#define KITE_ADD_RESIDUAL_12X16                                                                        \
+  KITE_ADD_RESIDUAL_ROW_16("0") KITE_ADD_RESIDUAL_ROW_16("1") KITE_ADD_RESIDUAL_ROW_16("2")             \
+  KITE_ADD_RESIDUAL_ROW_16("3") KITE_ADD_RESIDUAL_ROW_16("4") KITE_ADD_RESIDUAL_ROW_16("5")             \
+  KITE_ADD_RESIDUAL_ROW_16("6") KITE_ADD_RESIDUAL_ROW_16("7") KITE_ADD_RESIDUAL_ROW_16("8")             \
+  KITE_ADD_RESIDUAL_ROW_16("9") KITE_ADD_RESIDUAL_ROW_16("10") KITE_ADD_RESIDUAL_ROW_16("11")
+#define KITE_STORE_ROW_16(v) "vmovups %%zmm" v ", (%[c])\n\tadd %[ldc], %[c]\n\t"
+#define KITE_WHOLE_CLAMP_AND_STORE_12X16                                                                   \
+  "vbroadcastss 0(%[bounds]), %%zmm27\n\t"                                                                 \
+  "vbroadcastss 4(%[bounds]), %%zmm28\n\t"                                                                 \
+  KITE_CLAMP_ZMM("0") KITE_CLAMP_ZMM("1") KITE_CLAMP_ZMM("2") KITE_CLAMP_ZMM("3")                          \
+  KITE_CLAMP_ZMM("4") KITE_CLAMP_ZMM("5") KITE_CLAMP_ZMM("6") KITE_CLAMP_ZMM("7")                          \
+  KITE_CLAMP_ZMM("8") KITE_CLAMP_ZMM("9") KITE_CLAMP_ZMM("10") KITE_CLAMP_ZMM("11")                        \
+  KITE_STORE_ROW_16("0") KITE_STORE_ROW_16("1") KITE_STORE_ROW_16("2") KITE_STORE_ROW_16("3")              \
+  KITE_STORE_ROW_16("4") KITE_STORE_ROW_16("5") KITE_STORE_ROW_16("6") KITE_STORE_ROW_16("7")              \
+  KITE_STORE_ROW_16("8") KITE_STORE_ROW_16("9") KITE_STORE_ROW_16("10") KITE_STORE_ROW_16("11")            \
+  "vzeroupper\n\t"
+
+// The 12 x 16 pair, whole (Winograd's 36 products per block of 16 tiles are all of this width).
+void tile_pair_whole_16_avx512(const float (&start)[2 * kRows], const float (&bounds)[2], const GemmTile& top,
+                               const GemmTile& bottom) {
+  const float *a = top.a, *a2 = bottom.a, *b = top.b;
+  float* c = top.c;
+  int64_t depth = top.depth;
+  const int64_t ldc_bytes = top.ldc * static_cast<int64_t>(sizeof(float));
+  if (top.residual) {
+    const float* r = top.residual;
+    const int64_t ldr_bytes = top.ldr * static_cast<int64_t>(sizeof(float));
+    __asm__ volatile(
+        KITE_WHOLE_START_12X16
+        KITE_ADD_RESIDUAL_12X16
+        KITE_FMA_12X16_LOOP
+        KITE_WHOLE_CLAMP_AND_STORE_12X16
+        : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth), [c] "+r"(c), [r] "+r"(r)
+        : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes), [ldr] "r"(ldr_bytes)
+        : KITE_ZMM_CLOBBERS);
+    return;
+  }
+  __asm__ volatile(
+      KITE_WHOLE_START_12X16
+      KITE_FMA_12X16_LOOP
+      KITE_WHOLE_CLAMP_AND_STORE_12X16
+      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth), [c] "+r"(c)
+      : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes)
+      : KITE_ZMM_CLOBBERS);
+}
+
 // The common tile pair, whole, from start to store in zmm registers: the general path keeps its
 // accumulators in 48 ymm of memory for the C++ start and store around the asm loop, which on
 // short products (MobileNet's 1x1 layers, K = 16 to 160) cost a quarter of the tile's time, and
@@ -426,6 +486,7 @@ void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
     start[kRows + r] = bottom.row_bias ? 0.f + bottom.row_bias[r] : 0.f;
   }
   const float bounds[2] = {top.min, top.max};
+  if (top.columns == 2 * kLanes) return tile_pair_whole_16_avx512(start, bounds, top, bottom);
   const float *a = top.a, *a2 = bottom.a, *b = top.b, *b2 = top.b2;
   float* c = top.c;
   int64_t depth = top.depth;
