@@ -402,13 +402,17 @@ bool whole_pair(const GemmTile& top, const GemmTile& bottom) {
   "vaddps 64(%[r]), %%zmm" second ", %%zmm" second "\n\t" \
   "add %[ldr], %[r]\n\t"
 
+// zmm0 .. zmm11 clamped to [bounds[0], bounds[1]] (in zmm27 and zmm28).
+#define KITE_CLAMP_ZMM_0_11                                                                     \
+  "vbroadcastss 0(%[bounds]), %%zmm27\n\t"                                                      \
+  "vbroadcastss 4(%[bounds]), %%zmm28\n\t"                                                      \
+  KITE_CLAMP_ZMM("0") KITE_CLAMP_ZMM("1") KITE_CLAMP_ZMM("2") KITE_CLAMP_ZMM("3")                 \
+  KITE_CLAMP_ZMM("4") KITE_CLAMP_ZMM("5") KITE_CLAMP_ZMM("6") KITE_CLAMP_ZMM("7")                 \
+  KITE_CLAMP_ZMM("8") KITE_CLAMP_ZMM("9") KITE_CLAMP_ZMM("10") KITE_CLAMP_ZMM("11")
+
 // After the loop: clamped to [bounds[0], bounds[1]], stored row by row from %[c] down.
 #define KITE_WHOLE_CLAMP_AND_STORE                                                                         \
-  "vbroadcastss 0(%[bounds]), %%zmm27\n\t"                                                                 \
-  "vbroadcastss 4(%[bounds]), %%zmm28\n\t"                                                                 \
-  KITE_CLAMP_ZMM("0") KITE_CLAMP_ZMM("1") KITE_CLAMP_ZMM("2") KITE_CLAMP_ZMM("3")                          \
-  KITE_CLAMP_ZMM("4") KITE_CLAMP_ZMM("5") KITE_CLAMP_ZMM("6") KITE_CLAMP_ZMM("7")                          \
-  KITE_CLAMP_ZMM("8") KITE_CLAMP_ZMM("9") KITE_CLAMP_ZMM("10") KITE_CLAMP_ZMM("11")                        \
+  KITE_CLAMP_ZMM_0_11                                                                                      \
   KITE_CLAMP_ZMM("12") KITE_CLAMP_ZMM("13") KITE_CLAMP_ZMM("14") KITE_CLAMP_ZMM("15")                      \
   KITE_CLAMP_ZMM("16") KITE_CLAMP_ZMM("17") KITE_CLAMP_ZMM("18") KITE_CLAMP_ZMM("19")                      \
   KITE_CLAMP_ZMM("20") KITE_CLAMP_ZMM("21") KITE_CLAMP_ZMM("22") KITE_CLAMP_ZMM("23")                      \
@@ -433,44 +437,11 @@ bool whole_pair(const GemmTile& top, const GemmTile& bottom) {
   KITE_ADD_RESIDUAL_ROW_16("9") KITE_ADD_RESIDUAL_ROW_16("10") KITE_ADD_RESIDUAL_ROW_16("11")
 #define KITE_STORE_ROW_16(v) "vmovups %%zmm" v ", (%[c])\n\tadd %[ldc], %[c]\n\t"
 #define KITE_WHOLE_CLAMP_AND_STORE_12X16                                                                   \
-  "vbroadcastss 0(%[bounds]), %%zmm27\n\t"                                                                 \
-  "vbroadcastss 4(%[bounds]), %%zmm28\n\t"                                                                 \
-  KITE_CLAMP_ZMM("0") KITE_CLAMP_ZMM("1") KITE_CLAMP_ZMM("2") KITE_CLAMP_ZMM("3")                          \
-  KITE_CLAMP_ZMM("4") KITE_CLAMP_ZMM("5") KITE_CLAMP_ZMM("6") KITE_CLAMP_ZMM("7")                          \
-  KITE_CLAMP_ZMM("8") KITE_CLAMP_ZMM("9") KITE_CLAMP_ZMM("10") KITE_CLAMP_ZMM("11")                        \
+  KITE_CLAMP_ZMM_0_11                                                                                      \
   KITE_STORE_ROW_16("0") KITE_STORE_ROW_16("1") KITE_STORE_ROW_16("2") KITE_STORE_ROW_16("3")              \
   KITE_STORE_ROW_16("4") KITE_STORE_ROW_16("5") KITE_STORE_ROW_16("6") KITE_STORE_ROW_16("7")              \
   KITE_STORE_ROW_16("8") KITE_STORE_ROW_16("9") KITE_STORE_ROW_16("10") KITE_STORE_ROW_16("11")            \
   "vzeroupper\n\t"
-
-// The 12 x 16 pair, whole (Winograd's 36 products per block of 16 tiles are all of this width).
-void tile_pair_whole_16_avx512(const float (&start)[2 * kRows], const float (&bounds)[2], const GemmTile& top,
-                               const GemmTile& bottom) {
-  const float *a = top.a, *a2 = bottom.a, *b = top.b;
-  float* c = top.c;
-  int64_t depth = top.depth;
-  const int64_t ldc_bytes = top.ldc * static_cast<int64_t>(sizeof(float));
-  if (top.residual) {
-    const float* r = top.residual;
-    const int64_t ldr_bytes = top.ldr * static_cast<int64_t>(sizeof(float));
-    __asm__ volatile(
-        KITE_WHOLE_START_12X16
-        KITE_ADD_RESIDUAL_12X16
-        KITE_FMA_12X16_LOOP
-        KITE_WHOLE_CLAMP_AND_STORE_12X16
-        : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth), [c] "+r"(c), [r] "+r"(r)
-        : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes), [ldr] "r"(ldr_bytes)
-        : KITE_ZMM_CLOBBERS);
-    return;
-  }
-  __asm__ volatile(
-      KITE_WHOLE_START_12X16
-      KITE_FMA_12X16_LOOP
-      KITE_WHOLE_CLAMP_AND_STORE_12X16
-      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [n] "+r"(depth), [c] "+r"(c)
-      : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes)
-      : KITE_ZMM_CLOBBERS);
-}
 
 // The common tile pair, whole, from start to store in zmm registers: the general path keeps its
 // accumulators in 48 ymm of memory for the C++ start and store around the asm loop, which on
@@ -486,34 +457,39 @@ void tile_pair_whole_avx512(const GemmTile& top, const GemmTile& bottom) {
     start[kRows + r] = bottom.row_bias ? 0.f + bottom.row_bias[r] : 0.f;
   }
   const float bounds[2] = {top.min, top.max};
-  if (top.columns == 2 * kLanes) return tile_pair_whole_16_avx512(start, bounds, top, bottom);
-  const float *a = top.a, *a2 = bottom.a, *b = top.b, *b2 = top.b2;
+  const float *a = top.a, *a2 = bottom.a, *b = top.b, *b2 = top.b2;  // b2: null and unread for 16 columns
   float* c = top.c;
   int64_t depth = top.depth;
   const int64_t ldc_bytes = top.ldc * static_cast<int64_t>(sizeof(float));
-  if (top.residual) {
-    const float* r = top.residual;
-    const int64_t ldr_bytes = top.ldr * static_cast<int64_t>(sizeof(float));
-    __asm__ volatile(
-        KITE_WHOLE_START
-        KITE_ADD_RESIDUAL_ROW("0", "1") KITE_ADD_RESIDUAL_ROW("2", "3") KITE_ADD_RESIDUAL_ROW("4", "5")
-        KITE_ADD_RESIDUAL_ROW("6", "7") KITE_ADD_RESIDUAL_ROW("8", "9") KITE_ADD_RESIDUAL_ROW("10", "11")
-        KITE_ADD_RESIDUAL_ROW("12", "13") KITE_ADD_RESIDUAL_ROW("14", "15") KITE_ADD_RESIDUAL_ROW("16", "17")
-        KITE_ADD_RESIDUAL_ROW("18", "19") KITE_ADD_RESIDUAL_ROW("20", "21") KITE_ADD_RESIDUAL_ROW("22", "23")
-        KITE_FMA_12X32_LOOP
-        KITE_WHOLE_CLAMP_AND_STORE
-        : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), [r] "+r"(r)
-        : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes), [ldr] "r"(ldr_bytes)
-        : KITE_ZMM_CLOBBERS);
-    return;
+  const float* r = top.residual;
+  const int64_t ldr_bytes = top.ldr * static_cast<int64_t>(sizeof(float));
+// The pair's asm, with or without the residual's rows, for one width.
+#define KITE_WHOLE_PAIR(start_rows, residual_rows, loop, clamp_and_store)                                   \
+  if (r) {                                                                                                  \
+    __asm__ volatile(start_rows residual_rows loop clamp_and_store                                          \
+                     : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c), \
+                       [r] "+r"(r)                                                                          \
+                     : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes), [ldr] "r"(ldr_bytes) \
+                     : KITE_ZMM_CLOBBERS);                                                                  \
+  } else {                                                                                                  \
+    __asm__ volatile(start_rows loop clamp_and_store                                                        \
+                     : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c) \
+                     : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes)                       \
+                     : KITE_ZMM_CLOBBERS);                                                                  \
   }
-  __asm__ volatile(
-      KITE_WHOLE_START
-      KITE_FMA_12X32_LOOP
-      KITE_WHOLE_CLAMP_AND_STORE
-      : [a] "+r"(a), [a2] "+r"(a2), [b] "+r"(b), [b2] "+r"(b2), [n] "+r"(depth), [c] "+r"(c)
-      : [start] "r"(start), [bounds] "r"(bounds), [ldc] "r"(ldc_bytes)
-      : KITE_ZMM_CLOBBERS);
+  if (top.columns == 2 * kLanes) {  // Winograd's 36 products per block of 16 tiles are all this wide
+    KITE_WHOLE_PAIR(KITE_WHOLE_START_12X16, KITE_ADD_RESIDUAL_12X16, KITE_FMA_12X16_LOOP,
+                    KITE_WHOLE_CLAMP_AND_STORE_12X16)
+  } else {
+    KITE_WHOLE_PAIR(KITE_WHOLE_START,
+                    KITE_ADD_RESIDUAL_ROW("0", "1") KITE_ADD_RESIDUAL_ROW("2", "3") KITE_ADD_RESIDUAL_ROW("4", "5")
+                    KITE_ADD_RESIDUAL_ROW("6", "7") KITE_ADD_RESIDUAL_ROW("8", "9") KITE_ADD_RESIDUAL_ROW("10", "11")
+                    KITE_ADD_RESIDUAL_ROW("12", "13") KITE_ADD_RESIDUAL_ROW("14", "15")
+                    KITE_ADD_RESIDUAL_ROW("16", "17") KITE_ADD_RESIDUAL_ROW("18", "19")
+                    KITE_ADD_RESIDUAL_ROW("20", "21") KITE_ADD_RESIDUAL_ROW("22", "23"),
+                    KITE_FMA_12X32_LOOP, KITE_WHOLE_CLAMP_AND_STORE)
+  }
+#undef KITE_WHOLE_PAIR
 }
 
 template <int kVectors, bool kWhole>
