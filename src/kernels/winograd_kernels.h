@@ -8,7 +8,7 @@ namespace kite {
 void f32_winograd_input_generic(const WinogradParams& p, const float* x, int64_t t0, float* v);
 void f32_winograd_output_generic(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                                  const float* bias, const float* residual, float lo, float hi, float* y);
-// Only compiled for x86-64 and only called when cpu_has_avx2_fma().
+// Only compiled for x86-64 and only called when cpu_has_avx2_fma() (cpu_has_avx512() implies it).
 void f32_winograd_input_fma3(const WinogradParams& p, const float* x, int64_t t0, float* v);
 void f32_winograd_output_fma3(const WinogradParams& p, const float* m, int64_t point_stride, int64_t rows, int64_t oc0, int64_t t0,
                               const float* bias, const float* residual, float lo, float hi, float* y);

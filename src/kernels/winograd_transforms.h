@@ -2,7 +2,9 @@
 // kWinogradLanes tiles so that each ISA's file compiles them with its own flags (the compiler
 // vectorizes the lane loops: 8 tiles per AVX2 instruction). Included only by
 // kernels/<isa>/f32_winograd_<isa>.cpp; everything here is in an unnamed namespace so that the
-// copies compiled for different instruction sets can never be merged by the linker. AVX-512 CPUs
+// copies compiled for different instruction sets can never be merged by the linker. Every ISA's
+// file is compiled with -ffp-contract=off (CMakeLists.txt): no multiply and add fused where the ISA
+// has FMA, so all of them give the same bits. AVX-512 CPUs
 // run x86/f32_winograd_avx512.cpp's transforms instead, which repeat input_rows' and
 // output_rows' expressions on zmm registers: a change here must be made there too (its test
 // compares the two bit for bit).

@@ -84,11 +84,12 @@ class WinogradConvKernel : public NodeKernel {
 
 bool is_winograd_shape(const ConvGeometry& p, int64_t min_map) {
   const Im2colParams& q = p.window;
-  // Maps under 13x13 have fewer 4x4 tiles than a block has lanes (13x13 and 14x14 fill its 16:
-  // SqueezeNet's 64 -> 256 layers on 13x13 took 0.40 ms by im2col, 0.25 by Winograd) and hold
-  // the largest weights (which Winograd stores 4 times over). Under 64 input channels the GEMMs
-  // are too short to pay for the transforms, and the transforms' rounding weighs more: Inception
-  // v3's 147x147 layer (32 in) alone moved its output by 5e-5 of its range.
+  // Square maps under 13x13 have fewer 4x4 tiles than a block has lanes (13x13 and 14x14 fill its
+  // 16: SqueezeNet's 64 -> 256 layers on 13x13 took 0.40 ms by im2col, 0.25 by Winograd; the test
+  // is per side, measured on square maps only) and hold the largest weights (which Winograd
+  // stores 4 times over). Under 64 input channels the GEMMs are too short to pay for the
+  // transforms, and the transforms' rounding weighs more: Inception v3's 147x147 layer (32 in)
+  // alone moved its output by 5e-5 of its range.
   return p.groups == 1 && q.kernel_h == 3 && q.kernel_w == 3 && q.stride_h == 1 && q.stride_w == 1 &&
          q.dilation_h == 1 && q.dilation_w == 1 && q.out_h >= min_map && q.out_w >= min_map &&
          p.in_channels >= 64 && p.out_channels >= 16;

@@ -10,7 +10,8 @@
 //    4 tiles runs from one row of tiles into the next and clipped at the map's right and bottom
 //    edges; a residual is read the same way.
 // The arithmetic is the portable transforms' expressions, operation for operation, with no fused
-// multiply-add (the portable file, built for baseline x86-64, has none): the same bits (tested).
+// multiply-add (the portable transforms are compiled without contraction on every ISA, see
+// CMakeLists.txt): the same bits as theirs on any CPU (tested).
 //
 // This file alone is compiled with -mavx512f -mavx512bw, and everything it defines has internal
 // linkage, so no AVX-512 copy of a function can be linked into code for other CPUs; it calls no
@@ -187,25 +188,28 @@ void output_transform(const WinogradParams& p, const float* m, int64_t point_str
         __mmask16 lanes[2] = {};
         for (int k = 0; k < runs.runs; ++k)
           if (runs.top[k] + i < p.out_h) lanes[k] = runs.lanes[k];
+        // (A run with no lanes is skipped, not handed to a masked load or store: its row may lie
+        // past the plane, and so would its address.)
         __m512 value = tiles[g];
         if (rc) {
           __m512 at_tiles = _mm512_setzero_ps();
           for (int k = 0; k < runs.runs; ++k)
-            at_tiles = _mm512_mask_loadu_ps(at_tiles, lanes[k], rc + runs.offset[k] + i * p.out_w);
+            if (lanes[k]) at_tiles = _mm512_mask_loadu_ps(at_tiles, lanes[k], rc + runs.offset[k] + i * p.out_w);
           value = add(value, at_tiles);
         }
         // max(lo, v) then min(hi, v): v wins on unordered, so a NaN is kept, as the portable
         // min_of(max_of(v, lo), hi).
         value = _mm512_maskz_min_ps(kAll, high, _mm512_maskz_max_ps(kAll, low, value));
         for (int k = 0; k < runs.runs; ++k)
-          _mm512_mask_storeu_ps(yc + runs.offset[k] + i * p.out_w, lanes[k], value);
+          if (lanes[k]) _mm512_mask_storeu_ps(yc + runs.offset[k] + i * p.out_w, lanes[k], value);
       }
     }
   }
 }
 
-// A group of 4 tiles spans at most two rows of tiles where a row holds 3 or more (GroupRuns); the
-// gathers' offsets are 32-bit.
+// A group of 4 tiles spans at most two rows of tiles where a row holds 3 or more (GroupRuns); 4 are
+// asked for (13x13, the smallest map the convolutions send here, has 4). The gathers' offsets are
+// 32-bit.
 bool fits(const WinogradParams& p) {
   return tiles_across(p) >= 4 && p.in_h * p.in_w < (int64_t{1} << 31) - 8 * (p.in_w + 8);
 }
