@@ -9,6 +9,7 @@
 #include "kernels/gemm.h"
 
 #include <cstring>
+#include <vector>
 
 #include "core/aligned_alloc.h"
 #include "kernels/cpu_features.h"
@@ -97,21 +98,74 @@ bool next_block(const Block& b, int64_t n_end, int64_t k, Block& next) {
   return true;
 }
 
-// Where B's rows are: row k at b + k * ldb, or, with row_offsets, at b + row_offsets[k] (gemm_rows).
+// Where B's rows are: row k at b + k * ldb, or, with row_offsets, at b + row_offsets[k] (gemm_rows);
+// with columns.width, column j of a row at columns_from + j's place in BColumnRows.
 struct BRows {
   const float* b;
   int64_t ldb;
   const int64_t* row_offsets;  // or null
+  BColumnRows columns;
+  int64_t columns_from = 0;
   const float* row(int64_t k) const { return row_offsets ? b + row_offsets[k] : b + k * ldb; }
   // Rows from k0 on, columns from n0 on.
   BRows from(int64_t k0, int64_t n0) const {
-    return row_offsets ? BRows{b + n0, 0, row_offsets + k0} : BRows{b + k0 * ldb + n0, ldb, nullptr};
+    if (columns.width > 0) return BRows{b, 0, row_offsets + k0, columns, columns_from + n0};
+    return row_offsets ? BRows{b + n0, 0, row_offsets + k0, {}} : BRows{b + k0 * ldb + n0, ldb, nullptr, {}};
   }
 };
+
+// With BColumnRows, a panel's columns [j0, j0 + 16) from rows of `width` columns: the runs of
+// them that lie in one row, each `count` lanes from `lane` on, read from a row of B at `offset`
+// (the same for every k). Where the width is 16 or more, a panel has one run, or two where it
+// crosses into the next row.
+void column_runs(const BRows& b, int64_t columns, std::vector<PanelRun>& runs, std::vector<int64_t>& panel_first) {
+  runs.clear();
+  panel_first.clear();
+  const int64_t width = b.columns.width, pitch = b.columns.pitch;
+  for (int64_t j0 = 0; j0 < columns; j0 += kGemmTileColumns) {
+    panel_first.push_back(static_cast<int64_t>(runs.size()));
+    const int64_t lanes = columns - j0 < kGemmTileColumns ? columns - j0 : kGemmTileColumns;
+    for (int64_t lane = 0; lane < lanes;) {
+      const int64_t j = b.columns_from + j0 + lane, in_row = j % width;
+      const int64_t count = width - in_row < lanes - lane ? width - in_row : lanes - lane;
+      runs.push_back({j / width * pitch + in_row, static_cast<int32_t>(lane), static_cast<int32_t>(count)});
+      lane += count;
+    }
+  }
+  panel_first.push_back(static_cast<int64_t>(runs.size()));
+}
 
 // B[0:depth, 0:columns] into panels of 16 columns, each depth x 16 and contiguous, the last one
 // zero-padded on the right.
 void pack_b_panels(const BRows& b, int64_t depth, int64_t columns, float* panels) {
+  if (b.columns.width > 0) {
+    // Rebuilt per packed block: a few runs per panel, against depth x 16 floats moved.
+    thread_local std::vector<PanelRun> runs;
+    thread_local std::vector<int64_t> panel_first;
+    column_runs(b, columns, runs, panel_first);
+    const int64_t panels_count = static_cast<int64_t>(panel_first.size()) - 1;
+#if defined(KITE_KERNELS_X86)
+    if (!generic_kernels_forced() && cpu_has_avx512())
+      return f32_pack_b_runs_avx512(b.b, b.row_offsets, depth, runs.data(), panel_first.data(), panels_count, panels);
+#endif
+    for (int64_t k = 0; k < depth; ++k) {
+      const float* row = b.row(k);
+      for (int64_t p = 0; p < panels_count; ++p) {
+        float* dst = panels + p * kGemmTileColumns * depth + k * kGemmTileColumns;
+        const PanelRun& first = runs[static_cast<size_t>(panel_first[p])];
+        if (first.count == kGemmTileColumns) {  // the common panel: one run, a fixed-size copy
+          std::memcpy(dst, row + first.offset, kGemmTileColumns * sizeof(float));
+          continue;
+        }
+        std::memset(dst, 0, kGemmTileColumns * sizeof(float));
+        for (int64_t r = panel_first[p]; r < panel_first[p + 1]; ++r) {
+          const PanelRun& run = runs[static_cast<size_t>(r)];
+          std::memcpy(dst + run.lane, row + run.offset, static_cast<size_t>(run.count) * sizeof(float));
+        }
+      }
+    }
+    return;
+  }
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx512())
     return f32_pack_b_panels_avx512(b.b, b.ldb, b.row_offsets, depth, columns, panels);
@@ -289,17 +343,21 @@ void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, in
   check_arguments(a, b, n, c, ldc, e, n_begin, n_end);
   KITE_CHECK(a.depth() <= 1 || ldb >= n, "gemm: ldb ", ldb, " is less than N = ", n);
   check_panels(a, panel_begin, panel_end);
-  run_gemm(a, {b, ldb, nullptr}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
+  run_gemm(a, {b, ldb, nullptr, {}}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
 }
 
 void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int64_t n, float* c, int64_t ldc,
-               const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+               const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end,
+               BColumnRows columns) {
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
   KITE_CHECK(row_offsets || a.depth() == 0, "gemm_rows: no row offsets");
+  KITE_CHECK(columns.width == 0 || (columns.width > 0 && columns.pitch >= columns.width), "gemm_rows: rows of ",
+             columns.width, " columns every ", columns.pitch);
   check_arguments(a, b, n, c, ldc, e, n_begin, n_end);
   check_panels(a, panel_begin, panel_end);
-  run_gemm(a, {b, 0, row_offsets}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
+  if (columns.width == columns.pitch) columns = {};  // rows without gaps: the columns are consecutive
+  run_gemm(a, {b, 0, row_offsets, columns}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
 }
 
 int64_t packed_b_floats(int64_t k, int64_t n) {
@@ -310,7 +368,7 @@ void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_e
   if (n_begin == n_end || k == 0) return;
   KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b: column range [", n_begin,
              ", ", n_end, ") does not start a panel");
-  pack_b_panels({b + n_begin, ldb, nullptr}, k, n_end - n_begin, packed + n_begin * k);
+  pack_b_panels({b + n_begin, ldb, nullptr, {}}, k, n_end - n_begin, packed + n_begin * k);
 }
 
 void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,

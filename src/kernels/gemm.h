@@ -86,15 +86,25 @@ PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
           const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
 
-// gemm() with B's rows anywhere: B[k, j] = b[row_offsets[k] + j] (K = a.depth() offsets). A
-// convolution's taps read in place from its input padded once (kernels/im2col_padded.h's pitched
-// columns): each row of B is the padded planes from one tap's offset on, with no im2col matrix.
-// Every element's value is the one gemm() gives for the same B, bit for bit.
-void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int64_t n, float* c, int64_t ldc,
-               const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
+// Where gemm_rows finds B's columns along a row: column j at j (width 0), or at j / width * pitch
+// + j % width (width <= pitch): rows of `width` columns every `pitch` values, as a convolution's
+// output pixels (j = oy * out_w + ox) read their taps from its padded planes
+// (kernels/im2col_padded.h), whose rows are longer than the output's.
+struct BColumnRows {
+  int64_t width = 0, pitch = 0;
+};
 
-// The driver's block of columns (NC; gemm.cpp says why 192): callers that build B a chunk at a
-// time (the pitched taps' products) take whole blocks.
+// gemm() with B's rows anywhere: B[k, j] = b[row_offsets[k] + j], or at the column `columns`
+// puts j (K = a.depth() offsets). A convolution's taps read in place from its input padded once:
+// each row of B is the padded planes from one tap's offset on, with no im2col matrix; with
+// `columns`, C's columns are the output pixels themselves. Every element's value is the one
+// gemm() gives for the same B, bit for bit.
+void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int64_t n, float* c, int64_t ldc,
+               const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1,
+               BColumnRows columns = {});
+
+// The driver's block of columns (NC; gemm.cpp says why 192): callers that work on C a chunk at a
+// time (a convolution's activation after its product) take whole blocks.
 constexpr int64_t kGemmColumnBlock = 192;
 
 // B packed once for all of K: for products whose few columns several threads share by each taking

@@ -59,6 +59,17 @@ void f32_gemm_12x32_avx512(const GemmTile& top, const GemmTile& bottom);
 // (kernels/x86/f32_pack_avx512.cpp); only called when cpu_has_avx512().
 void f32_pack_b_panels_avx512(const float* b, int64_t ldb, const int64_t* row_offsets, int64_t depth, int64_t columns,
                               float* panels);
+// A packed panel's lanes [lane, lane + count), read from a row of B at `offset` (gemm.cpp's
+// column_runs, for BColumnRows).
+struct PanelRun {
+  int64_t offset;
+  int32_t lane, count;
+};
+// The same with B's columns in runs: panel p (panels at panels + 16 p * depth) is the runs
+// [panel_first[p], panel_first[p + 1]) of every row b + row_offsets[k], its other lanes zero
+// (kernels/x86/f32_pack_avx512.cpp); only called when cpu_has_avx512().
+void f32_pack_b_runs_avx512(const float* b, const int64_t* row_offsets, int64_t depth, const PanelRun* runs,
+                            const int64_t* panel_first, int64_t panels, float* packed);
 // NEON intrinsics (kernels/arm/f32_gemm_6x16_neon.cpp); only compiled for AArch64.
 void f32_gemm_6x16_neon(const GemmTile& tile);
 

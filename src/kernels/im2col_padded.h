@@ -6,20 +6,18 @@
 // channel c, so that along a row of output pixels a tap reads consecutive values at the planes'
 // pitch.
 //
-// The int8 product (gemm_q8_rows) reads its B rows there in place; the fp32 one (gemm_rows) packs
-// its B blocks from them, with no im2col matrix written and read back. Both have out_h * pitch
-// columns: "pitched pixels", column j being output (j / pitch, j % pitch), of which the pitch -
-// out_w columns past out_w in each row are computed and discarded (compact_pitched_columns). For
-// the int8 product's 32-column tiles that costs no more tiles on 14x14 and 7x7 maps (196 and 49
+// The int8 product (gemm_q8_rows) reads its B rows there in place, over out_h * pitch columns:
+// "pitched pixels", column j being output (j / pitch, j % pitch), of which the pitch - out_w
+// columns past out_w in each row are computed and discarded (compact_pitched_columns). For the
+// int8 product's 32-column tiles that costs no more tiles on 14x14 and 7x7 maps (196 and 49
 // columns already take 224 and 64; 14 x 16 = 224, 7 x 9 = 63), 4% to 7% more columns on 56x56
 // and 28x28 ones, and saves the matrix of kernel_h * kernel_w times the input's values (with
-// it, im2col was 9% of ResNet-50's int8 time). fp32 counts 16-column panels and takes the pitched
-// columns only where they add at most a tenth (pitched_columns_pay): a 1x7 kernel on a 17x17 map
-// would compute 23 columns for every 17.
+// it, im2col was 9% of ResNet-50's int8 time). The fp32 one (gemm_rows with BColumnRows) packs
+// its B blocks from them pixel by pixel, skipping the columns past out_w: no im2col matrix, and
+// no column computed for nothing.
 //
 // A template over the element type, compiled for the baseline ISA (a fixed-size memcpy is a few
-// vector moves there). fp32 convolutions with a residual (laid out by pixel, not by pitched
-// column) build im2col panels instead (im2col_f32), as do taps beyond the spill.
+// vector moves there).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -42,7 +40,8 @@ struct PaddedPlanes {
   int64_t planes_per_channel() const { return phases_h * phases_w; }
 };
 
-// Values past the last plane that a tap's row may read, and that the copies in 64-byte pieces
+// Values past the last plane that a tap's row of pitched columns may read (the int8 product's;
+// the fp32 one reads the pixels alone, inside the planes), and that the copies in 64-byte pieces
 // may read past their source.
 constexpr int64_t kPaddedSpillBytes = 64;
 
@@ -54,7 +53,7 @@ inline PaddedPlanes padded_planes(const Im2colParams& p) {
 
 inline int64_t pitched_columns(const Im2colParams& p) { return p.out_h * padded_planes(p).pitch; }
 
-// Whether the product can read the planes in place: a tap's row of pitched columns reads up to
+// Whether the int8 product can read the planes in place: a tap's row of pitched columns reads up to
 // (kernel_w - 1) * dilation_w / stride_w values past the last plane, which the spill must cover.
 template <typename T>
 bool pitched_taps_fit(const Im2colParams& p) {
@@ -66,13 +65,6 @@ bool pitched_taps_fit(const Im2colParams& p) {
 inline int64_t pitched_pixel(const Im2colParams& p, int64_t j) {
   const int64_t pitch = padded_planes(p).pitch;
   return j / pitch * p.out_w + std::min(j % pitch, p.out_w);
-}
-
-// Whether pitched columns cost at most a tenth more panels of `panel_columns` than the pixels do.
-inline bool pitched_columns_pay(const Im2colParams& p, int64_t panel_columns) {
-  const int64_t pitched = (pitched_columns(p) + panel_columns - 1) / panel_columns;
-  const int64_t pixels = (p.columns() + panel_columns - 1) / panel_columns;
-  return pitched * 10 <= pixels * 11;
 }
 
 // The values the padded planes take: all channels' planes and the spill, in T.

@@ -5,12 +5,11 @@
 //    (runtime/winograd_conv_kernel.cpp);
 //  - everything else as GEMM per group: weights packed once [OC/g, IC/g*KH*KW]. 1x1 stride-1
 //    convolutions read the input as the GEMM's B directly. Others read their taps in place from
-//    the input padded once (kernels/im2col_padded.h: pitched columns, gemm_rows, then compacted to
-//    pixels; kernel "conv_pitched_gemm"), or, with a residual, a tap beyond the planes' spill or a
-//    pitch that would add more than a tenth to the product, build im2col panels per thread
-//    (kernels/im2col.h; "conv_im2col_gemm"). The product's columns (pixels, or pitched columns)
-//    are split across threads in 16-column tiles. On maps too small for that (few_pixel_items:
-//    7x7, 14x14, 17x17), B is packed once by all the threads from im2col panels, also where one
+//    the input padded once (kernels/im2col_padded.h), each output pixel packed from its place in
+//    the padded planes' longer rows (gemm_rows with BColumnRows; kernel "conv_pitched_gemm"); in
+//    fp16, im2col panels per thread (kernels/im2col.h; "conv_im2col_gemm"). The product's columns
+//    (the pixels) are split across threads in 16-column tiles. On maps too small for that
+//    (few_pixel_items: 7x7, 14x14, 17x17), B is packed once by all the threads from im2col panels, also where one
 //    thread would read the taps in place, and the output channels are split instead
 //    (run_shared_b). With KernelChoices::fp16_arithmetic on a CPU that has it, in fp16
 //    (kernels/f16_gemm.h; small maps in output-channel chunks).
@@ -158,10 +157,10 @@ class GemmConvKernel : public NodeKernel {
     if (fp16_) return;
     packed_f16_.clear();
     for (int64_t gi = 0; gi < plan.groups; ++gi) packed_.push_back(pack_a(weights.data<float>() + gi * m * k, m, k, k));
-    // The taps read in place where they can be: not for a residual, which is laid out by pixel,
-    // not by pitched column, nor where the pitch adds more than a tenth to the product.
-    if (!conv_is_pointwise(plan.window) && !plan.has_residual && pitched_taps_fit<float>(plan.window) &&
-        pitched_columns_pay(plan.window, kPackedBPanelColumns)) {
+    // The taps read in place from the padded planes, each output pixel packed from its own place
+    // in their longer rows (gemm_rows' BColumnRows): no im2col matrix, nor columns computed past a
+    // row's end and compacted away.
+    if (!conv_is_pointwise(plan.window)) {
       tap_offsets_.resize(static_cast<size_t>(k));
       pitched_tap_offsets(plan.window, tap_offsets_.data());
     }
@@ -189,9 +188,7 @@ class GemmConvKernel : public NodeKernel {
     int64_t chunk_panels = panels_per_chunk(panels, pixel_items, pool.size());
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     const bool share_b = !fp16_ && panels > 1 && few_pixel_items(pixel_items, pool.size());
-    // The product's columns: pitched ones where the taps are read in place, else the pixels.
-    const int64_t product_columns = tap_offsets_.empty() || share_b ? columns : pitched_columns(q);
-    int64_t tiles = (product_columns + kTile - 1) / kTile;
+    int64_t tiles = (columns + kTile - 1) / kTile;
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
         int64_t image_group = n * plan_.groups + gi;
@@ -212,8 +209,8 @@ class GemmConvKernel : public NodeKernel {
           for (int64_t i = i0; i < i1;) {
             int64_t chunk = i / tiles, t0 = i % tiles, t1 = std::min(tiles, t0 + (i1 - i));
             int64_t p0 = chunk * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
-            int64_t begin = t0 * kTile, end = std::min(product_columns, t1 * kTile);
-            if (padded) run_pitched(static_cast<size_t>(gi), padded, y, e, begin, end, p0, p1);
+            int64_t begin = t0 * kTile, end = std::min(columns, t1 * kTile);
+            if (padded) run_pitched(static_cast<size_t>(gi), padded, y, r, e, begin, end, p0, p1);
             else run_columns(static_cast<size_t>(gi), x, y, r, e, begin, end, p0, p1);
             i += t1 - t0;
           }
@@ -308,26 +305,22 @@ class GemmConvKernel : public NodeKernel {
     }
   }
 
-  // Pitched columns [begin, end) (kernels/im2col_padded.h) of group gi, its taps read in place
-  // from the padded planes: the product through a buffer a chunk at a time, then its pixels into
-  // y. No residual here (see the constructor).
-  void run_pitched(size_t gi, const float* padded, float* y, const GemmEpilogue& e, int64_t begin, int64_t end,
-                   int64_t p0, int64_t p1) const {
+  // Output pixels [begin, end) of group gi, its taps read in place from the padded planes
+  // (kernels/im2col_padded.h): pixel (oy, ox) of a tap is at oy * pitch + ox from its offset on.
+  void run_pitched(size_t gi, const float* padded, float* y, const float* r, GemmEpilogue e, int64_t begin,
+                   int64_t end, int64_t p0, int64_t p1) const {
     const Im2colParams& q = plan_.window;
     const PackedA& a = packed_[gi];
     const int64_t columns = q.columns();
-    const int64_t row0 = p0 * PackedA::kPanelRows, rows = std::min(a.rows(), p1 * PackedA::kPanelRows) - row0;
-    constexpr int64_t kChunk = kGemmColumnBlock;
-    struct PitchedProduct {};  // thread_scratch's tag
-    auto* product = static_cast<float*>(thread_scratch<PitchedProduct>(
-        (a.rows() * kChunk + kPaddedSpillBytes / static_cast<int64_t>(sizeof(float))) * static_cast<int64_t>(sizeof(float)),
-        0));
-    for (int64_t c0 = begin; c0 < end; c0 += kChunk) {
-      const int64_t c1 = std::min(end, c0 + kChunk), width = c1 - c0;
-      gemm_rows(a, padded + c0, tap_offsets_.data(), width, product, kChunk, e, 0, width, p0, p1);
-      compact_pitched_columns(q, product + row0 * kChunk, kChunk, rows, c0, c1, y + row0 * columns, columns);
-      const int64_t first = pitched_pixel(q, c0), count = pitched_pixel(q, c1) - first;
-      for (int64_t i = row0; i < row0 + rows; ++i) apply_activation(plan_, y + i * columns + first, count);
+    e.residual = r;
+    e.ldr = columns;
+    const BColumnRows pixels{q.out_w, padded_planes(q).pitch};
+    const int64_t row1 = std::min(a.rows(), p1 * PackedA::kPanelRows);
+    // A block of the GEMM's columns at a time, so that the activation finds its outputs in cache.
+    for (int64_t c0 = begin; c0 < end; c0 += kGemmColumnBlock) {
+      const int64_t c1 = std::min(end, c0 + kGemmColumnBlock);
+      gemm_rows(a, padded, tap_offsets_.data(), columns, y, columns, e, c0, c1, p0, p1, pixels);
+      for (int64_t i = p0 * PackedA::kPanelRows; i < row1; ++i) apply_activation(plan_, y + i * columns + c0, c1 - c0);
     }
   }
 
@@ -339,7 +332,7 @@ class GemmConvKernel : public NodeKernel {
   std::vector<PackedA> packed_;         // per group, unless fp16_
   std::vector<PackedF16A> packed_f16_;  // per group, if fp16_
   // Each im2col row's offset into the padded planes, where the product reads the taps in place
-  // (pitched columns, kernels/im2col_padded.h); empty otherwise.
+  // (kernels/im2col_padded.h); empty for 1x1 stride-1 convolutions and in fp16.
   std::vector<int64_t> tap_offsets_;
 };
 

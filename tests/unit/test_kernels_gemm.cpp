@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/aligned_alloc.h"
+#include "guarded_buffer.h"
 #include "kernels/cpu_features.h"
 #include "kernels/gemm.h"
 #include "kite/error.h"
@@ -384,6 +385,42 @@ TEST_P(GemmKernels, RowsFromOffsetsMatchGemmBitwise) {
         gemm_rows(packed, scattered.data(), offsets.data(), n, c.data(), g.ldc, e, cut, n);
         ASSERT_TRUE(bitwise_equal(whole, c)) << describe(g, everything.name);
       }
+}
+
+// gemm_rows with BColumnRows: each row of B laid out in rows of `width` columns every `pitch`
+// values (as a convolution's output pixels in its padded planes), NaN in the gaps, the last row
+// against an inaccessible page: C bit for bit as gemm() gives, so no gap and nothing past B is
+// read. Widths under 16 put 2 to 16 rows in a panel; from 16, a panel crosses at most one row end.
+TEST_P(GemmKernels, RowsOfPixelsMatchGemmBitwise) {
+  const EpilogueOption& everything = kEpilogues[7];
+  for (int64_t width : {1, 5, 7, 16, 17, 33})
+    for (int64_t gap : {0, 2})
+      for (int64_t n : {int64_t{1}, int64_t{17}, int64_t{100}, int64_t{400}})
+        for (int64_t k : {1, 3, 600}) {
+          GemmCase g(13, n, k);
+          PackedA packed = g.packed();
+          GemmEpilogue e = epilogue_for(g, everything);
+          std::vector<float> whole = run_whole(g, packed, e);
+          const int64_t pitch = width + gap, rows = (n + width - 1) / width, spread = (rows - 1) * pitch + (n - 1) % width + 1;
+          // Row r of B at offset (k - 1 - r) * (spread + 1): the last row of B first, the first
+          // one ending the buffer.
+          std::vector<float> scattered(static_cast<size_t>(k * (spread + 1) - 1), NAN);
+          std::vector<int64_t> offsets(static_cast<size_t>(k));
+          for (int64_t r = 0; r < k; ++r) {
+            offsets[static_cast<size_t>(r)] = (k - 1 - r) * (spread + 1);
+            for (int64_t j = 0; j < n; ++j)
+              scattered[static_cast<size_t>(offsets[static_cast<size_t>(r)] + j / width * pitch + j % width)] =
+                  g.b[static_cast<size_t>(r * g.ldb + j)];
+          }
+          test::Guarded<float> guarded(scattered.data(), scattered.size(), true);
+          std::vector<float> c = g.fresh_c();
+          const int64_t cut = n / 3;
+          const BColumnRows columns{width, pitch};
+          gemm_rows(packed, guarded.data(), offsets.data(), n, c.data(), g.ldc, e, 0, cut, 0, -1, columns);
+          gemm_rows(packed, guarded.data(), offsets.data(), n, c.data(), g.ldc, e, cut, n, 0, -1, columns);
+          ASSERT_TRUE(bitwise_equal(whole, c)) << describe(g, everything.name) << ", rows of " << width << " every "
+                                               << pitch;
+        }
 }
 
 TEST_P(GemmKernels, PackedOnceMatchesGemmBitwise) {

@@ -43,13 +43,15 @@ TEST(NodeKernels, GemmConvolutions) {
   }
 }
 
-// Convolutions without a residual read their taps in place from the input padded once (pitched
-// columns, then compacted to pixels): a fused clamp and SiLU over several of the product's chunks
-// (a 30 x 26 map: 840 pitched columns), a 7x7 stride-2 stem (50 x 49 outputs, 50 rows of 52
-// pitched columns: 163 panels for 154), and a 7x7 map (with two and four threads, B packed once
-// from im2col panels instead: the name says the one-thread path). Others build im2col panels: a residual (laid out by pixel), a tap
-// beyond the planes' spill (dilation 9: 18 values), and a 1x7 kernel on a 17x17 map (23 pitched
-// columns for every 17 pixels).
+// fp32 convolutions read their taps in place from the input padded once, each output pixel packed
+// from its place in the padded planes' longer rows (gemm_rows' BColumnRows): a fused clamp and SiLU
+// over several of the GEMM's column blocks (a 30 x 26 map), a 7x7 stride-2 stem (50 x 49 outputs
+// from rows of 52), a 7x7 map (panels of 16 pixels from 3 rows; with two and four threads, B
+// packed once from im2col panels instead: the name says the one-thread path), a residual (added
+// by pixel in the GEMM's epilogue, also with stride 2, groups and two images), dilation 9 (taps
+// 18 values apart), dilation with a stride, stride 3, a 1x7 kernel on a 17x17 map (rows of 23
+// for 17 pixels), a one-column map (16 rows per panel), a kernel larger than its input, and a
+// padded 1x1 stride-2 convolution.
 TEST(NodeKernels, ConvolutionsReadingTapsInPlace) {
   Attributes fused = conv_attrs(3, 1, {1, 2, 1, 0});
   fused.set_float("activation_min", -0.25f);
@@ -73,11 +75,30 @@ TEST(NodeKernels, ConvolutionsReadingTapsInPlace) {
       {"3x3 + residual",
        {"FusedConv", conv_attrs(3, 1, {1, 1, 1, 1}), {1, 6, 9, 11},
         {test::random_tensor({6, 6, 3, 3}, 25), test::random_tensor({6}, 28)}, true},
-       "conv_im2col_gemm/"},
+       "conv_pitched_gemm/"},
       {"3x3 dilation 9", {"Conv", conv_attrs(3, 1, {9, 9, 9, 9}, 1, 9), {1, 4, 20, 20}, {test::random_tensor({6, 4, 3, 3}, 24)}},
-       "conv_im2col_gemm/"},
+       "conv_pitched_gemm/"},
       {"1x7 on 17x17", {"Conv", one_by_seven, {1, 16, 17, 17}, {test::random_tensor({12, 16, 1, 7}, 26)}},
-       "conv_im2col_gemm/"},
+       "conv_pitched_gemm/"},
+      {"3x3 stride 2 + residual, 37x41 -> 19x21",
+       {"FusedConv", conv_attrs(3, 2, {1, 1, 1, 1}), {1, 5, 37, 41},
+        {test::random_tensor({6, 5, 3, 3}, 29), test::random_tensor({6}, 30)}, true},
+       "conv_pitched_gemm/"},
+      {"3x3 stride 2 dilation 2, 23x30", {"Conv", conv_attrs(3, 2, {2, 1, 0, 2}, 1, 2), {1, 3, 23, 30},
+                                          {test::random_tensor({5, 3, 3, 3}, 31)}},
+       "conv_pitched_gemm/"},
+      {"4x4 stride 3, 26x29", {"Conv", conv_attrs(4, 3, {1, 2, 2, 1}), {2, 3, 26, 29}, {test::random_tensor({5, 3, 4, 4}, 32)}},
+       "conv_pitched_gemm/"},
+      {"3x3 on one column: out_w 1", {"Conv", conv_attrs(3, 1, {1, 1, 1, 1}), {1, 4, 40, 1}, {test::random_tensor({6, 4, 3, 3}, 33)}},
+       "conv_pitched_gemm/"},
+      {"5x5 on 3x3 padded by 2", {"Conv", conv_attrs(5, 1, {2, 2, 2, 2}), {1, 4, 3, 3}, {test::random_tensor({6, 4, 5, 5}, 34)}},
+       "conv_pitched_gemm/"},
+      {"1x1 stride 2 padded", {"Conv", conv_attrs(1, 2, {1, 0, 0, 1}), {1, 8, 21, 19}, {test::random_tensor({6, 8, 1, 1}, 35)}},
+       "conv_pitched_gemm/"},
+      {"3x3 groups 2 + residual, batch 2",
+       {"FusedConv", conv_attrs(3, 1, {1, 1, 1, 1}, 2), {2, 6, 18, 20},
+        {test::random_tensor({6, 3, 3, 3}, 36), test::random_tensor({6}, 37)}, true},
+       "conv_pitched_gemm/"},
   };
   for (const Case& c : cases) {
     std::string kernel = Session(test::one_node_model(c.spec)).plan()[0].kernel;

@@ -24,4 +24,36 @@ void f32_pack_b_panels_avx512(const float* b, int64_t ldb, const int64_t* row_of
   }
 }
 
+// A panel at a time, over all of K, its runs' masks and starts worked out once: a panel of one
+// run of 16 columns (most of them, on maps 16 or more wide) is a plain load per k; others take one
+// masked load per run, from `lane` values before the run's first column (a run's offset is at
+// least its lane, as column j of a row lies at or past j: the address is still inside B, and the
+// masked-off lanes read nothing).
+void f32_pack_b_runs_avx512(const float* b, const int64_t* row_offsets, int64_t depth, const PanelRun* runs,
+                            const int64_t* panel_first, int64_t panels, float* packed) {
+  static_assert(kGemmTileColumns == 16, "a panel row is one zmm");
+  for (int64_t p = 0; p < panels; ++p) {
+    float* dst = packed + p * kGemmTileColumns * depth;
+    const PanelRun* first = runs + panel_first[p];
+    const int64_t count = panel_first[p + 1] - panel_first[p];
+    if (count == 1 && first->count == kGemmTileColumns) {
+      const float* column = b + first->offset;
+      for (int64_t k = 0; k < depth; ++k) _mm512_storeu_ps(dst + k * kGemmTileColumns, _mm512_loadu_ps(column + row_offsets[k]));
+      continue;
+    }
+    __mmask16 lanes[kGemmTileColumns];
+    int64_t starts[kGemmTileColumns];
+    for (int64_t r = 0; r < count; ++r) {  // at most one run per lane
+      lanes[r] = static_cast<__mmask16>(first_lanes(first[r].count) << first[r].lane);
+      starts[r] = first[r].offset - first[r].lane;
+    }
+    for (int64_t k = 0; k < depth; ++k) {
+      const float* row = b + row_offsets[k];
+      __m512 v = _mm512_setzero_ps();
+      for (int64_t r = 0; r < count; ++r) v = _mm512_mask_loadu_ps(v, lanes[r], row + starts[r]);
+      _mm512_storeu_ps(dst + k * kGemmTileColumns, v);
+    }
+  }
+}
+
 }  // namespace kite
