@@ -371,6 +371,15 @@ void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_e
   pack_b_panels({b + n_begin, ldb, nullptr, {}}, k, n_end - n_begin, packed + n_begin * k);
 }
 
+void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t n_begin, int64_t n_end, float* packed,
+                 BColumnRows columns) {
+  if (n_begin == n_end || k == 0) return;
+  KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b_rows: column range [",
+             n_begin, ", ", n_end, ") does not start a panel");
+  if (columns.width == columns.pitch) columns = {};  // rows without gaps: the columns are consecutive
+  pack_b_panels(BRows{b, 0, row_offsets, columns}.from(0, n_begin), k, n_end - n_begin, packed + n_begin * k);
+}
+
 void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
                    int64_t panel_begin, int64_t panel_end) {
   if (panel_end < 0) panel_end = a.panel_count();

@@ -118,7 +118,10 @@ int64_t packed_b_floats(int64_t k, int64_t n);
 // Packs the panels that hold columns [n_begin, n_end) of B (K x n_end at least, B[k, j] =
 // b[k * ldb + j]); n_begin starts a panel (a multiple of 16) unless the range is empty. Threads may pack disjoint ranges.
 void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed);
-// gemm() over all n columns, with B packed by pack_b (K = a.depth()): the same value for every
+// pack_b for gemm_rows' B: rows at b + row_offsets[k], columns where `columns` puts them.
+void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t n_begin, int64_t n_end, float* packed,
+                 BColumnRows columns = {});
+// gemm() over all n columns, with B packed by pack_b or pack_b_rows (K = a.depth()): the same value for every
 // element, bit for bit, as gemm() gives.
 void gemm_packed_b(const PackedA& a, const float* packed_b, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
                    int64_t panel_begin = 0, int64_t panel_end = -1);

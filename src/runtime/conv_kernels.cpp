@@ -9,9 +9,8 @@
 //    the padded planes' longer rows (gemm_rows with BColumnRows; kernel "conv_pitched_gemm"); in
 //    fp16, im2col panels per thread (kernels/im2col.h; "conv_im2col_gemm"). The product's columns
 //    (the pixels) are split across threads in 16-column tiles. On maps too small for that
-//    (few_pixel_items: 7x7, 14x14, 17x17), B is packed once by all the threads from im2col panels, also where one
-//    thread would read the taps in place, and the output channels are split instead
-//    (run_shared_b). With KernelChoices::fp16_arithmetic on a CPU that has it, in fp16
+//    (few_pixel_items: 7x7, 14x14, 17x17), B is packed once by all the threads (from the padded
+//    planes, or the 1x1's input) and the output channels are split instead (run_shared_b). With KernelChoices::fp16_arithmetic on a CPU that has it, in fp16
 //    (kernels/f16_gemm.h; small maps in output-channel chunks).
 // Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
 // activation (SiLU, HardSwish) right after, on each thread's share while it is in cache. Splits are
@@ -166,7 +165,7 @@ class GemmConvKernel : public NodeKernel {
     }
   }
 
-  // The path at one thread (on small maps several threads share im2col panels: run_shared_b).
+  // The path at one thread (on small maps several threads share one packed B: run_shared_b).
   std::string name() const override {
     const char* path = conv_is_pointwise(plan_.window) ? "conv_1x1_gemm/"
                        : tap_offsets_.empty()          ? "conv_im2col_gemm/"
@@ -231,12 +230,11 @@ class GemmConvKernel : public NodeKernel {
     return planes;
   }
 
-  // Few output pixels (7x7, 14x14 maps) and several threads: B (the im2col matrix, or the input
-  // of a 1x1) is packed once, its 16-column panels split across the threads, then the threads
-  // split the weights' panels and all read the one packed B. Cutting the output channels into
-  // chunks instead would repeat the im2col and the packing per chunk (ResNet-18's 7x7 layers ran
-  // slower on two threads than on one). The pitched taps are not used here: B packed once from
-  // them measured the same (ResNet-18, GoogLeNet, SqueezeNet, Inception v3 at two threads).
+  // Few output pixels (7x7, 14x14 maps) and several threads: B (the taps from the padded planes,
+  // or the input of a 1x1) is packed once, its 16-column panels split across the threads, then
+  // the threads split the weights' panels and all read the one packed B. Cutting the output
+  // channels into chunks instead would repeat the packing per chunk (ResNet-18's 7x7 layers ran
+  // slower on two threads than on one).
   void run_shared_b(size_t gi, const float* x, float* y, const float* r, GemmEpilogue e, ThreadPool& pool) const {
     const Im2colParams& q = plan_.window;
     const PackedA& a = packed_[gi];
@@ -246,19 +244,13 @@ class GemmConvKernel : public NodeKernel {
     // The calling thread's buffer, written and read by all the pool's threads during this call.
     float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(
         packed_b_floats(k, columns) * static_cast<int64_t>(sizeof(float)), 0));
-    const bool pointwise = conv_is_pointwise(q);
+    // Other convolutions pack their taps from the padded planes, as one thread does in run_pitched.
+    const float* padded = tap_offsets_.empty() ? nullptr : pad_input(x, pool);
+    const BColumnRows pixels{q.out_w, padded_planes(q).pitch};
     pool.parallel_for(column_panels, [&](int64_t j0, int64_t j1) {
-      if (pointwise) {
-        pack_b(x, columns, k, j0 * kPackedBPanelColumns, std::min(columns, j1 * kPackedBPanelColumns), packed_b);
-        return;
-      }
-      // im2col with a row stride of 16 writes a panel in the packed layout directly.
-      for (int64_t j = j0; j < j1; ++j) {
-        int64_t c0 = j * kPackedBPanelColumns, c1 = std::min(columns, c0 + kPackedBPanelColumns);
-        float* panel = packed_b + c0 * k;
-        if (c1 - c0 < kPackedBPanelColumns) std::fill(panel, panel + k * kPackedBPanelColumns, 0.f);
-        im2col_f32(q, x, c0, c1, panel, kPackedBPanelColumns);
-      }
+      const int64_t c0 = j0 * kPackedBPanelColumns, c1 = std::min(columns, j1 * kPackedBPanelColumns);
+      if (padded) pack_b_rows(padded, tap_offsets_.data(), k, c0, c1, packed_b, pixels);
+      else pack_b(x, columns, k, c0, c1, packed_b);
     });
     e.residual = r;
     e.ldr = columns;

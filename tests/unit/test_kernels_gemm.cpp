@@ -390,7 +390,8 @@ TEST_P(GemmKernels, RowsFromOffsetsMatchGemmBitwise) {
 // gemm_rows with BColumnRows: each row of B laid out in rows of `width` columns every `pitch`
 // values (as a convolution's output pixels in its padded planes), NaN in the gaps, the last row
 // against an inaccessible page: C bit for bit as gemm() gives, so no gap and nothing past B is
-// read. Widths under 16 put 2 to 16 rows in a panel; from 16, a panel crosses at most one row end.
+// read; and packed once by pack_b_rows for gemm_packed_b. Widths under 16 put 2 to 16 rows in a
+// panel; from 16, a panel crosses at most one row end.
 TEST_P(GemmKernels, RowsOfPixelsMatchGemmBitwise) {
   const EpilogueOption& everything = kEpilogues[7];
   for (int64_t width : {1, 5, 7, 16, 17, 33})
@@ -420,6 +421,17 @@ TEST_P(GemmKernels, RowsOfPixelsMatchGemmBitwise) {
           gemm_rows(packed, guarded.data(), offsets.data(), n, c.data(), g.ldc, e, cut, n, 0, -1, columns);
           ASSERT_TRUE(bitwise_equal(whole, c)) << describe(g, everything.name) << ", rows of " << width << " every "
                                                << pitch;
+          // The same B packed once (pack_b_rows, two ranges of panels) for gemm_packed_b.
+          std::shared_ptr<void> buffer = allocate_aligned(static_cast<size_t>(packed_b_floats(k, n)) * sizeof(float));
+          float* packed_b = static_cast<float*>(buffer.get());  // 64-byte aligned, as the AVX2 kernel loads it
+          std::fill(packed_b, packed_b + packed_b_floats(k, n), NAN);
+          const int64_t panel_cut = std::min<int64_t>(n, 32);
+          pack_b_rows(guarded.data(), offsets.data(), k, 0, panel_cut, packed_b, columns);
+          pack_b_rows(guarded.data(), offsets.data(), k, panel_cut, n, packed_b, columns);
+          c = g.fresh_c();
+          gemm_packed_b(packed, packed_b, n, c.data(), g.ldc, e);
+          ASSERT_TRUE(bitwise_equal(whole, c)) << describe(g, everything.name) << ", packed once, rows of " << width
+                                               << " every " << pitch;
         }
 }
 
