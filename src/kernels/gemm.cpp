@@ -329,6 +329,11 @@ void run_gemm(const PackedA& a, const BRows& b, float* c, int64_t ldc, const Gem
   }
 }
 
+void check_column_rows(const BColumnRows& columns, const char* who) {
+  KITE_CHECK(columns.width == 0 || (columns.width > 0 && columns.pitch >= columns.width), who, ": rows of ",
+             columns.width, " columns every ", columns.pitch);
+}
+
 void check_panels(const PackedA& a, int64_t panel_begin, int64_t panel_end) {
   KITE_CHECK(0 <= panel_begin && panel_end <= a.panel_count(), "gemm: panel range [", panel_begin, ", ", panel_end,
              ") is not within [0, ", a.panel_count(), ")");
@@ -352,8 +357,7 @@ void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
   KITE_CHECK(row_offsets || a.depth() == 0, "gemm_rows: no row offsets");
-  KITE_CHECK(columns.width == 0 || (columns.width > 0 && columns.pitch >= columns.width), "gemm_rows: rows of ",
-             columns.width, " columns every ", columns.pitch);
+  check_column_rows(columns, "gemm_rows");
   check_arguments(a, b, n, c, ldc, e, n_begin, n_end);
   check_panels(a, panel_begin, panel_end);
   if (columns.width == columns.pitch) columns = {};  // rows without gaps: the columns are consecutive
@@ -376,6 +380,8 @@ void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t 
   if (n_begin == n_end || k == 0) return;
   KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b_rows: column range [",
              n_begin, ", ", n_end, ") does not start a panel");
+  KITE_CHECK(row_offsets, "pack_b_rows: no row offsets");
+  check_column_rows(columns, "pack_b_rows");
   if (columns.width == columns.pitch) columns = {};  // rows without gaps: the columns are consecutive
   pack_b_panels(BRows{b, 0, row_offsets, columns}.from(0, n_begin), k, n_end - n_begin, packed + n_begin * k);
 }

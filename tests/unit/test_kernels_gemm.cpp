@@ -580,6 +580,15 @@ TEST(GemmArguments, BadRangesAndStridesAreErrors) {
   EXPECT_THROW(gemm(packed, g.b.data(), g.ldb, g.n, c.data(), g.ldc, e, 0, g.n, -1, 1), Error);
   EXPECT_THROW(pack_a(g.a.data(), g.m, g.k, g.k - 1), Error);
   EXPECT_THROW(pack_a(g.a.data(), -1, g.k, g.k), Error);
+  // Rows of pixels longer than their pitch, or of a negative width.
+  std::vector<int64_t> offsets(static_cast<size_t>(g.k), 0);
+  EXPECT_THROW(gemm_rows(packed, g.b.data(), offsets.data(), g.n, c.data(), g.ldc, e, 0, g.n, 0, -1, BColumnRows{5, 4}),
+               Error);
+  EXPECT_THROW(gemm_rows(packed, g.b.data(), offsets.data(), g.n, c.data(), g.ldc, e, 0, g.n, 0, -1, BColumnRows{-1, 4}),
+               Error);
+  std::vector<float> packed_b(static_cast<size_t>(packed_b_floats(g.k, g.n)));
+  EXPECT_THROW(pack_b_rows(g.b.data(), offsets.data(), g.k, 0, g.n, packed_b.data(), BColumnRows{5, 4}), Error);
+  EXPECT_THROW(pack_b_rows(g.b.data(), nullptr, g.k, 0, g.n, packed_b.data()), Error);
 }
 
 TEST(GemmArguments, PackedAKeepsItsShape) {
