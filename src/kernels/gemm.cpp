@@ -5,7 +5,8 @@
 // panel of A (6 x KC) runs against every B panel. A tile of C is written once per block of K;
 // the next block continues from the sums it holds, so each element still sees one unbroken
 // sequence of k, whatever the blocking or the column range. gemm_packed_b runs the same blocks
-// over a B that pack_b packed once for all of K (its panels' slices instead of a packed block).
+// over a B that pack_b or pack_b_rows packed once for all of K (its panels' slices instead of a
+// packed block).
 #include "kernels/gemm.h"
 
 #include <cstring>
@@ -230,7 +231,7 @@ struct Target {
 
 // Where the packed B block's 16-column panels are: the one for the block's columns [j0, j0 + 16)
 // at first_panel + j0 * column_stride (the driver's own block: column_stride = block depth; B
-// packed once for all of K by pack_b: column_stride = K).
+// packed once for all of K by pack_b or pack_b_rows: column_stride = K).
 struct PackedBBlock {
   const float* first_panel;
   int64_t column_stride;

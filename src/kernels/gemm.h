@@ -86,7 +86,7 @@ PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
           const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
 
-// Where gemm_rows finds B's columns along a row: column j at j (width 0), or at j / width * pitch
+// Where gemm_rows (and pack_b_rows) find B's columns along a row: column j at j (width 0), or at j / width * pitch
 // + j % width (width <= pitch): rows of `width` columns every `pitch` values, as a convolution's
 // output pixels (j = oy * out_w + ox) read their taps from its padded planes
 // (kernels/im2col_padded.h), whose rows are longer than the output's.
@@ -109,8 +109,8 @@ constexpr int64_t kGemmColumnBlock = 192;
 
 // B packed once for all of K: for products whose few columns several threads share by each taking
 // a range of A's panels (convolutions on 7x7 and 14x14 maps: B is packed once, in parallel,
-// instead of once per thread), and for B that a caller builds in this layout itself (im2col
-// panels of 16 columns, Winograd's transformed tiles). Layout: 16-column panels, panel p (columns [16p, 16p + 16)) at
+// instead of once per thread, by pack_b or pack_b_rows), and for B that a caller builds in this
+// layout itself (Winograd's transformed tiles). Layout: 16-column panels, panel p (columns [16p, 16p + 16)) at
 // packed + 16 * p * K, each K x 16 floats (k-major), the last one zero-padded on the right;
 // 64-byte aligned where the buffer is.
 constexpr int64_t kPackedBPanelColumns = 16;

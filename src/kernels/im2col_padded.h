@@ -12,9 +12,9 @@
 // int8 product's 32-column tiles that costs no more tiles on 14x14 and 7x7 maps (196 and 49
 // columns already take 224 and 64; 14 x 16 = 224, 7 x 9 = 63), 4% to 7% more columns on 56x56
 // and 28x28 ones, and saves the matrix of kernel_h * kernel_w times the input's values (with
-// it, im2col was 9% of ResNet-50's int8 time). The fp32 one (gemm_rows with BColumnRows) packs
-// its B blocks from them pixel by pixel, skipping the columns past out_w: no im2col matrix, and
-// no column computed for nothing.
+// it, im2col was 9% of ResNet-50's int8 time). The fp32 one (gemm_rows, or pack_b_rows for B
+// shared by threads, with BColumnRows) packs its B blocks from them pixel by pixel, skipping the
+// columns past out_w: no im2col matrix, and no column computed for nothing.
 //
 // A template over the element type, compiled for the baseline ISA (a fixed-size memcpy is a few
 // vector moves there).

@@ -10,8 +10,9 @@
 //    fp16, im2col panels per thread (kernels/im2col.h; "conv_im2col_gemm"). The product's columns
 //    (the pixels) are split across threads in 16-column tiles. On maps too small for that
 //    (few_pixel_items: 7x7, 14x14, 17x17), B is packed once by all the threads (from the padded
-//    planes, or the 1x1's input) and the output channels are split instead (run_shared_b). With KernelChoices::fp16_arithmetic on a CPU that has it, in fp16
-//    (kernels/f16_gemm.h; small maps in output-channel chunks).
+//    planes, or the 1x1's input) and the output channels are split instead (run_shared_b). With
+//    KernelChoices::fp16_arithmetic on a CPU that has it, in fp16 (kernels/f16_gemm.h; small maps
+//    in output-channel chunks).
 // Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
 // activation (SiLU, HardSwish) right after, on each thread's share while it is in cache. Splits are
 // static and per-element arithmetic does not depend on them: results are bitwise identical for

@@ -78,7 +78,7 @@ bool q8_winograd_applies(const Q8ConvPlan& p) {
   // 0.7x to 0.8x the time on ResNet-50's 56x56, 28x28 and 14x14 layers and GoogLeNet's 28x28 one
   // (0.79x to 0.9x before the pair loop was asm), and 0.66x on 7x7 maps (ResNet-50's 512 -> 512,
   // GoogLeNet's inception 5a), though a 7x7 map wastes 15 of 64 tile outputs: so maps down to 7x7,
-  // where fp32's Winograd stops at 14x14. The packed weights take 16 int16 per 9 weights instead
+  // where fp32's Winograd stops at 13x13. The packed weights take 16 int16 per 9 weights instead
   // of pack_q8_a's then 3 bytes per weight: ResNet-50's peak memory went from 112.7 to 115.6 MiB.
   // With a dot-product instruction the im2col path wins: vpdpbusd does four multiply-adds per
   // lane in one instruction, against the Winograd products' two in vpmaddwd + vpaddd, and needs

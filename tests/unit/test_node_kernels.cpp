@@ -46,12 +46,13 @@ TEST(NodeKernels, GemmConvolutions) {
 // fp32 convolutions read their taps in place from the input padded once, each output pixel packed
 // from its place in the padded planes' longer rows (gemm_rows' BColumnRows): a fused clamp and SiLU
 // over several of the GEMM's column blocks (a 30 x 26 map), a 7x7 stride-2 stem (50 x 49 outputs
-// from rows of 52), a 7x7 map (panels of 16 pixels from 3 rows; with two and four threads, B
-// packed once from im2col panels instead: the name says the one-thread path), a residual (added
-// by pixel in the GEMM's epilogue, also with stride 2, groups and two images), dilation 9 (taps
-// 18 values apart), dilation with a stride, stride 3, a 1x7 kernel on a 17x17 map (rows of 23
-// for 17 pixels), a one-column map (16 rows per panel), a kernel larger than its input, and a
-// padded 1x1 stride-2 convolution.
+// from rows of 52), a 7x7 map (panels of 16 pixels from 3 rows), a residual (added by pixel in
+// the GEMM's epilogue, also with stride 2, groups and two images), dilation 9 (taps 18 values
+// apart), dilation with a stride, stride 3, a 1x7 kernel on a 17x17 map (rows of 23 for 17
+// pixels), a one-column map (16 rows per panel), a kernel larger than its input, and a padded 1x1
+// stride-2 convolution. With two and four threads, the small maps with more than one panel of
+// output channels (the 7x7 map, the stride-2 residual, dilation 9: 13 channels) pack B once for
+// all the threads (pack_b_rows); the name says the one-thread path.
 TEST(NodeKernels, ConvolutionsReadingTapsInPlace) {
   Attributes fused = conv_attrs(3, 1, {1, 2, 1, 0});
   fused.set_float("activation_min", -0.25f);
@@ -76,13 +77,13 @@ TEST(NodeKernels, ConvolutionsReadingTapsInPlace) {
        {"FusedConv", conv_attrs(3, 1, {1, 1, 1, 1}), {1, 6, 9, 11},
         {test::random_tensor({6, 6, 3, 3}, 25), test::random_tensor({6}, 28)}, true},
        "conv_pitched_gemm/"},
-      {"3x3 dilation 9", {"Conv", conv_attrs(3, 1, {9, 9, 9, 9}, 1, 9), {1, 4, 20, 20}, {test::random_tensor({6, 4, 3, 3}, 24)}},
+      {"3x3 dilation 9", {"Conv", conv_attrs(3, 1, {9, 9, 9, 9}, 1, 9), {1, 4, 20, 20}, {test::random_tensor({13, 4, 3, 3}, 24)}},
        "conv_pitched_gemm/"},
       {"1x7 on 17x17", {"Conv", one_by_seven, {1, 16, 17, 17}, {test::random_tensor({12, 16, 1, 7}, 26)}},
        "conv_pitched_gemm/"},
       {"3x3 stride 2 + residual, 37x41 -> 19x21",
        {"FusedConv", conv_attrs(3, 2, {1, 1, 1, 1}), {1, 5, 37, 41},
-        {test::random_tensor({6, 5, 3, 3}, 29), test::random_tensor({6}, 30)}, true},
+        {test::random_tensor({13, 5, 3, 3}, 29), test::random_tensor({13}, 30)}, true},
        "conv_pitched_gemm/"},
       {"3x3 stride 2 dilation 2, 23x30", {"Conv", conv_attrs(3, 2, {2, 1, 0, 2}, 1, 2), {1, 3, 23, 30},
                                           {test::random_tensor({5, 3, 3, 3}, 31)}},
