@@ -330,9 +330,11 @@ void run_gemm(const PackedA& a, const BRows& b, float* c, int64_t ldc, const Gem
   }
 }
 
-void check_column_rows(const BColumnRows& columns, const char* who) {
+// The columns checked, and as consecutive columns (width 0) where the rows have no gaps.
+BColumnRows checked_column_rows(const BColumnRows& columns, const char* who) {
   KITE_CHECK(columns.width == 0 || (columns.width > 0 && columns.pitch >= columns.width), who, ": rows of ",
              columns.width, " columns every ", columns.pitch);
+  return columns.width == columns.pitch ? BColumnRows{} : columns;
 }
 
 void check_panels(const PackedA& a, int64_t panel_begin, int64_t panel_end) {
@@ -358,10 +360,9 @@ void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
   KITE_CHECK(row_offsets || a.depth() == 0, "gemm_rows: no row offsets");
-  check_column_rows(columns, "gemm_rows");
+  columns = checked_column_rows(columns, "gemm_rows");
   check_arguments(a, b, n, c, ldc, e, n_begin, n_end);
   check_panels(a, panel_begin, panel_end);
-  if (columns.width == columns.pitch) columns = {};  // rows without gaps: the columns are consecutive
   run_gemm(a, {b, 0, row_offsets, columns}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
 }
 
@@ -382,8 +383,7 @@ void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t 
   KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b_rows: column range [",
              n_begin, ", ", n_end, ") does not start a panel");
   KITE_CHECK(row_offsets, "pack_b_rows: no row offsets");
-  check_column_rows(columns, "pack_b_rows");
-  if (columns.width == columns.pitch) columns = {};  // rows without gaps: the columns are consecutive
+  columns = checked_column_rows(columns, "pack_b_rows");
   pack_b_panels(BRows{b, 0, row_offsets, columns}.from(0, n_begin), k, n_end - n_begin, packed + n_begin * k);
 }
 

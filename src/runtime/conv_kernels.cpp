@@ -163,6 +163,7 @@ class GemmConvKernel : public NodeKernel {
     if (!conv_is_pointwise(plan.window)) {
       tap_offsets_.resize(static_cast<size_t>(k));
       pitched_tap_offsets(plan.window, tap_offsets_.data());
+      pixels_ = BColumnRows{plan.window.out_w, padded_planes(plan.window).pitch};
     }
   }
 
@@ -199,11 +200,11 @@ class GemmConvKernel : public NodeKernel {
         e.row_bias = plan_.bias ? plan_.bias + gi * m : nullptr;
         e.min = plan_.min;
         e.max = plan_.max;
+        const float* padded = tap_offsets_.empty() ? nullptr : pad_input(x, pool);
         if (share_b) {
-          run_shared_b(static_cast<size_t>(gi), x, y, r, e, pool);
+          run_shared_b(static_cast<size_t>(gi), x, padded, y, r, e, pool);
           continue;
         }
-        const float* padded = tap_offsets_.empty() ? nullptr : pad_input(x, pool);
         // Work items: (chunk of panels, run of tiles); each thread takes a contiguous range.
         pool.parallel_for(chunks * tiles, [&](int64_t i0, int64_t i1) {
           for (int64_t i = i0; i < i1;) {
@@ -236,7 +237,9 @@ class GemmConvKernel : public NodeKernel {
   // the threads split the weights' panels and all read the one packed B. Cutting the output
   // channels into chunks instead would repeat the packing per chunk (ResNet-18's 7x7 layers ran
   // slower on two threads than on one).
-  void run_shared_b(size_t gi, const float* x, float* y, const float* r, GemmEpilogue e, ThreadPool& pool) const {
+  // padded: x in its padded planes, for all but 1x1 stride-1 convolutions (which read x).
+  void run_shared_b(size_t gi, const float* x, const float* padded, float* y, const float* r, GemmEpilogue e,
+                    ThreadPool& pool) const {
     const Im2colParams& q = plan_.window;
     const PackedA& a = packed_[gi];
     const int64_t k = a.depth(), columns = q.columns();
@@ -245,12 +248,9 @@ class GemmConvKernel : public NodeKernel {
     // The calling thread's buffer, written and read by all the pool's threads during this call.
     float* packed_b = static_cast<float*>(thread_scratch<SharedPackedB>(
         packed_b_floats(k, columns) * static_cast<int64_t>(sizeof(float)), 0));
-    // Other convolutions pack their taps from the padded planes, as one thread does in run_pitched.
-    const float* padded = tap_offsets_.empty() ? nullptr : pad_input(x, pool);
-    const BColumnRows pixels{q.out_w, padded_planes(q).pitch};
     pool.parallel_for(column_panels, [&](int64_t j0, int64_t j1) {
       const int64_t c0 = j0 * kPackedBPanelColumns, c1 = std::min(columns, j1 * kPackedBPanelColumns);
-      if (padded) pack_b_rows(padded, tap_offsets_.data(), k, c0, c1, packed_b, pixels);
+      if (padded) pack_b_rows(padded, tap_offsets_.data(), k, c0, c1, packed_b, pixels_);
       else pack_b(x, columns, k, c0, c1, packed_b);
     });
     e.residual = r;
@@ -307,12 +307,11 @@ class GemmConvKernel : public NodeKernel {
     const int64_t columns = q.columns();
     e.residual = r;
     e.ldr = columns;
-    const BColumnRows pixels{q.out_w, padded_planes(q).pitch};
     const int64_t row1 = std::min(a.rows(), p1 * PackedA::kPanelRows);
     // A block of the GEMM's columns at a time, so that the activation finds its outputs in cache.
     for (int64_t c0 = begin; c0 < end; c0 += kGemmColumnBlock) {
       const int64_t c1 = std::min(end, c0 + kGemmColumnBlock);
-      gemm_rows(a, padded, tap_offsets_.data(), columns, y, columns, e, c0, c1, p0, p1, pixels);
+      gemm_rows(a, padded, tap_offsets_.data(), columns, y, columns, e, c0, c1, p0, p1, pixels_);
       for (int64_t i = p0 * PackedA::kPanelRows; i < row1; ++i) apply_activation(plan_, y + i * columns + c0, c1 - c0);
     }
   }
@@ -327,6 +326,7 @@ class GemmConvKernel : public NodeKernel {
   // Each im2col row's offset into the padded planes, where the product reads the taps in place
   // (kernels/im2col_padded.h); empty for 1x1 stride-1 convolutions and in fp16.
   std::vector<int64_t> tap_offsets_;
+  BColumnRows pixels_;  // where an output pixel's taps lie along the padded planes' rows
 };
 
 }  // namespace

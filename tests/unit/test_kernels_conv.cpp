@@ -295,8 +295,8 @@ TEST(DepthwiseKernels, Avx512AndAvx2GiveTheSameBits) {
   EXPECT_GT(compared, 100);
 }
 
-// Rows around 4096 wide, where the AVX2 kernel's row of zeros (for the top and bottom padding)
-// ends and it hands wider rows to the portable kernel.
+// Rows around 4096 wide, where the SIMD kernels' row of zeros (for the top and bottom padding)
+// ends and they hand wider rows to the portable kernel.
 TEST(DepthwiseKernels, MatchReferenceConvOnVeryWideRows) {
   uint32_t seed = 500;
   for (int64_t width : {4096, 4097})

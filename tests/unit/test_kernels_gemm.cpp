@@ -395,7 +395,7 @@ TEST_P(GemmKernels, RowsFromOffsetsMatchGemmBitwise) {
 TEST_P(GemmKernels, RowsOfPixelsMatchGemmBitwise) {
   const EpilogueOption& everything = kEpilogues[7];
   for (int64_t width : {1, 5, 7, 16, 17, 33})
-    for (int64_t gap : {0, 2})
+    for (int64_t gap : {1, 2})
       for (int64_t n : {int64_t{1}, int64_t{17}, int64_t{100}, int64_t{400}})
         for (int64_t k : {1, 3, 600}) {
           GemmCase g(13, n, k);

@@ -6,7 +6,8 @@
 // products. The inputs and outputs sit against inaccessible pages (the output's and residual's
 // first and last planes among those written), and the whole output buffer is compared, so a value
 // written outside the map, or read past a tensor, fails the test. Maps of fewer than 4 tiles across
-// take the fma3 transforms inside the AVX-512 entry.
+// take the fma3 transforms inside the AVX-512 entry; on an AVX-512 CPU the fma3 transforms are
+// also checked on every shape with AVX-512 hidden.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -93,53 +94,63 @@ TEST(KernelsWinograd, TransformsMatchThePortableOnesBitForBit) {
   }
   constexpr float kInf = std::numeric_limits<float>::infinity(), kNaN = std::numeric_limits<float>::quiet_NaN();
   const int64_t channels = 3, oc = 7;
-  for (const Shape& s : kShapes) {
-    const WinogradParams p = params(s, channels);
-    const int64_t tiles = (p.out_h + 3) / 4 * ((p.out_w + 3) / 4), plane = p.out_h * p.out_w;
-    std::vector<float> x = normal_values(static_cast<size_t>(channels * p.in_h * p.in_w), 1);
-    x[static_cast<size_t>(p.in_w + 1)] = kNaN;  // in the first tiles' patches
-    x[static_cast<size_t>(2 * p.in_w + 6)] = kInf;
-    std::vector<float> m = normal_values(static_cast<size_t>(kWinogradPoints * oc * kWinogradLanes), 2);
-    // Products read for every channel range below (m from channel 0 on): a NaN in lane 5 of
-    // channel 2's point 0, and +inf and -inf in lane 9 of channel 3's points 1 and 2, which the
-    // output transform adds (s12 = m1 + m2): another NaN.
-    const size_t point = static_cast<size_t>(oc * kWinogradLanes), lanes = kWinogradLanes;
-    m[2 * lanes + 5] = kNaN;
-    m[point + 3 * lanes + 9] = kInf;
-    m[2 * point + 3 * lanes + 9] = -kInf;
-    const std::vector<float> residual = normal_values(static_cast<size_t>(oc * plane), 3);
-    const std::vector<float> bias = normal_values(static_cast<size_t>(oc), 4);
-    for (int64_t t0 = 0; t0 < tiles; t0 += kWinogradLanes)
-      for (bool guard_after : {true, false}) {
-        const std::string what = std::to_string(s.in_h) + "x" + std::to_string(s.in_w) + " -> " +
-                                 std::to_string(s.out_h) + "x" + std::to_string(s.out_w) + " tiles from " +
-                                 std::to_string(t0) + (guard_after ? " (guard after)" : " (guard before)");
-        expect_same_as_portable([&] {
-          test::Guarded<float> in(x.data(), x.size(), guard_after);
-          std::vector<float> sentinel(static_cast<size_t>(kWinogradPoints * channels * kWinogradLanes), 7.f);
-          test::Guarded<float> v(sentinel.data(), sentinel.size(), !guard_after);
-          winograd_input_f32(p, in.data(), t0, v.data());
-          return v.values();
-        }, "input " + what);
-        // Output channels [oc0, oc0 + rows): some in the middle, and all (the first and last planes
-        // against the guard pages).
-        for (auto [oc0, rows] : {std::pair<int64_t, int64_t>{2, 4}, {0, oc}})
-          for (int epilogue = 0; epilogue < 2; ++epilogue)
-            expect_same_as_portable([&, oc0 = oc0, rows = rows] {
-              std::vector<float> sentinel(static_cast<size_t>(oc * plane), 9.f);
-              test::Guarded<float> y(sentinel.data(), sentinel.size(), guard_after);
-              test::Guarded<float> r(residual.data(), residual.size(), !guard_after);
-              const float* m_rows = m.data() + oc0 * kWinogradLanes;
-              if (epilogue == 0)
-                winograd_output_f32(p, m_rows, oc * kWinogradLanes, rows, oc0, t0, nullptr, nullptr, -kInf, kInf,
-                                    y.data());
-              else
-                winograd_output_f32(p, m_rows, oc * kWinogradLanes, rows, oc0, t0, bias.data(), r.data(), -0.5f, 2.f,
-                                    y.data());
-              return y.values();
-            }, "output " + what + " channels " + std::to_string(oc0) + ".." + std::to_string(oc0 + rows) +
-                   (epilogue ? " with bias, residual, clamp" : ""));
-      }
+  // This CPU's transforms; where they are the AVX-512 ones, the fma3 ones too (AVX-512 hidden).
+  auto check_every_shape = [&] {
+    for (const Shape& s : kShapes) {
+      const WinogradParams p = params(s, channels);
+      const int64_t tiles = (p.out_h + 3) / 4 * ((p.out_w + 3) / 4), plane = p.out_h * p.out_w;
+      std::vector<float> x = normal_values(static_cast<size_t>(channels * p.in_h * p.in_w), 1);
+      x[static_cast<size_t>(p.in_w + 1)] = kNaN;  // in the first tiles' patches
+      x[static_cast<size_t>(2 * p.in_w + 6)] = kInf;
+      std::vector<float> m = normal_values(static_cast<size_t>(kWinogradPoints * oc * kWinogradLanes), 2);
+      // Products read for every channel range below (m from channel 0 on): a NaN in lane 5 of
+      // channel 2's point 0, and +inf and -inf in lane 9 of channel 3's points 1 and 2, which the
+      // output transform adds (s12 = m1 + m2): another NaN.
+      const size_t point = static_cast<size_t>(oc * kWinogradLanes), lanes = kWinogradLanes;
+      m[2 * lanes + 5] = kNaN;
+      m[point + 3 * lanes + 9] = kInf;
+      m[2 * point + 3 * lanes + 9] = -kInf;
+      const std::vector<float> residual = normal_values(static_cast<size_t>(oc * plane), 3);
+      const std::vector<float> bias = normal_values(static_cast<size_t>(oc), 4);
+      for (int64_t t0 = 0; t0 < tiles; t0 += kWinogradLanes)
+        for (bool guard_after : {true, false}) {
+          const std::string what = std::to_string(s.in_h) + "x" + std::to_string(s.in_w) + " -> " +
+                                   std::to_string(s.out_h) + "x" + std::to_string(s.out_w) + " tiles from " +
+                                   std::to_string(t0) + (guard_after ? " (guard after)" : " (guard before)");
+          expect_same_as_portable([&] {
+            test::Guarded<float> in(x.data(), x.size(), guard_after);
+            std::vector<float> sentinel(static_cast<size_t>(kWinogradPoints * channels * kWinogradLanes), 7.f);
+            test::Guarded<float> v(sentinel.data(), sentinel.size(), !guard_after);
+            winograd_input_f32(p, in.data(), t0, v.data());
+            return v.values();
+          }, "input " + what);
+          // Output channels [oc0, oc0 + rows): some in the middle, and all (the first and last planes
+          // against the guard pages).
+          for (auto [oc0, rows] : {std::pair<int64_t, int64_t>{2, 4}, {0, oc}})
+            for (int epilogue = 0; epilogue < 2; ++epilogue)
+              expect_same_as_portable([&, oc0 = oc0, rows = rows] {
+                std::vector<float> sentinel(static_cast<size_t>(oc * plane), 9.f);
+                test::Guarded<float> y(sentinel.data(), sentinel.size(), guard_after);
+                test::Guarded<float> r(residual.data(), residual.size(), !guard_after);
+                const float* m_rows = m.data() + oc0 * kWinogradLanes;
+                if (epilogue == 0)
+                  winograd_output_f32(p, m_rows, oc * kWinogradLanes, rows, oc0, t0, nullptr, nullptr, -kInf, kInf,
+                                      y.data());
+                else
+                  winograd_output_f32(p, m_rows, oc * kWinogradLanes, rows, oc0, t0, bias.data(), r.data(), -0.5f, 2.f,
+                                      y.data());
+                return y.values();
+              }, "output " + what + " channels " + std::to_string(oc0) + ".." + std::to_string(oc0 + rows) +
+                     (epilogue ? " with bias, residual, clamp" : ""));
+        }
+    }
+  };
+  check_every_shape();
+  if (cpu_has_avx512()) {
+    hide_avx512(true);
+    EXPECT_STREQ(winograd_kernel_name(), "f32_winograd_fma3");
+    check_every_shape();
+    hide_avx512(false);
   }
 }
 

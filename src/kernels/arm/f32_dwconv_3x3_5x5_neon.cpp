@@ -6,7 +6,9 @@
 // a 5x5 filter takes 7 registers instead of 25. Along a row, interior tiles (every tap inside the
 // input row) load straight from the input. Edge tiles, which reach into the left or right padding,
 // first copy the few input columns they read into a small zero-padded window (NEON has no masked
-// loads) and then run the same code on it. Rows in the top or bottom padding read a row of zeros.
+// loads) and then run the same code on it. Rows in the top or bottom padding read a row of zeros
+// (rows wider than it, 4096, go to the portable kernel). The walk along rows and down the plane is
+// the x86 kernels' (kernels/dwconv_rows.h).
 // A row's last tile is shifted left to end at the row's end, overlapping its neighbour rather
 // than storing part of a register, and the last block of rows likewise. Every output lane
 // computes bias + taps in row-major order, one FMA per tap (padding taps add w * 0), whatever
@@ -20,7 +22,6 @@
 
 #include <cstdint>
 #include <utility>
-#include <vector>
 
 #include "kernels/dwconv_kernels.h"
 #include "kernels/output_range.h"
@@ -30,7 +31,7 @@ namespace {
 
 constexpr int kLanes = 4;
 
-int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+#include "kernels/dwconv_common.h"  // min64, kZeroRow
 
 // Calls f(std::integral_constant<int, 0>()), ..., f(std::integral_constant<int, N - 1>()): inside
 // f the index is a constant expression, as the lane argument of an FMLA by element must be (also
@@ -122,7 +123,8 @@ struct TileInput {
 // Flattened (everything it calls inlined into it): left to its heuristics, GCC calls the loops'
 // lambdas out of line and then keeps the accumulators in memory, storing them after every FMA.
 template <int K, int S, int R, int V>
-__attribute__((flatten)) void conv_tile(const TileInput& in, const Filter<K>& f, float* y, int64_t out_w, int count) {
+__attribute__((flatten)) void conv_input_tile(const TileInput& in, const Filter<K>& f, float* y, int64_t out_w,
+                                              int count) {
   constexpr int kInputRows = (R - 1) * S + K;
   float32x4_t acc[R][V];
   for (int r = 0; r < R; ++r)
@@ -180,83 +182,36 @@ class PaddedWindow {
   const float* rows_[kInputRows];
 };
 
-// Rows per tile and registers per interior tile: 8 accumulators, as many as two FMA pipes with a
-// latency of 4 cycles need, with the loaded taps and the filter (7 registers for 5x5) still in
-// registers.
-constexpr int kBlockRows = 4;
-constexpr int kWideVectors = 2;
-
+// What the row walk (dwconv_rows.h) hands a tile: interior tiles read the rows in place, edge
+// tiles a zero-padded copy of the columns they reach.
 template <int K, int S>
-class ChannelConv {
- public:
-  ChannelConv(const DepthwiseParams& p, const float* zero_row)
-      : p_(p),
-        zero_row_(zero_row),
-        interior_begin_(outputs_inside(p.in_w, p.out_w, S, -p.pad_left).begin),
-        interior_end_(outputs_inside(p.in_w, p.out_w, S, K - 1 - p.pad_left).end) {}
-
-  void run(const float* x_plane, const Filter<K>& f, float* y_plane) const {
-    constexpr int R = kBlockRows;
-    if (p_.out_h < R) {
-      for (int64_t oy = 0; oy < p_.out_h; ++oy) conv_rows<1>(x_plane, oy, f, y_plane);
-      return;
-    }
-    for (int64_t oy = 0; oy < p_.out_h; oy += R) conv_rows<R>(x_plane, min64(oy, p_.out_h - R), f, y_plane);
-  }
-
- private:
-  bool is_interior(int64_t ox, int64_t outputs) const {
-    return ox >= interior_begin_ && ox + outputs <= interior_end_;
-  }
-
-  // Output rows [oy, oy + R).
-  template <int R>
-  void conv_rows(const float* x_plane, int64_t oy, const Filter<K>& f, float* y_plane) const {
-    constexpr int V = kWideVectors;
-    const float* rows[(R - 1) * S + K];
-    for (int i = 0; i < (R - 1) * S + K; ++i) {
-      int64_t iy = oy * S - p_.pad_top + i;
-      rows[i] = iy >= 0 && iy < p_.in_h ? x_plane + iy * p_.in_w : zero_row_;
-    }
-    float* y = y_plane + oy * p_.out_w;
-    for (int64_t ox = 0; ox < p_.out_w;) {
-      if (ox + kLanes > p_.out_w && p_.out_w >= kLanes) ox = p_.out_w - kLanes;
-      const int64_t x0 = ox * S - p_.pad_left;
-      if (is_interior(ox, V * kLanes)) {
-        conv_tile<K, S, R, V>({rows, x0}, f, y + ox, p_.out_w, kLanes);
-        ox += V * kLanes;
-      } else if (is_interior(ox, kLanes)) {
-        conv_tile<K, S, R, 1>({rows, x0}, f, y + ox, p_.out_w, kLanes);
-        ox += kLanes;
-      } else {
-        const int count = static_cast<int>(min64(kLanes, p_.out_w - ox));
-        const PaddedWindow<K, S, R> window(rows, x0, p_.in_w);
-        conv_tile<K, S, R, 1>(window.input(), f, y + ox, p_.out_w, count);
-        ox += kLanes;
-      }
-    }
-  }
-
-  const DepthwiseParams& p_;
-  const float* zero_row_;                        // in_w zeros
-  const int64_t interior_begin_, interior_end_;  // outputs whose every tap lies inside the row
+struct InteriorLoads {
+  int64_t x0;
+};
+template <int K, int S>
+struct EdgeLoads {
+  EdgeLoads(int64_t first, int64_t row_width) : x0(first), width(row_width) {}
+  int64_t x0, width;
 };
 
-template <int K, int S>
-void conv_channels(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
-                   float* output, int64_t c_begin, int64_t c_end) {
-  const std::vector<float> zero_row(static_cast<size_t>(p.in_w), 0.0f);
-  ChannelConv<K, S> conv(p, zero_row.data());
-  for (int64_t c = c_begin; c < c_end; ++c) {
-    Filter<K> f(weights + c * K * K, bias ? bias[c] : 0.f, p.min, p.max);
-    conv.run(input + c * p.in_h * p.in_w, f, output + c * p.out_h * p.out_w);
-  }
+template <int K, int S, int R, int V>
+void conv_tile(const float* const* rows, InteriorLoads<K, S> at, const Filter<K>& f, float* y, int64_t out_w,
+               int count) {
+  conv_input_tile<K, S, R, V>({rows, at.x0}, f, y, out_w, count);
 }
+template <int K, int S, int R, int V>
+void conv_tile(const float* const* rows, EdgeLoads<K, S> at, const Filter<K>& f, float* y, int64_t out_w, int count) {
+  const PaddedWindow<K, S, R> window(rows, at.x0, at.width);
+  conv_input_tile<K, S, R, V>(window.input(), f, y, out_w, count);
+}
+
+#include "kernels/dwconv_rows.h"  // ChannelConv and conv_channels, over the definitions above
 
 }  // namespace
 
 void f32_dwconv_3x3_5x5_neon(const DepthwiseParams& p, const float* input, const float* weights, const float* bias,
                              float* output, int64_t c_begin, int64_t c_end) {
+  if (p.in_w > kZeroRowLength) return f32_dwconv_generic(p, input, weights, bias, output, c_begin, c_end);
   switch (p.kernel * 10 + p.stride) {  // depthwise_conv_f32 accepts no other
     case 31: return conv_channels<3, 1>(p, input, weights, bias, output, c_begin, c_end);
     case 32: return conv_channels<3, 2>(p, input, weights, bias, output, c_begin, c_end);

@@ -30,11 +30,12 @@ typename Ops::V exp_for_sigmoid(typename Ops::V x) {
   using namespace exp_poly;
   using V = typename Ops::V;
   V v = Ops::min(Ops::set1(kSigmoidTop), Ops::max(Ops::set1(kMinInput), x));
-  V n = Ops::floor(Ops::add(Ops::mul(v, Ops::set1(kLog2e)), Ops::set1(0.5f)));
-  // Written unfused; the compiler may contract these into FMAs (GCC does for C++), which only
-  // makes r more accurate. SIMD and portable results may differ in the last bits either way.
-  V r = Ops::sub(v, Ops::mul(n, Ops::set1(kLn2Hi)));
-  r = Ops::sub(r, Ops::mul(n, Ops::set1(kLn2Lo)));
+  V n = Ops::floor(Ops::fmadd(v, Ops::set1(kLog2e), Ops::set1(0.5f)));
+  // r = v - n ln2 in two fused steps (Cody-Waite). The files are compiled without contraction
+  // (CMakeLists.txt), so what is fused is what is written here, for both register widths: the
+  // same bits. SIMD and portable results may differ in the last bits.
+  V r = Ops::fnmadd(n, Ops::set1(kLn2Hi), v);
+  r = Ops::fnmadd(n, Ops::set1(kLn2Lo), r);
   V p = Ops::set1(kC7);
   p = Ops::fmadd(p, r, Ops::set1(kC6));
   p = Ops::fmadd(p, r, Ops::set1(kC5));

@@ -11,11 +11,6 @@
 namespace kite {
 namespace {
 
-// Where an intrinsic's unmasked form passes an undefined value for masked-off lanes (of which it
-// has none), GCC 12 warns that the value is uninitialized: those operations are written in their
-// zero-masking form with every lane set, the same instruction.
-constexpr __mmask16 kAll = 0xffff;
-
 struct Avx512Ops {
   using V = __m512;
   static constexpr int64_t kLanes = 16;
@@ -29,14 +24,15 @@ struct Avx512Ops {
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
   // VMINPS / VMAXPS: a NaN or -0 resolved by operand order, as in the AVX2 file.
-  static V min(V a, V b) { return _mm512_maskz_min_ps(kAll, a, b); }
-  static V max(V a, V b) { return _mm512_maskz_max_ps(kAll, a, b); }
-  static V floor(V a) { return _mm512_maskz_roundscale_ps(kAll, a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static V min(V a, V b) { return _mm512_maskz_min_ps(kAllLanes, a, b); }
+  static V max(V a, V b) { return _mm512_maskz_max_ps(kAllLanes, a, b); }
+  static V floor(V a) { return _mm512_maskz_roundscale_ps(kAllLanes, a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
   // 2^n for integral n in [-127, 128] (128: infinity's bits), built in the exponent field.
   static V exp2_integer(V n) {
-    const __m512i biased = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, n), _mm512_set1_epi32(127));
-    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll, biased, 23));
+    const __m512i biased = _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAllLanes, n), _mm512_set1_epi32(127));
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAllLanes, biased, 23));
   }
   // v < 0 ? below : other, lane by lane (NaN: other).
   static V select_below_zero(V v, V below, V other) {

@@ -26,7 +26,7 @@
 namespace kite {
 namespace {
 
-#include "kernels/x86/dwconv_common.h"  // min64, kZeroRow, outside_ok
+#include "kernels/dwconv_common.h"  // min64, kZeroRow, outside_ok
 
 constexpr int kLanes = 16;
 
@@ -108,15 +108,11 @@ void conv_tile(const float* const* rows, const Loads& load, const Filter<K>& f, 
   const __mmask16 stored = first_lanes(count);
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) {
-      // max then min with the value second: a NaN stays NaN, as it would without a clamp. The
-      // zero-masking forms with every lane set are the plain VMAXPS / VMINPS.
-      const __mmask16 all = 0xffff;
-      const __m512 out = _mm512_maskz_min_ps(all, f.hi, _mm512_maskz_max_ps(all, f.lo, acc[r][v]));
-      _mm512_mask_storeu_ps(y + r * out_w + v * kLanes, stored, out);
+      _mm512_mask_storeu_ps(y + r * out_w + v * kLanes, stored, clamp_keep_nan(acc[r][v], f.lo, f.hi));
     }
 }
 
-#include "kernels/x86/dwconv_rows.h"  // ChannelConv and conv_channels, over the definitions above
+#include "kernels/dwconv_rows.h"  // ChannelConv and conv_channels, over the definitions above
 
 }  // namespace
 

@@ -25,7 +25,7 @@
 namespace kite {
 namespace {
 
-#include "kernels/x86/dwconv_common.h"  // min64, kZeroRow, outside_ok
+#include "kernels/dwconv_common.h"  // min64, kZeroRow, outside_ok
 
 constexpr int kLanes = 8;
 
@@ -186,7 +186,7 @@ void conv_tile(const float* const* rows, const Loads& load, const Filter<K>& f, 
     }
 }
 
-#include "kernels/x86/dwconv_rows.h"  // ChannelConv and conv_channels, over the definitions above
+#include "kernels/dwconv_rows.h"  // ChannelConv and conv_channels, over the definitions above
 
 }  // namespace
 

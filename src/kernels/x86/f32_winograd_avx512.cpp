@@ -10,8 +10,8 @@
 //    4 tiles runs from one row of tiles into the next and clipped at the map's right and bottom
 //    edges; a residual is read the same way.
 // The arithmetic is the portable transforms' expressions, operation for operation, with no fused
-// multiply-add (the portable transforms are compiled without contraction on every ISA, see
-// CMakeLists.txt): the same bits as theirs on any CPU (tested).
+// multiply-add (all of them are compiled without contraction, see CMakeLists.txt): the same bits
+// as the portable ones on any CPU (tested).
 //
 // This file alone is compiled with -mavx512f -mavx512bw, and everything it defines has internal
 // linkage, so no AVX-512 copy of a function can be linked into code for other CPUs; it calls no
@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "kernels/winograd_kernels.h"
+#include "kernels/x86/avx512_lanes.h"
 
 namespace kite {
 namespace {
@@ -28,21 +29,15 @@ namespace {
 constexpr int kLanes = 16;
 static_assert(kWinogradLanes == kLanes, "a block's tiles are a zmm register's lanes");
 
-// Each operation rounded on its own: GCC writes _mm512_mul_ps and _mm512_add_ps as plain vector
-// arithmetic, which it may contract into fused multiply-adds (AVX-512 has them); the forms with a
-// rounding argument are instructions it leaves as they are.
-constexpr int kRound = _MM_FROUND_CUR_DIRECTION;
-// GCC 12 warns that the unmasked forms of these intrinsics (and of the shuffles, min and max
-// below) read an uninitialized value (their undefined pass-through); the zero-masking forms with
-// every lane set are the same instructions.
-constexpr __mmask16 kAll = 0xffff;
-__m512 add(__m512 a, __m512 b) { return _mm512_maskz_add_round_ps(kAll, a, b, kRound); }
-__m512 sub(__m512 a, __m512 b) { return _mm512_maskz_sub_round_ps(kAll, a, b, kRound); }
-__m512 mul(float a, __m512 b) { return _mm512_maskz_mul_round_ps(kAll, _mm512_set1_ps(a), b, kRound); }
-__m512 unpack_low(__m512 a, __m512 b) { return _mm512_maskz_unpacklo_ps(kAll, a, b); }
-__m512 unpack_high(__m512 a, __m512 b) { return _mm512_maskz_unpackhi_ps(kAll, a, b); }
+// Each operation rounded on its own: this file is compiled without contraction (CMakeLists.txt),
+// as the portable transforms are.
+__m512 add(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
+__m512 sub(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
+__m512 mul(float a, __m512 b) { return _mm512_mul_ps(_mm512_set1_ps(a), b); }
+__m512 unpack_low(__m512 a, __m512 b) { return _mm512_maskz_unpacklo_ps(kAllLanes, a, b); }
+__m512 unpack_high(__m512 a, __m512 b) { return _mm512_maskz_unpackhi_ps(kAllLanes, a, b); }
 template <int kQuarters>
-__m512 quarters(__m512 a, __m512 b) { return _mm512_maskz_shuffle_f32x4(kAll, a, b, kQuarters); }
+__m512 quarters(__m512 a, __m512 b) { return _mm512_maskz_shuffle_f32x4(kAllLanes, a, b, kQuarters); }
 
 // out[i] = (B^T d)[i]: the portable input_rows, B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
 // 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
@@ -197,9 +192,8 @@ void output_transform(const WinogradParams& p, const float* m, int64_t point_str
             if (lanes[k]) at_tiles = _mm512_mask_loadu_ps(at_tiles, lanes[k], rc + runs.offset[k] + i * p.out_w);
           value = add(value, at_tiles);
         }
-        // max(lo, v) then min(hi, v): v wins on unordered, so a NaN is kept, as the portable
-        // min_of(max_of(v, lo), hi).
-        value = _mm512_maskz_min_ps(kAll, high, _mm512_maskz_max_ps(kAll, low, value));
+        // As the portable min_of(max_of(v, lo), hi), a NaN kept.
+        value = clamp_keep_nan(value, low, high);
         for (int k = 0; k < runs.runs; ++k)
           if (lanes[k]) _mm512_mask_storeu_ps(yc + runs.offset[k] + i * p.out_w, lanes[k], value);
       }

@@ -18,6 +18,7 @@
 #include <immintrin.h>
 
 #include "kernels/q8_gemm_microkernel.h"
+#include "kernels/x86/avx512_lanes.h"
 
 namespace kite {
 namespace {
@@ -76,7 +77,7 @@ void multiply(const int8_t* a0, const int8_t* a1, const uint8_t* b0, const uint8
 // into C at column `col0`.
 void store(const Q8AmxBlock& b, const int* sums, long long row0, int r_begin, int r_end, long long col0,
            int columns) {
-  const __mmask16 lanes = static_cast<__mmask16>((1u << columns) - 1u);
+  const __mmask16 lanes = first_lanes(columns);
   const __m512 lo = _mm512_set1_ps(static_cast<float>(b.qmin - b.c_zero_point));
   const __m512 hi = _mm512_set1_ps(static_cast<float>(b.qmax - b.c_zero_point));
   const __m512i zero_point = _mm512_set1_epi32(b.c_zero_point);

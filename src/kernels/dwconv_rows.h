@@ -1,5 +1,5 @@
-// The row walk of the x86 depthwise kernels (kernels/x86/f32_dwconv_3x3_5x5_{fma3,avx512}.cpp),
-// written once: blocks of output rows, each row cut into interior tiles of one or two registers
+// The row walk of the depthwise kernels (kernels/x86/f32_dwconv_3x3_5x5_{fma3,avx512}.cpp,
+// kernels/arm/f32_dwconv_3x3_5x5_neon.cpp), written once: blocks of output rows, each row cut into interior tiles of one or two registers
 // and edge tiles, the last tile and the last block shifted back to end at the row's and the
 // plane's end. Not a standalone header: each kernel file includes it inside its own anonymous
 // namespace after what the walk calls: dwconv_common.h's min64 and kZeroRow, output_range.h's
@@ -7,8 +7,9 @@
 // InteriorLoads<K, S>, EdgeLoads<K, S> and conv_tile<K, S, R, V>. So every name here has internal
 // linkage and is compiled for that file's instruction set.
 
-// Rows per tile and registers per interior tile: 8 accumulators. Measured on Zen3 against 3 x 2,
-// 2 x 3, 6 x 1 and, for 5x5, 4 x 1 and 2 x 2: none was faster on the MobileNet shapes.
+// Rows per tile and registers per interior tile: 8 accumulators, as many as two FMA pipes with a
+// latency of 4 cycles need. Measured on Zen3 against 3 x 2, 2 x 3, 6 x 1 and, for 5x5, 4 x 1 and
+// 2 x 2: none was faster on the MobileNet shapes.
 constexpr int kBlockRows = 4;
 constexpr int kWideVectors = 2;
 
