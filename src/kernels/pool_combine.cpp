@@ -15,10 +15,26 @@ void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stri
   f32_pool_combine_generic(op, dst, src, stride, n);
 }
 
+namespace {
+
+// The AVX-512 window lines take strides 1 and 2 (the latter along a row: tap_step 1).
+bool avx512_window_line(int64_t stride, int64_t tap_step) {
+#if defined(KITE_KERNELS_X86)
+  return !generic_kernels_forced() && cpu_has_avx512() && (stride == 1 || (stride == 2 && tap_step == 1));
+#else
+  (void)stride;
+  (void)tap_step;
+  return false;
+#endif
+}
+
+}  // namespace
+
 void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
                      int64_t n) {
   if (n <= 0 || taps <= 0) return;
 #if defined(KITE_KERNELS_X86)
+  if (avx512_window_line(stride, tap_step)) return f32_pool_window_avx512(op, dst, src, stride, taps, tap_step, n);
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_pool_window_avx2(op, dst, src, stride, taps, tap_step, n);
 #endif
 #if defined(KITE_KERNELS_ARM)
@@ -32,9 +48,28 @@ void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t strid
   f32_pool_window_generic(op, dst, src, stride, taps, tap_step, n);
 }
 
+bool pool_window_max_checked_f32(float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
+                                 int64_t n) {
+  if (n <= 0 || taps <= 0) return false;
+#if defined(KITE_KERNELS_X86)
+  if (avx512_window_line(stride, tap_step)) return f32_pool_window_max_checked_avx512(dst, src, stride, taps, tap_step, n);
+#endif
+  // Each tap's stretch of the line, from its first element read to its last (a tap_step of 1
+  // makes them one stretch).
+  bool nan = false;
+  if (tap_step == 1) {
+    nan = f32_has_nan(src, (n - 1) * stride + taps);
+  } else {
+    for (int64_t t = 0; t < taps && !nan; ++t) nan = f32_has_nan(src + t * tap_step, (n - 1) * stride + 1);
+  }
+  pool_window_f32(nan ? PoolCombine::kMax : PoolCombine::kMaxNoNan, dst, src, stride, taps, tap_step, n);
+  return nan;
+}
+
 void pool_plane_f32(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y) {
   if (g.out_h <= 0 || g.out_w <= 0) return;
 #if defined(KITE_KERNELS_X86)
+  if (avx512_window_line(g.stride_w, 1)) return f32_pool_plane_avx512(op, g, x, y);
   if (!generic_kernels_forced() && cpu_has_avx2_fma() && (g.stride_w == 1 || g.stride_w == 2))
     return f32_pool_plane_avx2(op, g, x, y);
 #endif
@@ -66,6 +101,11 @@ bool f32_has_nan(const float* x, int64_t n) {
   if (!generic_kernels_forced() && cpu_has_avx2_fma()) return f32_has_nan_avx2(x, n);
 #endif
   return f32_has_nan_generic(x, n);  // NEON: GCC vectorizes it (AArch64's baseline)
+}
+
+const char* pool_window_kernel_name() {
+  if (avx512_window_line(1, 1)) return "f32_pool_window_avx512";
+  return pool_combine_kernel_name();
 }
 
 const char* pool_combine_kernel_name() {

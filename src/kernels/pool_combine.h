@@ -32,6 +32,14 @@ void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stri
 void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
                      int64_t n);
 
+// pool_window_f32 with kMax, returning whether any element the windows read was a NaN (the
+// row-by-row max pool's NaN rule needs to know). Where the CPU has AVX-512 the check rides on the
+// window loop's own loads (a line with a NaN is then done again with kMax); elsewhere the elements
+// are scanned first (f32_has_nan, over the stretch from the first element read to the last) and
+// the line done with kMaxNoNan where none is a NaN.
+bool pool_window_max_checked_f32(float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
+                                 int64_t n);
+
 // A whole plane's windows that lie inside it (the caller pads the plane where they would not):
 // y[oh * out_w + ow] = the combine, row by row and in order, of the kernel_h x kernel_w floats of x
 // from (oh * stride_h) * width + ow * stride_w on (rows `width` apart), starting from the first.
@@ -59,8 +67,12 @@ void pool_taps_f32(PoolCombine op, float* h, const float* src, int64_t step, con
 // kernel) only on planes that hold one.
 bool f32_has_nan(const float* x, int64_t n);
 
-// "f32_pool_combine_avx2", "f32_pool_combine_neon" or "f32_pool_combine_generic".
+// "f32_pool_combine_avx2", "f32_pool_combine_neon" or "f32_pool_combine_generic" (the window lines
+// and planes of strides 1 and 2 run on AVX-512 where the CPU has it: pool_window_kernel_name).
 const char* pool_combine_kernel_name();
+// pool_window_f32's and pool_plane_f32's: "f32_pool_window_avx512" where the CPU has AVX-512,
+// else the above.
+const char* pool_window_kernel_name();
 
 // The implementations: portable (kernels/generic/f32_pool_combine_generic.cpp), AVX2
 // (kernels/x86/f32_pool_combine_avx2.cpp, x86-64 builds only) and NEON
@@ -81,5 +93,12 @@ void f32_pool_window_generic(PoolCombine op, float* dst, const float* src, int64
                              int64_t tap_step, int64_t n);
 void f32_pool_window_avx2(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
                           int64_t tap_step, int64_t n);
+// AVX-512 (kernels/x86/f32_pool_window_avx512.cpp): stride 1, or stride 2 with tap_step 1, only
+// (the plane: stride_w 1 or 2).
+void f32_pool_window_avx512(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
+                            int64_t tap_step, int64_t n);
+bool f32_pool_window_max_checked_avx512(float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
+                                        int64_t n);
+void f32_pool_plane_avx512(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y);
 
 }  // namespace kite

@@ -79,26 +79,38 @@ struct SumOp {
 // Pooling is separable: each input row is reduced over the window's columns into
 // rows[h][ow], then each output row reduces kernel_h of those. The loops over ow have unit
 // stride in the output, so they vectorize (kernels/pool_combine.h); only the clipped border
-// columns go one by one.
+// columns go one by one. For the maximum, returns whether an element read was a NaN (the
+// results are kMax's, which skips NaNs: pool_plane applies the reference's NaN rule after).
 // (The sum's order differs from the reference's row-major one: within float rounding.)
 template <typename Op, int64_t kStride>
-void reduce_columns(const PoolPlan& p, int64_t stride, PoolCombine op, const float* x, float* row) {
+bool reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* row) {
   int64_t s = kStride ? kStride : stride;
   // Output columns whose window lies inside the row: [first, last).
   int64_t first = std::min(p.out_w, (p.pad_left + s - 1) / s);
   int64_t room = p.in_w - p.kernel_w + p.pad_left;  // the last window start inside, plus pad_left
   int64_t last = room < 0 ? first : std::max(first, std::min(p.out_w, room / s + 1));
+  bool nan = false;
   auto clipped = [&](int64_t ow) {
     int64_t w0, w1;
     clip(ow * s - p.pad_left, p.kernel_w, 0, p.in_w, w0, w1);
     float v = w0 < w1 ? x[w0] : (std::is_same_v<Op, SumOp> ? 0.f : -std::numeric_limits<float>::infinity());
-    for (int64_t w = w0 + 1; w < w1; ++w) v = Op::combine(v, x[w]);
+    nan = nan || v != v;
+    for (int64_t w = w0 + 1; w < w1; ++w) {
+      nan = nan || x[w] != x[w];
+      v = Op::combine(v, x[w]);
+    }
     row[ow] = v;
   };
   for (int64_t ow = 0; ow < first; ++ow) clipped(ow);
   const float* base = x - p.pad_left;
-  pool_window_f32(op, row + first, base + first * s, s, p.kernel_w, 1, last - first);
+  if constexpr (std::is_same_v<Op, MaxOp>) {
+    if (last > first && pool_window_max_checked_f32(row + first, base + first * s, s, p.kernel_w, 1, last - first))
+      nan = true;
+  } else {
+    pool_window_f32(PoolCombine::kSum, row + first, base + first * s, s, p.kernel_w, 1, last - first);
+  }
   for (int64_t ow = last; ow < p.out_w; ++ow) clipped(ow);
+  return std::is_same_v<Op, MaxOp> && nan;
 }
 
 // 1 / each average's count (count_include_pad or not), out_h x out_w: every kernel sums, then
@@ -128,24 +140,20 @@ std::vector<float> average_reciprocals(const PoolPlan& p) {
 template <typename Op>
 void pool_plane(const PoolPlan& p, const float* x, float* y, std::vector<float>& rows) {
   rows.resize(static_cast<size_t>(p.in_h * p.out_w));
-  // Rows without a NaN take the plain maximum (kMaxNoNan), and so does the vertical pass where no
-  // row held one; planes without a NaN also skip the NaN pass (a loop with a clip per output,
-  // which took most of the time of GoogLeNet's 3x3 stride-1 pooling). Each row is checked just
-  // before it is reduced, while it is in cache (one check of the whole plane first made the
-  // stride-2 pools slower than the maximum's compare-and-blend had).
+  // The maximum's rows say whether they read a NaN; where none did in the whole plane, the
+  // vertical pass takes the plain maximum (kMaxNoNan) and the NaN pass (a loop with a clip per
+  // output, which took most of the time of GoogLeNet's 3x3 stride-1 pooling) is skipped. The check
+  // rides on the rows' reduction (AVX-512) or scans each row just before it is reduced, while it is
+  // in cache (one scan of the whole plane first made the stride-2 pools slower).
   bool plane_nan = false;
   for (int64_t h = 0; h < p.in_h; ++h) {
     float* r = rows.data() + h * p.out_w;
     const float* xr = x + h * p.in_w;
-    PoolCombine op = Op::kCombine;
-    if constexpr (std::is_same_v<Op, MaxOp>) {
-      const bool row_nan = f32_has_nan(xr, p.in_w);
-      plane_nan = plane_nan || row_nan;
-      if (!row_nan) op = PoolCombine::kMaxNoNan;
-    }
-    if (p.stride_w == 1) reduce_columns<Op, 1>(p, 1, op, xr, r);
-    else if (p.stride_w == 2) reduce_columns<Op, 2>(p, 2, op, xr, r);
-    else reduce_columns<Op, 0>(p, p.stride_w, op, xr, r);
+    bool row_nan;
+    if (p.stride_w == 1) row_nan = reduce_columns<Op, 1>(p, 1, xr, r);
+    else if (p.stride_w == 2) row_nan = reduce_columns<Op, 2>(p, 2, xr, r);
+    else row_nan = reduce_columns<Op, 0>(p, p.stride_w, xr, r);
+    plane_nan = plane_nan || row_nan;
   }
   const PoolCombine op = std::is_same_v<Op, MaxOp> && !plane_nan ? PoolCombine::kMaxNoNan : Op::kCombine;
   for (int64_t oh = 0; oh < p.out_h; ++oh) {
@@ -238,7 +246,7 @@ class PoolKernel : public NodeKernel {
   }
   std::string name() const override {
     return std::string(max_ ? "max_pool_2d/" : "average_pool_2d/") + (flat_ ? "f32_pool_stride1+" : "") +
-           (whole_planes_ ? "pool_plane_f32+" : "") + pool_combine_kernel_name();
+           (whole_planes_ ? "pool_plane_f32+" : "") + pool_window_kernel_name();
   }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {

@@ -78,20 +78,43 @@ void expect_definition(bool generic) {
   force_generic_kernels(false);
 }
 
+// pool_window_max_checked_f32 on src: kMax's results, and a NaN reported where an element read
+// is one; on a copy of src without NaNs, none reported.
+void expect_checked_window(const std::vector<float>& src, const std::vector<float>& want, int64_t stride,
+                           int64_t taps, int64_t tap_step, int64_t n, const std::string& where) {
+  bool nan_read = false;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t t = 0; t < taps; ++t) nan_read = nan_read || std::isnan(src[i * stride + t * tap_step]);
+  std::vector<float> dst(static_cast<size_t>(n));
+  test::Guarded<float> guarded_src(src.data(), src.size(), true);
+  const bool reported = pool_window_max_checked_f32(dst.data(), guarded_src.data(), stride, taps, tap_step, n);
+  if (nan_read) {
+    ASSERT_TRUE(reported) << where << ": a NaN read went unreported";
+  }
+  for (int64_t i = 0; i < n; ++i)
+    ASSERT_TRUE(same(PoolCombine::kMax, dst[i], want[i])) << where << " (checked) i=" << i << ": " << dst[i] << " vs " << want[i];
+  std::vector<float> clean = src;
+  for (float& v : clean) v = std::isnan(v) ? 0.5f : v;
+  test::Guarded<float> guarded_clean(clean.data(), clean.size(), false);
+  ASSERT_FALSE(pool_window_max_checked_f32(dst.data(), guarded_clean.data(), stride, taps, tap_step, n))
+      << where << ": a NaN reported in a line without one";
+}
+
 // pool_window_f32: a whole window line per call, against the copy-then-combine definition tap by
-// tap, over every length to 40 (the vector loop, the overlapping last vector, lines too short for
-// either), 1 to 4 taps read along the line (tap_step 1) or down a column of rows (tap_step 43).
-// src holds exactly the elements the windows reach, so a sanitizer build catches a read before
-// or past them, and a copy placed against inaccessible pages crashes the test if one is read.
+// tap, over every length to 50 (the vector loops, their overlapping or masked last step, lines too
+// short for either), 1 to 4 taps read along the line (tap_step 1) or down a column of rows
+// (tap_step 43); and pool_window_max_checked_f32 with the maximum. src holds exactly the elements
+// the windows reach, so a sanitizer build catches a read before or past them, and a copy placed
+// against inaccessible pages crashes the test if one is read.
 void expect_window_definition(bool generic) {
   force_generic_kernels(generic);
-  SCOPED_TRACE(pool_combine_kernel_name());
+  SCOPED_TRACE(pool_window_kernel_name());
   constexpr float kGuard = 12345.0f;
   for (PoolCombine op : kEveryOp)
     for (int64_t stride : {1, 2, 3})
       for (int64_t taps : {1, 2, 3, 4})
         for (int64_t tap_step : {1, 43})
-          for (int64_t n = 1; n <= 40; ++n) {
+          for (int64_t n = 1; n <= 50; ++n) {
             const uint32_t seed = static_cast<uint32_t>(n * 1000 + stride * 100 + taps * 10 + tap_step);
             std::vector<float> src =
                 values(static_cast<size_t>((n - 1) * stride + (taps - 1) * tap_step + 1), seed, op);
@@ -116,6 +139,7 @@ void expect_window_definition(bool generic) {
               for (int64_t i = 0; i < n; ++i)
                 ASSERT_TRUE(same(op, guarded_dst.data()[i], want[i])) << where << " (guarded) i=" << i;
             }
+            if (op == PoolCombine::kMax) expect_checked_window(src, want, stride, taps, tap_step, n, where);
           }
   force_generic_kernels(false);
 }
@@ -126,6 +150,15 @@ TEST(PoolCombine, SimdWindowLinesMatchTheDefinition) {
   expect_window_definition(false);
 }
 
+// The AVX2 lines where the CPU also has the AVX-512 ones.
+TEST(PoolCombine, Avx2WindowLinesMatchTheDefinition) {
+  if (!cpu_has_avx512() || !cpu_has_avx2_fma()) GTEST_SKIP() << "the AVX2 lines ran above, or there are none";
+  hide_avx512(true);
+  EXPECT_STREQ(pool_window_kernel_name(), "f32_pool_combine_avx2");
+  expect_window_definition(false);
+  hide_avx512(false);
+}
+
 TEST(PoolCombine, PortableWindowLinesMatchTheDefinition) { expect_window_definition(true); }
 
 // pool_plane_f32: whole planes of windows, against the definition (the first tap, then the others
@@ -133,7 +166,11 @@ TEST(PoolCombine, PortableWindowLinesMatchTheDefinition) { expect_window_definit
 // (masked short lines, one vector and an overlapping last one, several) and 1 to 3 rows. x holds
 // exactly the rows the windows reach and is placed against inaccessible pages on either side.
 TEST(PoolCombine, PlaneMatchesTheDefinition) {
-  for (bool generic : {false, true}) {
+  // This CPU's kernel, the AVX2 one where that is AVX-512's, and the portable one.
+  for (int kernel : {0, 1, 2}) {
+    if (kernel == 1 && !(cpu_has_avx512() && cpu_has_avx2_fma())) continue;
+    const bool generic = kernel == 2;
+    hide_avx512(kernel == 1);
     force_generic_kernels(generic);
     for (PoolCombine op : kEveryOp)
       for (int64_t stride : {1, 2, 3})
@@ -160,12 +197,13 @@ TEST(PoolCombine, PlaneMatchesTheDefinition) {
                 pool_plane_f32(op, g, guarded_x.data(), y.data());
                 for (size_t i = 0; i < want.size(); ++i)
                   ASSERT_TRUE(same(op, y.data()[i], want[i]))
-                      << (generic ? "generic" : "simd") << " op " << static_cast<int>(op) << " stride " << stride << " "
-                      << kh << "x" << kw << " out " << out_h << "x" << out_w << " i=" << i << ": " << y.data()[i]
+                      << pool_window_kernel_name() << (kernel == 1 ? " (AVX2)" : "") << " op " << static_cast<int>(op)
+                      << " stride " << stride << " " << kh << "x" << kw << " out " << out_h << "x" << out_w << " i=" << i << ": " << y.data()[i]
                       << " vs " << want[i];
               }
             }
   }
+  hide_avx512(false);
   force_generic_kernels(false);
 }
 
