@@ -137,31 +137,40 @@ TEST(NodeKernels, ChannelChunksOnSmallMaps) {
 }
 
 // MaxPool keeps the reference's NaN rule (a NaN wins only as its window's first element) and
-// windows that lie wholly in the padding (ceil_mode) give -inf, as in the reference.
+// windows that lie wholly in the padding (ceil_mode) give -inf, as in the reference. Rows 9 wide
+// (short output rows: the whole-plane kernel, NaN planes row by row) and 75 wide (38 outputs: the
+// row-by-row kernel, whose window lines note the NaNs they read), NaNs at row starts and ends,
+// window firsts (odd columns, with the padding of 1) and interiors, in the vector steps and tails.
 TEST(NodeKernels, MaxPoolWithNaNsAndEmptyWindows) {
   Attributes a;
   a.set_ints("kernel_shape", {3, 3});
   a.set_ints("strides", {2, 2});
   a.set_ints("pads", {1, 1, 1, 1});
   a.set_int("ceil_mode", 1);
-  Model m = test::one_node_model({"MaxPool", a, {1, 2, 8, 9}, {}});
-  Tensor x = random_tensor({1, 2, 8, 9}, 5);
-  float nan = std::numeric_limits<float>::quiet_NaN();
-  for (int64_t i : {0, 10, 20, 27, 37, 44, 72 + 9, 72 + 31})  // row starts, interiors, window firsts
-    x.data<float>()[i] = nan;
-  SessionOptions reference;
-  reference.optimize = false;
-  Tensor want = Session(m, reference).run({{"x", x}})[0].second;
-  for (int threads : {1, 2}) {
-    SessionOptions fast;
-    fast.threads = threads;
-    Session s(m, fast);
-    ASSERT_EQ(s.plan()[0].kernel.rfind("max_pool_2d/", 0), 0u) << s.plan()[0].kernel;
-    Tensor got = s.run({{"x", x}})[0].second;
-    ASSERT_EQ(got.shape(), want.shape());
-    for (int64_t i = 0; i < want.numel(); ++i) {
-      float g = got.data<float>()[i], w = want.data<float>()[i];
-      EXPECT_TRUE(g == w || (std::isnan(g) && std::isnan(w))) << "output " << i << ": " << g << " vs " << w;
+  for (int64_t width : {9, 75}) {
+    Model m = test::one_node_model({"MaxPool", a, {1, 3, 8, width}, {}});
+    Tensor x = random_tensor({1, 3, 8, width}, 5);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const std::pair<int64_t, int64_t> plane0[] = {{0, 0}, {1, 1}, {2, 2}, {3, 0}, {4, 5}, {5, 8}, {7, width - 1}};
+    for (auto [row, column] : plane0) x.data<float>()[row * width + std::min(column, width - 1)] = nan;
+    const std::pair<int64_t, int64_t> plane1[] = {{1, 0}, {3, 4}, {0, 33}, {2, 41}, {5, 64}, {6, 70}, {7, 73}};
+    for (auto [row, column] : plane1) x.data<float>()[(8 + row) * width + std::min(column, width - 1)] = nan;
+    // (the third plane holds none)
+    SessionOptions reference;
+    reference.optimize = false;
+    Tensor want = Session(m, reference).run({{"x", x}})[0].second;
+    for (int threads : {1, 2}) {
+      SessionOptions fast;
+      fast.threads = threads;
+      Session s(m, fast);
+      ASSERT_EQ(s.plan()[0].kernel.rfind("max_pool_2d/", 0), 0u) << s.plan()[0].kernel;
+      Tensor got = s.run({{"x", x}})[0].second;
+      ASSERT_EQ(got.shape(), want.shape());
+      for (int64_t i = 0; i < want.numel(); ++i) {
+        float g = got.data<float>()[i], w = want.data<float>()[i];
+        EXPECT_TRUE(g == w || (std::isnan(g) && std::isnan(w)))
+            << "width " << width << ", output " << i << ": " << g << " vs " << w;
+      }
     }
   }
 }
