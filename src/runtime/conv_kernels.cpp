@@ -9,8 +9,9 @@
 //    the padded planes' longer rows (gemm_rows with BColumnRows; kernel "conv_pitched_gemm"); in
 //    fp16, im2col panels per thread (kernels/im2col.h; "conv_im2col_gemm"). The product's columns
 //    (the pixels) are split across threads in 16-column tiles. On maps too small for that
-//    (few_pixel_items: 7x7, 14x14, 17x17), B is packed once by all the threads (from the padded
-//    planes, or the 1x1's input) and the output channels are split instead (run_shared_b). With
+//    (few_pixel_items: 7x7 maps; 14x14 and 17x17 too from four threads on), B is packed once by
+//    all the threads (from the padded planes, or the 1x1's input) and the output channels are
+//    split instead (run_shared_b). With
 //    KernelChoices::fp16_arithmetic on a CPU that has it, in fp16 (kernels/f16_gemm.h; small maps
 //    in output-channel chunks).
 // Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
@@ -71,14 +72,23 @@ bool is_depthwise(const ConvGeometry& p) {
          depthwise_supported(q.kernel_h, q.stride_h);
 }
 
-bool few_pixel_items(int64_t pixel_items, int threads) {
-  constexpr int64_t kEnoughItems = 8;
-  return threads > 1 && pixel_items < kEnoughItems;
+// Two items per thread, up to eight, for fp32: at two threads the 17x17 and 14x14 maps (5 and 4
+// items) ran faster with the pixels split alone (no shared B, no chunks of output channels) in
+// the GEMM and Winograd convolutions, than under the rule of eight items int8 keeps (kite bench,
+// 2 threads, medians of 3 interleaved runs: Inception v3 44.2 -> 42.3 ms, GoogLeNet 11.4 -> 10.7;
+// ResNet-18, ResNet-50, SqueezeNet, the MobileNets and EfficientNet-B0 within the noise). int8 at
+// two threads: MobileNet v2 1.65 -> 1.72 ms under the fp32 rule, so it keeps eight. From four
+// threads on, both rules are eight.
+bool few_pixel_items(int64_t pixel_items, int threads, SplitRule rule) {
+  constexpr int64_t kEnoughItems = 8, kItemsPerThread = 2;
+  const int64_t enough =
+      rule == SplitRule::kInt8 ? kEnoughItems : std::min<int64_t>(kEnoughItems, kItemsPerThread * threads);
+  return threads > 1 && pixel_items < enough;
 }
 
-int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads) {
+int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads, SplitRule rule) {
   constexpr int64_t kChunkPanels = 8;
-  return few_pixel_items(pixel_items, threads) ? std::min(panels, kChunkPanels) : panels;
+  return few_pixel_items(pixel_items, threads, rule) ? std::min(panels, kChunkPanels) : panels;
 }
 
 namespace {

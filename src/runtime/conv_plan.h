@@ -54,14 +54,17 @@ struct ConvPlan : ConvGeometry {
 void apply_activation(const ConvPlan& p, float* y, int64_t count);
 
 // Whether several threads would share fewer than a few work items of output pixels (7x7, 14x14
-// maps, batch 1): then the kernels split the output channels instead, or as well.
-bool few_pixel_items(int64_t pixel_items, int threads);
+// maps, batch 1): then the kernels split the output channels instead, or as well. A few: two per
+// thread, up to eight, for the fp32 kernels; eight whatever the thread count for int8's (kInt8),
+// whose kernels were measured with it (conv_kernels.cpp says what each rule measured).
+enum class SplitRule { kFp32, kInt8 };
+bool few_pixel_items(int64_t pixel_items, int threads, SplitRule rule = SplitRule::kFp32);
 
 // How many 6-row panels of the weights (output channels) one work item covers: all of them,
 // unless several threads would share fewer than a few work items of pixels (7x7, 14x14 maps);
 // then 8 (48 channels), each chunk repeating its share of the input's preparation. A GEMM
 // element's value does not depend on the cut.
-int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads);
+int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads, SplitRule rule = SplitRule::kFp32);
 
 // 3x3, stride 1, no dilation, one group, on output maps of min_map x min_map or more with 64 or
 // more input channels and 16 or more output channels: the layers where the Winograd kernels

@@ -110,7 +110,7 @@ class Q8GemmConvKernel : public NodeKernel {
     int64_t product_columns = tap_offsets_.empty() ? columns : pitched_columns(q);
     int64_t tiles = (product_columns + kTile - 1) / kTile;
     int64_t panels = packed_[0].panel_count();
-    int64_t chunk_panels = panels_per_chunk(panels, tiles * plan_.groups * plan_.batch, pool.size());
+    int64_t chunk_panels = panels_per_chunk(panels, tiles * plan_.groups * plan_.batch, pool.size(), SplitRule::kInt8);
     int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {

@@ -31,7 +31,7 @@ class Q8WinogradConvKernel : public NodeKernel {
     const int64_t block_bytes = q8_winograd_input_values(p_, 1) * int64_t{sizeof(int16_t)};
     const int64_t group = std::clamp<int64_t>(kTransformedBytes / block_bytes, 1, blocks);
     const int64_t groups = (blocks + group - 1) / group;
-    const int64_t panels = packed_[0].panel_count(), chunk = panels_per_chunk(panels, groups, pool.size());
+    const int64_t panels = packed_[0].panel_count(), chunk = panels_per_chunk(panels, groups, pool.size(), SplitRule::kInt8);
     const int64_t chunks = (panels + chunk - 1) / chunk;
     const int64_t in_image = p_.channels * p_.in_h * p_.in_w, out_image = oc * p_.out_h * p_.out_w;
     const Q8WinogradEpilogue e{plan_.bias.data(), plan_.scale.data(), plan_.y_zero, plan_.qmin, plan_.qmax};
