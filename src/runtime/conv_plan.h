@@ -60,11 +60,24 @@ void apply_activation(const ConvPlan& p, float* y, int64_t count);
 enum class SplitRule { kFp32, kInt8 };
 bool few_pixel_items(int64_t pixel_items, int threads, SplitRule rule = SplitRule::kFp32);
 
-// How many 6-row panels of the weights (output channels) one work item covers: all of them,
-// unless several threads would share fewer than a few work items of pixels (7x7, 14x14 maps);
-// then 8 (48 channels), each chunk repeating its share of the input's preparation. A GEMM
-// element's value does not depend on the cut.
-int64_t panels_per_chunk(int64_t panels, int64_t pixel_items, int threads, SplitRule rule = SplitRule::kFp32);
+// The weights' 6-row panels (output channels) cut into chunks, one work item each per item of
+// pixels: one chunk of all of them, unless several threads would share fewer than a few work items
+// of pixels (7x7, 14x14 maps); then, for int8, chunks of 8 panels (48 channels); for fp32, as
+// many chunks as make the work items (pixel items x chunks) a multiple of the threads, cut as
+// evenly as whole pairs of panels (the GEMM's 12-row tiles) allow. Each chunk repeats its share of
+// the input's preparation. A GEMM element's value does not depend on the cut.
+struct PanelChunks {
+  int64_t panels = 0;
+  int64_t count = 1;  // chunks
+  int64_t size = 0;   // chunks of `size` panels, the last one shorter; 0: pairs spread evenly
+  // Chunk c's panels [begin(c), begin(c + 1)); begin(count) = panels.
+  int64_t begin(int64_t c) const {
+    if (size > 0) return c * size < panels ? c * size : panels;
+    const int64_t pairs = (panels + 1) / 2, p = 2 * (c * pairs / count);
+    return p < panels ? p : panels;
+  }
+};
+PanelChunks panel_chunks(int64_t panels, int64_t pixel_items, int threads, SplitRule rule = SplitRule::kFp32);
 
 // 3x3, stride 1, no dilation, one group, on output maps of min_map x min_map or more with 64 or
 // more input channels and 16 or more output channels: the layers where the Winograd kernels

@@ -8,7 +8,7 @@
 //    (and split into phases for a stride), in place, at the planes' pitch (kernels/
 //    im2col_padded.h), or, where a tap would reach past the planes' spill, from uint8 im2col panels
 //    built per thread; output pixels split across threads, and output-channel chunks on small
-//    maps (runtime/conv_plan.h's panels_per_chunk).
+//    maps (runtime/conv_plan.h's panel_chunks).
 // Integer sums are exact and requantization is defined once (kernels/requantize.h), so results
 // are bitwise identical to the reference (ops/qlinear_conv.cpp) for any thread count.
 #include <algorithm>
@@ -110,8 +110,7 @@ class Q8GemmConvKernel : public NodeKernel {
     int64_t product_columns = tap_offsets_.empty() ? columns : pitched_columns(q);
     int64_t tiles = (product_columns + kTile - 1) / kTile;
     int64_t panels = packed_[0].panel_count();
-    int64_t chunk_panels = panels_per_chunk(panels, tiles * plan_.groups * plan_.batch, pool.size(), SplitRule::kInt8);
-    int64_t chunks = (panels + chunk_panels - 1) / chunk_panels;
+    const PanelChunks chunks = panel_chunks(panels, tiles * plan_.groups * plan_.batch, pool.size(), SplitRule::kInt8);
     for (int64_t n = 0; n < plan_.batch; ++n)
       for (int64_t gi = 0; gi < plan_.groups; ++gi) {
         int64_t image_group = n * plan_.groups + gi;
@@ -134,10 +133,10 @@ class Q8GemmConvKernel : public NodeKernel {
         e.c_zero_point = plan_.y_zero;
         e.qmin = plan_.qmin;
         e.qmax = plan_.qmax;
-        pool.parallel_for(chunks * tiles, [&](int64_t i0, int64_t i1) {
+        pool.parallel_for(chunks.count * tiles, [&](int64_t i0, int64_t i1) {
           for (int64_t i = i0; i < i1;) {
             int64_t chunk = i / tiles, t0 = i % tiles, t1 = std::min(tiles, t0 + (i1 - i));
-            int64_t p0 = chunk * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
+            int64_t p0 = chunks.begin(chunk), p1 = chunks.begin(chunk + 1);
             run_columns(packed_[static_cast<size_t>(gi)], x, padded, y, e, t0 * kTile,
                         std::min(product_columns, t1 * kTile), p0, p1);
             i += t1 - t0;

@@ -31,20 +31,21 @@ class Q8WinogradConvKernel : public NodeKernel {
     const int64_t block_bytes = q8_winograd_input_values(p_, 1) * int64_t{sizeof(int16_t)};
     const int64_t group = std::clamp<int64_t>(kTransformedBytes / block_bytes, 1, blocks);
     const int64_t groups = (blocks + group - 1) / group;
-    const int64_t panels = packed_[0].panel_count(), chunk = panels_per_chunk(panels, groups, pool.size(), SplitRule::kInt8);
-    const int64_t chunks = (panels + chunk - 1) / chunk;
+    const int64_t panels = packed_[0].panel_count();
+    const PanelChunks chunks = panel_chunks(panels, groups, pool.size(), SplitRule::kInt8);
     const int64_t in_image = p_.channels * p_.in_h * p_.in_w, out_image = oc * p_.out_h * p_.out_w;
     const Q8WinogradEpilogue e{plan_.bias.data(), plan_.scale.data(), plan_.y_zero, plan_.qmin, plan_.qmax};
     for (int64_t n = 0; n < plan_.batch; ++n) {
       const uint8_t* x = in[0]->data<uint8_t>() + n * in_image;
       uint8_t* y = out[0].data<uint8_t>() + n * out_image;
-      pool.parallel_for(groups * chunks, [&](int64_t w0, int64_t w1) {
+      pool.parallel_for(groups * chunks.count, [&](int64_t w0, int64_t w1) {
         int16_t* v = static_cast<int16_t*>(thread_scratch<Q8WinogradInput>(group * block_bytes, kTransformedBytes));
         thread_local std::vector<int32_t> m;  // [16][oc][lanes] int32 products
         m.resize(static_cast<size_t>(kQ8WinogradPoints * oc * kQ8WinogradLanes));
         int64_t last_group = -1;
         for (int64_t w = w0; w < w1; ++w) {
-          const int64_t g = w / chunks, p0 = w % chunks * chunk, p1 = std::min(panels, p0 + chunk);
+          const int64_t g = w / chunks.count, chunk = w % chunks.count;
+          const int64_t p0 = chunks.begin(chunk), p1 = chunks.begin(chunk + 1);
           const int64_t oc0 = p0 * PackedQ8A::kPanelRows, rows = std::min(oc, p1 * PackedQ8A::kPanelRows) - oc0;
           const int64_t b0 = g * group, count = std::min(group, blocks - b0);
           // A thread transforms a group's input once for all the chunks it runs of that group.

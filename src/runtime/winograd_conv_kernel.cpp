@@ -1,6 +1,6 @@
 // 3x3 stride-1 convolutions by Winograd F(4x4, 3x3) (kernels/winograd.h): per image, the output
 // tiles are cut into blocks of kWinogradLanes, and the output channels into chunks where threads
-// would otherwise idle (panels_per_chunk); each (block, chunk) is one work item: transform the
+// would otherwise idle (panel_chunks); each (block, chunk) is one work item: transform the
 // block's input tiles, run the 36 GEMMs over the chunk's rows (each point's transformed tiles are
 // already a packed B panel: nothing is repacked), transform back with bias,
 // residual and clamp. No element's value depends on the cut, so results are bitwise identical
@@ -34,8 +34,8 @@ class WinogradConvKernel : public NodeKernel {
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     int64_t oc = plan_.out_channels, ic = p_.channels;
     int64_t blocks = (p_.tiles() + kWinogradLanes - 1) / kWinogradLanes;
-    int64_t panels = packed_[0].panel_count(), chunk = panels_per_chunk(panels, blocks, pool.size());
-    int64_t chunks = (panels + chunk - 1) / chunk;
+    int64_t panels = packed_[0].panel_count();
+    const PanelChunks chunks = panel_chunks(panels, blocks, pool.size());
     int64_t in_image = ic * p_.in_h * p_.in_w, out_plane = p_.out_h * p_.out_w, out_image = oc * out_plane;
     const Tensor* residual = plan_.has_residual ? in[3] : nullptr;
     for (int64_t n = 0; n < plan_.batch; ++n) {
@@ -44,7 +44,7 @@ class WinogradConvKernel : public NodeKernel {
       const float* r = residual ? residual->data<float>() + n * out_image : nullptr;
       // Work items: (block of tiles, chunk of output channels); a thread transforms a block's
       // input once for all the chunks it runs of that block.
-      pool.parallel_for(blocks * chunks, [&](int64_t w0, int64_t w1) {
+      pool.parallel_for(blocks * chunks.count, [&](int64_t w0, int64_t w1) {
         // v [36][ic][lanes]: each point's ic x 16 block is one B panel as pack_b lays it out (k-major,
         // 16 columns), so the GEMMs read it as it is (64-byte aligned: the AVX2 kernel's loads
         // are aligned). m [36][oc][lanes].
@@ -55,7 +55,8 @@ class WinogradConvKernel : public NodeKernel {
         m.resize(static_cast<size_t>(kWinogradPoints * oc * kWinogradLanes));
         int64_t last_block = -1;
         for (int64_t w = w0; w < w1; ++w) {
-          int64_t block = w / chunks, p0 = w % chunks * chunk, p1 = std::min(panels, p0 + chunk);
+          int64_t block = w / chunks.count, chunk = w % chunks.count;
+          int64_t p0 = chunks.begin(chunk), p1 = chunks.begin(chunk + 1);
           int64_t oc0 = p0 * PackedA::kPanelRows, rows = std::min(oc, p1 * PackedA::kPanelRows) - oc0;
           int64_t t0 = block * kWinogradLanes;
           if (block != last_block) winograd_input_f32(p_, x, t0, v);

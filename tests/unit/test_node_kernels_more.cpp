@@ -346,7 +346,7 @@ TEST(NodeKernels, WinogradConvolutions) {
     std::vector<int64_t> pads;
     bool fused;
   } cases[] = {
-      {64, 100, 14, 14, {1, 1, 1, 1}, false},  // one block: with threads, channel chunks (48, 48, 4)
+      {64, 100, 14, 14, {1, 1, 1, 1}, false},  // one block: with threads, channel chunks (2: 48 + 52; 4: 24 x 3 + 28)
       {70, 20, 30, 17, {1, 1, 1, 1}, false},   // 40 tiles: a partial third block
       {64, 16, 16, 16, {0, 0, 0, 0}, false},   // no padding: 14x14 out
       {65, 24, 41, 37, {1, 0, 1, 2}, true},    // 12 blocks: no chunks; residual, clamp, SiLU
