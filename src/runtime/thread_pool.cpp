@@ -49,6 +49,7 @@ int ThreadPool::hardware_threads() {
 
 ThreadPool::ThreadPool(int threads) {
   int total = threads <= 0 ? hardware_threads() : threads;
+  claimed_ = std::make_unique<Claim[]>(static_cast<size_t>(total));
   for (int i = 1; i < total; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -76,6 +77,24 @@ void ThreadPool::run_range(int index) {
   }
 }
 
+bool ThreadPool::claim_and_run(int index, uint64_t generation) {
+  // Claimed for this job unless a thread already did (the value is then this generation). A worker
+  // late for an earlier job fails here too: that job's ranges were all claimed before it ended,
+  // so job_ and count_, read only after a claim succeeds, are always the claimed job's.
+  std::atomic<uint64_t>& claim = claimed_[static_cast<size_t>(index)].generation;
+  uint64_t seen = claim.load(std::memory_order_relaxed);
+  do {
+    if (seen >= generation) return false;
+  } while (!claim.compare_exchange_weak(seen, generation, std::memory_order_acq_rel, std::memory_order_relaxed));
+  run_range(index);
+  if (unfinished_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // Under the mutex, so that the caller cannot miss it between its check and its wait.
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_.notify_one();
+  }
+  return true;
+}
+
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
@@ -86,12 +105,7 @@ void ThreadPool::worker_loop(int index) {
     }
     seen = generation_.load(std::memory_order_acquire);
     if (stopping_.load(std::memory_order_relaxed)) return;  // written before that generation
-    run_range(index);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // Under the mutex, so that the caller cannot miss it between its check and its wait.
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_.notify_one();
-    }
+    claim_and_run(index, seen);
   }
 }
 
@@ -101,19 +115,22 @@ void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, i
     fn(0, count);
     return;
   }
+  uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = &fn;
     count_ = count;
-    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+    unfinished_.store(size(), std::memory_order_relaxed);
+    generation = generation_.fetch_add(1, std::memory_order_release) + 1;
   }
   start_.notify_all();
-  run_range(0);
-  // The acquire load that sees 0 also sees everything the workers wrote.
-  if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
+  claim_and_run(0, generation);
+  // The ranges no worker has started yet, from the last (the workers woken last): run here.
+  for (int i = size() - 1; i > 0 && unfinished_.load(std::memory_order_acquire) > 0; --i) claim_and_run(i, generation);
+  // The acquire load that sees 0 also sees everything the other threads wrote.
+  if (!spin_until([&] { return unfinished_.load(std::memory_order_acquire) == 0; })) {
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    done_.wait(lock, [&] { return unfinished_.load(std::memory_order_acquire) == 0; });
   }
   std::lock_guard<std::mutex> lock(mutex_);
   job_ = nullptr;

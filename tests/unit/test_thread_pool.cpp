@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -34,6 +36,30 @@ TEST(ThreadPool, RangesAreContiguousAndStatic) {
   EXPECT_EQ(seen[0], (std::pair<int64_t, int64_t>{0, 4}));
   EXPECT_EQ(seen[1], (std::pair<int64_t, int64_t>{4, 8}));
   EXPECT_EQ(seen[2], (std::pair<int64_t, int64_t>{8, 10}));
+}
+
+// More threads than cores, many short jobs: the caller runs the ranges of workers the OS has not
+// scheduled yet, and workers late for a job must not run a range twice or one of the next job.
+// Every job still runs exactly the static split's ranges, each once.
+TEST(ThreadPool, RangesRunOnceWhoeverRunsThem) {
+  ThreadPool pool(6);
+  for (int job = 0; job < 3000; ++job) {
+    const int64_t count = 1 + job % 23;
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(count));
+    std::mutex m;
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    pool.parallel_for(count, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)]++;
+      std::lock_guard<std::mutex> lock(m);
+      ranges.push_back({begin, end});
+    });
+    for (int64_t i = 0; i < count; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)], 1) << "job " << job << " index " << i;
+    std::vector<std::pair<int64_t, int64_t>> want;
+    const int64_t per = (count + 5) / 6;
+    for (int64_t b = 0; b < count; b += per) want.push_back({b, std::min(count, b + per)});
+    std::sort(ranges.begin(), ranges.end());
+    ASSERT_EQ(ranges, want) << "job " << job;
+  }
 }
 
 TEST(ThreadPool, RethrowsAWorkersExceptionAfterAllRangesFinish) {
