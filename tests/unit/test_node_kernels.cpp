@@ -177,10 +177,15 @@ TEST(NodeKernels, FullyConnected) {
                            "gemm 37 features, scalar bias");
 }
 
+// Broadcasting in every pattern the kernel merges dimensions for (a squeeze-and-excitation scale,
+// trailing dimensions shared, dimensions of 1 among others, both operands broadcast) and those it
+// cannot merge.
 TEST(NodeKernels, BroadcastingArithmetic) {
   const std::pair<Shape, Shape> shapes[] = {
-      {{2, 3, 4, 5}, {2, 3, 4, 5}}, {{2, 3, 4, 5}, {1, 3, 1, 1}}, {{2, 3, 4, 5}, {}}, {{2, 3, 4, 5}, {5}},
-      {{2, 3, 4, 5}, {2, 1, 4, 1}}, {{3, 1}, {1, 7}},           {{}, {}}};
+      {{2, 3, 4, 5}, {2, 3, 4, 5}}, {{2, 3, 4, 5}, {1, 3, 1, 1}}, {{2, 3, 4, 5}, {}},           {{2, 3, 4, 5}, {5}},
+      {{2, 3, 4, 5}, {2, 1, 4, 1}}, {{3, 1}, {1, 7}},             {{}, {}},                     {{1, 8, 7, 7}, {1, 8, 1, 1}},
+      {{2, 3, 4, 5}, {1, 1, 4, 5}}, {{2, 1, 4, 5}, {2, 3, 1, 1}}, {{1, 3, 1, 5}, {2, 1, 4, 1}}, {{2, 1, 3}, {3}},
+      {{1, 1, 1}, {1}}};
   for (const char* op : {"Add", "Sub", "Mul", "Div"})
     for (const auto& [a, b] : shapes)
       expect_matches_reference({op, {}, a, {test::random_tensor(b, 3)}},
