@@ -89,6 +89,8 @@ void pool_plane_f32(PoolCombine op, const PoolPlaneWindow& g, const float* x, fl
 void pool_taps_f32(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
                    const uint8_t* room_after, int64_t before, int64_t after, int64_t n) {
 #if defined(KITE_KERNELS_X86)
+  if (avx512_window_line(1, 1))
+    return f32_pool_taps_avx512(op, h, src, step, room_before, room_after, before, after, n);
   if (!generic_kernels_forced() && cpu_has_avx2_fma())
     return f32_pool_taps_avx2(op, h, src, step, room_before, room_after, before, after, n);
 #endif

@@ -100,5 +100,7 @@ void f32_pool_window_avx512(PoolCombine op, float* dst, const float* src, int64_
 bool f32_pool_window_max_checked_avx512(float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
                                         int64_t n);
 void f32_pool_plane_avx512(PoolCombine op, const PoolPlaneWindow& g, const float* x, float* y);
+void f32_pool_taps_avx512(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
+                          const uint8_t* room_after, int64_t before, int64_t after, int64_t n);
 
 }  // namespace kite

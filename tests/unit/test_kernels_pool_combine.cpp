@@ -213,13 +213,17 @@ TEST(PoolCombine, PlaneMatchesTheDefinition) {
 // signed zeros and infinities, and for the sum NaNs, which count only within reach. Bit for bit
 // (a sum that is NaN need only be one, as above).
 TEST(PoolCombine, PoolTapsMatchTheDefinition) {
-  for (bool generic : {false, true}) {
+  // This CPU's loop, the AVX2 one where that is AVX-512's, and the portable one.
+  for (int kernel : {0, 1, 2}) {
+    if (kernel == 1 && !(cpu_has_avx512() && cpu_has_avx2_fma())) continue;
+    const bool generic = kernel == 2;
+    hide_avx512(kernel == 1);
     force_generic_kernels(generic);
     for (PoolCombine op : {PoolCombine::kMaxNoNan, PoolCombine::kSum})
       for (int64_t step : {1, 7})
         for (int64_t before = 0; before <= 3; ++before)
           for (int64_t after = 0; after <= 3; ++after)
-            for (int64_t n : {0, 1, 7, 8, 9, 16, 23, 40}) {
+            for (int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 23, 40, 48}) {
               const uint32_t seed = static_cast<uint32_t>(n * 100 + before * 10 + after + step);
               // src holds the n positions and the taps' reach on each side, no more.
               const int64_t margin_before = before * step, size = margin_before + n + after * step;
@@ -248,12 +252,14 @@ TEST(PoolCombine, PoolTapsMatchTheDefinition) {
                               room_after.data(), before, after, n);
                 for (int64_t i = 0; i < n; ++i)
                   ASSERT_TRUE(same(op, h.data()[i], want[i]))
-                      << (generic ? "generic" : "simd") << (op == PoolCombine::kSum ? " sum" : " max") << " step "
+                      << (generic ? "generic" : kernel == 1 ? "avx2" : "simd")
+                      << (op == PoolCombine::kSum ? " sum" : " max") << " step "
                       << step << " taps " << before << "+" << after << " n=" << n << " i=" << i << ": "
                       << h.data()[i] << " vs " << want[i];
               }
             }
   }
+  hide_avx512(false);
   force_generic_kernels(false);
 }
 

@@ -1,5 +1,6 @@
 // AVX-512 window lines and whole planes of 2-D pooling (kernels/pool_combine.h: pool_window_f32,
-// pool_window_max_checked_f32 and pool_plane_f32), 16 outputs per step, strides 1 and 2.
+// pool_window_max_checked_f32 and pool_plane_f32), 16 outputs per step, strides 1 and 2; and
+// the flat stride-1 pool's passes (pool_taps_f32).
 //
 // Stride 2 reads each pair of taps (t, t + 1) as 32 consecutive floats and splits them into the
 // even and the odd ones with one VPERMT2PS each, where AVX2 needs two shuffles per tap for 8
@@ -12,6 +13,8 @@
 // tap is greater (MAXPS with the tap first), or, for kMax, compares and blends so that a NaN so far
 // is replaced; the sum adds.
 #include <immintrin.h>
+
+#include <limits>
 
 #include "kernels/pool_combine.h"
 #include "kernels/x86/avx512_lanes.h"
@@ -147,6 +150,47 @@ void plane(const PoolPlaneWindow& g, const float* x, float* y) {
     window_line_of<kOp, false, true>(y + oh * g.out_w, x + oh * g.stride_h * g.width, g.stride_w, w, g.out_w);
 }
 
+// The flat stride-1 pool's passes (pool_taps_f32), 16 positions a step: the positions' rooms
+// widened to 32 bits once, then per tap compared with its reach into a lane mask; the maximum
+// takes the tap where it is in reach and greater (masked MAXPS with the tap first, the running
+// value kept elsewhere), the sum adds it where it is in reach. The same bits as the AVX2 loop,
+// which blends in -inf or masks the tap to +0 instead: -inf never wins, and the sum, starting from
+// +0, is never -0, so adding +0 changes nothing. kBefore / kAfter: the taps fixed at compile time
+// (3x3 and 5x5 windows, centred), or -1: as given. The last positions go to the portable loop.
+// GoogLeNet's nine 3x3 stride-1 max pools (kite run --profile, 1 thread): 0.49-0.56 -> 0.42 ms;
+// Inception v3's average pools, bound by their loads and stores, unchanged.
+template <PoolCombine kOp, int kBefore, int kAfter>
+void pool_taps(float* h, const float* src, int64_t step, const uint8_t* room_before, const uint8_t* room_after,
+               int64_t before, int64_t after, int64_t n) {
+  if constexpr (kBefore >= 0) before = kBefore, after = kAfter;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    auto widen = [](const uint8_t* rooms) {
+      return _mm512_maskz_cvtepu8_epi32(kAllLanes, _mm_loadu_si128(reinterpret_cast<const __m128i*>(rooms)));
+    };
+    const __m512i rooms_before = widen(room_before + i), rooms_after = widen(room_after + i);
+    __m512 v = _mm512_set1_ps(kOp == PoolCombine::kSum ? 0.f : -std::numeric_limits<float>::infinity());
+    for (int64_t d = -before; d <= after; ++d) {
+      const __m512 tap = _mm512_loadu_ps(src + i + d * step);
+      // room >= reach: room > reach - 1
+      const __m512i below = _mm512_set1_epi32(static_cast<int>(d < 0 ? -d : d) - 1);
+      const __mmask16 inside = d == 0 ? kAllLanes : _mm512_cmpgt_epi32_mask(d < 0 ? rooms_before : rooms_after, below);
+      if constexpr (kOp == PoolCombine::kSum) v = _mm512_mask_add_ps(v, inside, v, tap);
+      else v = _mm512_mask_max_ps(v, inside, tap, v);
+    }
+    _mm512_storeu_ps(h + i, v);
+  }
+  f32_pool_taps_generic(kOp, h + i, src + i, step, room_before + i, room_after + i, before, after, n - i);
+}
+
+template <PoolCombine kOp>
+void pool_taps_of(float* h, const float* src, int64_t step, const uint8_t* room_before, const uint8_t* room_after,
+                  int64_t before, int64_t after, int64_t n) {
+  if (before == 1 && after == 1) pool_taps<kOp, 1, 1>(h, src, step, room_before, room_after, before, after, n);
+  else if (before == 2 && after == 2) pool_taps<kOp, 2, 2>(h, src, step, room_before, room_after, before, after, n);
+  else pool_taps<kOp, -1, -1>(h, src, step, room_before, room_after, before, after, n);
+}
+
 }  // namespace
 
 void f32_pool_window_avx512(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps,
@@ -171,6 +215,12 @@ void f32_pool_plane_avx512(PoolCombine op, const PoolPlaneWindow& g, const float
   if (op == PoolCombine::kMax) plane<PoolCombine::kMax>(g, x, y);
   else if (op == PoolCombine::kMaxNoNan) plane<PoolCombine::kMaxNoNan>(g, x, y);
   else plane<PoolCombine::kSum>(g, x, y);
+}
+
+void f32_pool_taps_avx512(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
+                          const uint8_t* room_after, int64_t before, int64_t after, int64_t n) {
+  if (op == PoolCombine::kSum) pool_taps_of<PoolCombine::kSum>(h, src, step, room_before, room_after, before, after, n);
+  else pool_taps_of<PoolCombine::kMaxNoNan>(h, src, step, room_before, room_after, before, after, n);
 }
 
 }  // namespace kite
