@@ -101,17 +101,21 @@ bool next_block(const Block& b, int64_t n_end, int64_t k, Block& next) {
 
 // Where B's rows are: row k at b + k * ldb, or, with row_offsets, at b + row_offsets[k] (gemm_rows);
 // with columns.width, column j of a row at columns_from + j's place in BColumnRows.
+// With row_scale, row k's values are taken times row_scale[k] (gemm's b_row_scale).
 struct BRows {
   const float* b;
   int64_t ldb;
   const int64_t* row_offsets;  // or null
   BColumnRows columns;
   int64_t columns_from = 0;
+  const float* row_scale = nullptr;
   const float* row(int64_t k) const { return row_offsets ? b + row_offsets[k] : b + k * ldb; }
   // Rows from k0 on, columns from n0 on.
   BRows from(int64_t k0, int64_t n0) const {
-    if (columns.width > 0) return BRows{b, 0, row_offsets + k0, columns, columns_from + n0};
-    return row_offsets ? BRows{b + n0, 0, row_offsets + k0, {}} : BRows{b + k0 * ldb + n0, ldb, nullptr, {}};
+    const float* scale = row_scale ? row_scale + k0 : nullptr;
+    if (columns.width > 0) return BRows{b, 0, row_offsets + k0, columns, columns_from + n0, scale};
+    return row_offsets ? BRows{b + n0, 0, row_offsets + k0, {}, 0, scale}
+                       : BRows{b + k0 * ldb + n0, ldb, nullptr, {}, 0, scale};
   }
 };
 
@@ -139,7 +143,7 @@ void column_runs(const BRows& b, int64_t columns, std::vector<PanelRun>& runs, s
 // B[0:depth, 0:columns] into panels of 16 columns, each depth x 16 and contiguous, the last one
 // zero-padded on the right.
 void pack_b_panels(const BRows& b, int64_t depth, int64_t columns, float* panels) {
-  if (b.columns.width > 0) {
+  if (b.columns.width > 0) {  // (gemm_rows and pack_b_rows take no row scale)
     // Rebuilt per packed block: a few runs per panel, against depth x 16 floats moved.
     thread_local std::vector<PanelRun> runs;
     thread_local std::vector<int64_t> panel_first;
@@ -169,7 +173,7 @@ void pack_b_panels(const BRows& b, int64_t depth, int64_t columns, float* panels
   }
 #if defined(KITE_KERNELS_X86)
   if (!generic_kernels_forced() && cpu_has_avx512())
-    return f32_pack_b_panels_avx512(b.b, b.ldb, b.row_offsets, depth, columns, panels);
+    return f32_pack_b_panels_avx512(b.b, b.ldb, b.row_offsets, depth, columns, panels, b.row_scale);
 #endif
   for (int64_t k = 0; k < depth; ++k) {
     const float* row = b.row(k);
@@ -181,6 +185,10 @@ void pack_b_panels(const BRows& b, int64_t depth, int64_t columns, float* panels
       } else {
         std::memcpy(dst, row + j0, width * sizeof(float));
         std::memset(dst + width, 0, (kGemmTileColumns - width) * sizeof(float));
+      }
+      if (b.row_scale) {
+        const float scale = b.row_scale[k];
+        for (int64_t j = 0; j < width && j < kGemmTileColumns; ++j) dst[j] *= scale;
       }
     }
   }
@@ -345,13 +353,13 @@ void check_panels(const PackedA& a, int64_t panel_begin, int64_t panel_end) {
 }  // namespace
 
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
-          int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end) {
+          int64_t n_begin, int64_t n_end, int64_t panel_begin, int64_t panel_end, const float* b_row_scale) {
   if (panel_end < 0) panel_end = a.panel_count();
   if (a.rows() == 0 || n_begin == n_end || panel_begin >= panel_end) return;
   check_arguments(a, b, n, c, ldc, e, n_begin, n_end);
   KITE_CHECK(a.depth() <= 1 || ldb >= n, "gemm: ldb ", ldb, " is less than N = ", n);
   check_panels(a, panel_begin, panel_end);
-  run_gemm(a, {b, ldb, nullptr, {}}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
+  run_gemm(a, {b, ldb, nullptr, {}, 0, b_row_scale}, c, ldc, e, n_begin, n_end, panel_begin, panel_end);
 }
 
 void gemm_rows(const PackedA& a, const float* b, const int64_t* row_offsets, int64_t n, float* c, int64_t ldc,
@@ -370,11 +378,12 @@ int64_t packed_b_floats(int64_t k, int64_t n) {
   return (n + kGemmTileColumns - 1) / kGemmTileColumns * kGemmTileColumns * k;
 }
 
-void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed) {
+void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed,
+            const float* b_row_scale) {
   if (n_begin == n_end || k == 0) return;
   KITE_CHECK(0 <= n_begin && n_begin < n_end && n_begin % kGemmTileColumns == 0, "pack_b: column range [", n_begin,
              ", ", n_end, ") does not start a panel");
-  pack_b_panels({b + n_begin, ldb, nullptr, {}}, k, n_end - n_begin, packed + n_begin * k);
+  pack_b_panels({b + n_begin, ldb, nullptr, {}, 0, b_row_scale}, k, n_end - n_begin, packed + n_begin * k);
 }
 
 void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t n_begin, int64_t n_end, float* packed,

@@ -83,8 +83,12 @@ PackedA pack_a_transposed(const float* a_t, int64_t m, int64_t k, int64_t ld);
 // Columns and rows outside the ranges, and the padding past each row, are neither read from C
 // nor written; an element's value does not depend on the ranges. Thread-safe: each thread packs
 // B into its own scratch buffer (kept between calls, about 0.4 MiB).
+// With b_row_scale (K values), B's row k is taken times b_row_scale[k] (one float product per
+// element, as it is packed: the same bits as a B scaled beforehand): a 1x1 convolution's input
+// times its squeeze-and-excitation scale, per input channel.
 void gemm(const PackedA& a, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc,
-          const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1);
+          const GemmEpilogue& e, int64_t n_begin, int64_t n_end, int64_t panel_begin = 0, int64_t panel_end = -1,
+          const float* b_row_scale = nullptr);
 
 // Where gemm_rows (and pack_b_rows) find B's columns along a row: column j at j (width 0), or at j / width * pitch
 // + j % width (width <= pitch): rows of `width` columns every `pitch` values, as a convolution's
@@ -117,7 +121,8 @@ constexpr int64_t kPackedBPanelColumns = 16;
 int64_t packed_b_floats(int64_t k, int64_t n);
 // Packs the panels that hold columns [n_begin, n_end) of B (K x n_end at least, B[k, j] =
 // b[k * ldb + j]); n_begin starts a panel (a multiple of 16) unless the range is empty. Threads may pack disjoint ranges.
-void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed);
+void pack_b(const float* b, int64_t ldb, int64_t k, int64_t n_begin, int64_t n_end, float* packed,
+            const float* b_row_scale = nullptr);
 // pack_b for gemm_rows' B: rows at b + row_offsets[k], columns where `columns` puts them.
 void pack_b_rows(const float* b, const int64_t* row_offsets, int64_t k, int64_t n_begin, int64_t n_end, float* packed,
                  BColumnRows columns = {});

@@ -55,10 +55,11 @@ void f32_gemm_6x32_avx512(const GemmTile& tile);
 // bottom.b2, same columns, depth and blocks) in one pass: 12 rows x up to 32 columns.
 void f32_gemm_12x32_avx512(const GemmTile& top, const GemmTile& bottom);
 // pack_b_panels (gemm.cpp) in zmm: B's rows at b + k * ldb, or at b + row_offsets[k] where those
-// are given, columns [0, columns) into 16-column panels of `depth` rows, the last one zero-padded
-// (kernels/x86/f32_pack_avx512.cpp); only called when cpu_has_avx512().
+// are given, columns [0, columns) into 16-column panels of `depth` rows, the last one zero-padded,
+// each row k times row_scale[k] where that is given (kernels/x86/f32_pack_avx512.cpp); only
+// called when cpu_has_avx512().
 void f32_pack_b_panels_avx512(const float* b, int64_t ldb, const int64_t* row_offsets, int64_t depth, int64_t columns,
-                              float* panels);
+                              float* panels, const float* row_scale);
 // A packed panel's lanes [lane, lane + count), read from a row of B at `offset` (gemm.cpp's
 // column_runs, for BColumnRows).
 struct PanelRun {

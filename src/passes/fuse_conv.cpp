@@ -2,11 +2,14 @@
 // and bias, a residual Add into its epilogue, ReLU / ReLU6 / Clip into its output clamp, and
 // HardSwish or SiLU (also as exported before opset 14: x * HardSigmoid(x), x * Sigmoid(x)) into
 // its activation. Each rewrite only applies where the convolution's output has no other reader
-// (besides the Sigmoid of the SiLU pattern).
+// (besides the Sigmoid of the SiLU pattern). And what comes before one: a per-channel product
+// x * s (s [N or 1, C, 1, 1], a squeeze-and-excitation scale) read by a 1x1 convolution alone
+// becomes that convolution's input scale, which its GEMM applies as it packs x.
 #include <cmath>
 
 #include "ops/op_args.h"
 #include "ops/op_util.h"
+#include "ops/window_geometry.h"
 #include "passes/passes.h"
 
 namespace kite {
@@ -42,8 +45,10 @@ bool has_activation(const Node& conv) {
   return conv.attrs.has("activation_min") || conv.attrs.has("activation_max") || conv.attrs.has("activation");
 }
 
+bool has_residual(const Node& conv) { return conv.inputs.size() > 3 && conv.inputs[3] >= 0; }
+
 bool fold_batch_norm(Graph& g, Node& conv, const Node& bn) {
-  if (conv.inputs.size() > 3 || has_activation(conv)) return false;
+  if (has_residual(conv) || has_activation(conv)) return false;
   for (size_t i = 1; i < 5; ++i)
     if (!value(g, bn.inputs[i]).constant) return false;
   const Value& w = value(g, conv.inputs[1]);
@@ -65,20 +70,55 @@ bool fold_batch_norm(Graph& g, Node& conv, const Node& bn) {
     for (int64_t i = 0; i < per_channel; ++i) wm[i] *= factor;
     bias.data<float>()[m] = ((old_bias ? old_bias[m] : 0.f) - mean[c]) * factor + shift[c];
   }
-  conv.inputs.resize(3);
+  if (conv.inputs.size() < 3) conv.inputs.resize(3, -1);  // (an input scale, input 4, stays)
   conv.inputs[1] = g.add_constant(conv.name + ".folded_weight", weights);
   conv.inputs[2] = g.add_constant(conv.name + ".folded_bias", bias);
   return true;
 }
 
 bool fuse_residual(Graph& g, Node& conv, const Node& add, int other) {
-  if (conv.inputs.size() > 3 || has_activation(conv)) return false;
+  if (has_residual(conv) || has_activation(conv)) return false;
   const Value& r = value(g, other);
   if (r.shape != value(g, conv.outputs[0]).shape || r.dtype != DType::f32) return false;
-  conv.inputs.resize(3, -1);
-  conv.inputs.push_back(other);
+  if (conv.inputs.size() < 4) conv.inputs.resize(4, -1);
+  conv.inputs[3] = other;
   (void)add;
   return true;
+}
+
+// mul = x * s with s of shape [N or 1, C, 1, 1] against x [N, C, H, W] (either order): the
+// convolution that alone reads the product, if it is a 1x1, stride-1, unpadded, ungrouped one
+// without an input scale yet, gets x as its input and s as its scale (FusedConv's input 4).
+bool fuse_input_scale(Graph& g, const std::vector<int>& uses, Node& mul) {
+  const int product = mul.outputs[0];
+  if (uses[static_cast<size_t>(product)] != 1) return false;
+  Node* conv = nullptr;
+  for (Node& n : g.nodes)
+    if (!n.op.empty() && is_conv(n) && !n.inputs.empty() && n.inputs[0] == product) conv = &n;
+  if (!conv || (conv->inputs.size() > 4 && conv->inputs[4] >= 0)) return false;
+  const Value &w = value(g, conv->inputs[1]), &in = value(g, product);
+  if (w.shape.size() != 4 || w.shape[2] != 1 || w.shape[3] != 1 || conv->attrs.get_int("group", 1) != 1 ||
+      in.shape.size() != 4 || !in.shape_known)
+    return false;
+  const WindowGeometry geo = window_geometry(*conv, {in.shape[2], in.shape[3]}, {1, 1}, false);
+  for (size_t d = 0; d < 2; ++d)
+    if (geo.strides[d] != 1 || geo.pad_begin[d] != 0 || geo.pad_end[d] != 0) return false;
+  for (int side = 0; side < 2; ++side) {
+    const int x = mul.inputs[static_cast<size_t>(side)], scale = mul.inputs[static_cast<size_t>(1 - side)];
+    const Value &xv = value(g, x), &sv = value(g, scale);
+    if (xv.dtype != DType::f32 || sv.dtype != DType::f32 || xv.shape.size() != 4 || sv.shape.size() != 4) continue;
+    if (xv.shape != value(g, product).shape) continue;
+    if ((sv.shape[0] != 1 && sv.shape[0] != xv.shape[0]) || sv.shape[1] != xv.shape[1] || sv.shape[2] != 1 ||
+        sv.shape[3] != 1)
+      continue;
+    conv->inputs[0] = x;
+    if (conv->inputs.size() < 5) conv->inputs.resize(5, -1);
+    conv->inputs[4] = scale;
+    make_fused(*conv);
+    mul.op.clear();
+    return true;
+  }
+  return false;
 }
 
 // The clamp an activation node applies, if it is one kite can fuse.
@@ -180,6 +220,7 @@ bool fuse_once(Graph& g, bool batch_norm_only) {
           changed = true;
         }
       }
+      if (!changed && fuse_input_scale(g, uses, n)) changed = true;
     } else if (activation_bounds(g, n, lo, hi)) {
       Node* conv = sole_conv_producer(g, producer, uses, n.inputs[0]);
       if (conv && fuse_activation(*conv, lo, hi)) {

@@ -117,6 +117,7 @@ bool plan_conv(const Graph& g, const Node& n, ConvPlan& p) {
   if (b && !b->constant) return false;
   if (!plan_conv_geometry(n, x->shape, w->shape, p)) return false;
   p.has_residual = value(3) != nullptr;
+  p.has_input_scale = value(4) != nullptr;
   p.bias = b ? b->constant->data<float>() : nullptr;
   if (n.op != "FusedConv") return true;  // a plain Conv's other attributes mean nothing here
   p.min = n.attrs.get_float("activation_min", -INFINITY);
@@ -222,8 +223,19 @@ class GemmConvKernel : public NodeKernel {
         e.min = plan_.min;
         e.max = plan_.max;
         const float* padded = tap_offsets_.empty() ? nullptr : pad_input(x, pool);
+        // The input scale (1x1 convolutions, one group): packed with B in fp32; fp16's product
+        // reads x scaled beforehand.
+        const float* scale = nullptr;
+        if (plan_.has_input_scale) {
+          const Tensor& s = *in[4];
+          scale = s.data<float>() + (s.shape()[0] == 1 ? 0 : n * q.channels);
+          if (fp16_) {
+            x = scaled_input(x, scale, pool);
+            scale = nullptr;
+          }
+        }
         if (share_b) {
-          run_shared_b(static_cast<size_t>(gi), x, padded, y, r, e, pool);
+          run_shared_b(static_cast<size_t>(gi), x, padded, y, r, e, scale, pool);
           continue;
         }
         // Work items: (chunk of panels, run of tiles); each thread takes a contiguous range.
@@ -233,7 +245,7 @@ class GemmConvKernel : public NodeKernel {
             int64_t p0 = chunks.begin(chunk), p1 = chunks.begin(chunk + 1);
             int64_t begin = t0 * kTile, end = std::min(columns, t1 * kTile);
             if (padded) run_pitched(static_cast<size_t>(gi), padded, y, r, e, begin, end, p0, p1);
-            else run_columns(static_cast<size_t>(gi), x, y, r, e, begin, end, p0, p1);
+            else run_columns(static_cast<size_t>(gi), x, y, r, e, begin, end, p0, p1, scale);
             i += t1 - t0;
           }
         });
@@ -260,7 +272,7 @@ class GemmConvKernel : public NodeKernel {
   // slower on two threads than on one).
   // padded: x in its padded planes, for all but 1x1 stride-1 convolutions (which read x).
   void run_shared_b(size_t gi, const float* x, const float* padded, float* y, const float* r, GemmEpilogue e,
-                    ThreadPool& pool) const {
+                    const float* scale, ThreadPool& pool) const {
     const Im2colParams& q = plan_.window;
     const PackedA& a = packed_[gi];
     const int64_t k = a.depth(), columns = q.columns();
@@ -272,7 +284,7 @@ class GemmConvKernel : public NodeKernel {
     pool.parallel_for(column_panels, [&](int64_t j0, int64_t j1) {
       const int64_t c0 = j0 * kPackedBPanelColumns, c1 = std::min(columns, j1 * kPackedBPanelColumns);
       if (padded) pack_b_rows(padded, tap_offsets_.data(), k, c0, c1, packed_b, pixels_);
-      else pack_b(x, columns, k, c0, c1, packed_b);
+      else pack_b(x, columns, k, c0, c1, packed_b, scale);
     });
     e.residual = r;
     e.ldr = columns;
@@ -283,16 +295,31 @@ class GemmConvKernel : public NodeKernel {
     });
   }
 
-  // C = group gi's weights times B, as gemm() takes them.
+  // C = group gi's weights times B, as gemm() takes them (B's rows scaled: fp32 only).
   void multiply(size_t gi, const float* b, int64_t ldb, int64_t n, float* c, int64_t ldc, const GemmEpilogue& e,
-                int64_t n_begin, int64_t n_end, int64_t p0, int64_t p1) const {
+                int64_t n_begin, int64_t n_end, int64_t p0, int64_t p1, const float* b_row_scale = nullptr) const {
     if (fp16_) gemm_f16(packed_f16_[gi], b, ldb, n, c, ldc, e, n_begin, n_end, p0, p1);
-    else gemm(packed_[gi], b, ldb, n, c, ldc, e, n_begin, n_end, p0, p1);
+    else gemm(packed_[gi], b, ldb, n, c, ldc, e, n_begin, n_end, p0, p1, b_row_scale);
   }
 
-  // Output pixels [begin, end) of group gi of one image.
+  // x's channels times their scales, into the calling thread's buffer (fp16's products, which
+  // take no scale), the channels split across the threads.
+  const float* scaled_input(const float* x, const float* scale, ThreadPool& pool) const {
+    const Im2colParams& q = plan_.window;
+    const int64_t plane = q.in_h * q.in_w;
+    struct ScaledInput {};  // thread_scratch's tag
+    auto* out = static_cast<float*>(
+        thread_scratch<ScaledInput>(q.channels * plane * static_cast<int64_t>(sizeof(float)), 0));
+    pool.parallel_for(q.channels, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t i = 0; i < plane; ++i) out[c * plane + i] = x[c * plane + i] * scale[c];
+    });
+    return out;
+  }
+
+  // Output pixels [begin, end) of group gi of one image; scale: of B's rows (1x1 convolutions).
   void run_columns(size_t gi, const float* x, float* y, const float* r, GemmEpilogue e, int64_t begin,
-                   int64_t end, int64_t p0, int64_t p1) const {
+                   int64_t end, int64_t p0, int64_t p1, const float* scale) const {
     static_assert(PackedA::kPanelRows == PackedF16A::kPanelRows, "both products split rows alike");
     int64_t m = plan_.out_channels / plan_.groups;
     int64_t row0 = p0 * PackedA::kPanelRows, row1 = std::min(m, p1 * PackedA::kPanelRows);
@@ -301,7 +328,7 @@ class GemmConvKernel : public NodeKernel {
     if (conv_is_pointwise(q)) {
       e.residual = r;
       e.ldr = columns;
-      multiply(gi, x, columns, columns, y, columns, e, begin, end, p0, p1);
+      multiply(gi, x, columns, columns, y, columns, e, begin, end, p0, p1, scale);
       for (int64_t i = row0; i < row1; ++i) apply_activation(plan_, y + i * columns + begin, end - begin);
       return;
     }
@@ -355,6 +382,8 @@ class GemmConvKernel : public NodeKernel {
 std::unique_ptr<NodeKernel> make_conv_kernel(const Graph& g, const Node& n, const KernelChoices& choices) {
   ConvPlan plan;
   if (!plan_conv(g, n, plan)) return nullptr;
+  // (an input scale only where the fusion put it: 1x1 stride-1 convolutions, one group)
+  if (plan.has_input_scale && (!conv_is_pointwise(plan.window) || plan.groups != 1)) return nullptr;
   const Tensor& weights = *g.values[static_cast<size_t>(n.inputs[1])].constant;
   if (is_depthwise(plan)) return std::make_unique<DepthwiseConvKernel>(plan, weights);
   if (winograd_applies(plan)) return make_winograd_conv_kernel(plan, weights);

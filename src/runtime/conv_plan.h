@@ -45,6 +45,9 @@ Params depthwise_geometry(const ConvGeometry& p) {
 struct ConvPlan : ConvGeometry {
   float min = -INFINITY, max = INFINITY;
   bool has_residual = false;
+  // FusedConv's input 4: x times a scale per image (or for all) and input channel, in 1x1 stride-1
+  // convolutions alone (GemmConvKernel).
+  bool has_input_scale = false;
   const float* bias = nullptr;  // points into the graph's constant, which the session keeps alive
   bool has_activation = false;
   ActivationParams activation;

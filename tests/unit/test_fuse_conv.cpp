@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "graph/graph.h"
 #include "kite/session.h"
@@ -14,9 +15,11 @@
 namespace kite {
 namespace {
 
-Tensor run(const Model& m, bool optimize) {
+// The model on a fixed input; threads 0: the session's default.
+Tensor run(const Model& m, bool optimize, int threads = 0) {
   SessionOptions o;
   o.optimize = optimize;
+  if (threads > 0) o.threads = threads;
   Session s(m, o);
   Tensor x(DType::f32, m.inputs()[0].shape);
   for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = std::cos(0.37f * static_cast<float>(i));
@@ -158,6 +161,96 @@ TEST(FuseConv, KeepsAHardSigmoidProductWithOtherConstants) {
   fuse_conv_epilogues(g);
   EXPECT_EQ(count_ops(g, "Mul"), 1);
   EXPECT_EQ(count_ops(g, "HardSigmoid"), 1);
+}
+
+}  // namespace
+}  // namespace kite
+
+namespace kite {
+namespace {
+
+// A squeeze-and-excitation product before a 1x1 convolution: x -> GlobalAveragePool -> Sigmoid = s
+// ([N, C, 1, 1], per image), or s a constant [1, C, 1, 1]; Mul(x, s) or Mul(s, x) -> Conv (k x k,
+// pads k / 2), then, with `epilogue`, BatchNormalization and a residual Add of x (as MobileNet v3's
+// and EfficientNet's projections have).
+struct ScaleCase {
+  Shape x;
+  int64_t out_channels;
+  bool constant_scale, scale_first, epilogue;
+  int64_t kernel = 1;
+};
+
+Graph scaled_pointwise(const ScaleCase& c) {
+  Graph g;
+  const int64_t channels = c.x[1];
+  int x = test::add_input(g, "x", c.x);
+  int s = c.constant_scale ? g.add_constant("s", test::random_tensor({1, channels, 1, 1}, 7))
+                           : test::add_node(g, "Sigmoid", "gate", {test::add_node(g, "GlobalAveragePool", "squeeze", {x})});
+  int product = test::add_node(g, "Mul", "scale", c.scale_first ? std::vector<int>{s, x} : std::vector<int>{x, s});
+  Attributes conv;
+  const int64_t pad = c.kernel / 2;
+  conv.set_ints("pads", {pad, pad, pad, pad});
+  int y = test::add_node(g, "Conv", "project",
+                         {product, g.add_constant("w", test::random_tensor({c.out_channels, channels, c.kernel, c.kernel}, 8)),
+                          g.add_constant("b", test::random_tensor({c.out_channels}, 9))},
+                         conv);
+  if (c.epilogue) {
+    Tensor var = test::random_tensor({c.out_channels}, 13);
+    for (int64_t i = 0; i < c.out_channels; ++i) var.data<float>()[i] = 0.5f + std::fabs(var.data<float>()[i]);
+    y = test::add_node(g, "BatchNormalization", "bn",
+                       {y, g.add_constant("bs", test::random_tensor({c.out_channels}, 10)),
+                        g.add_constant("bb", test::random_tensor({c.out_channels}, 11)),
+                        g.add_constant("bm", test::random_tensor({c.out_channels}, 12)), g.add_constant("bv", var)});
+    y = test::add_node(g, "Add", "residual", {y, x});
+  }
+  g.outputs.push_back(y);
+  return g;
+}
+
+// The product becomes the 1x1 convolution's input scale (FusedConv's input 4), applied as its GEMM
+// packs x: the Mul is gone, the output within float rounding of the unfused graph's reference, the
+// same bits at 1, 2 and 4 threads (7x7 maps: B packed once for all threads, with the scale; 20x20:
+// each thread's columns). With BatchNormalization and the residual folded in as well.
+TEST(FuseConv, FoldsAChannelScaleIntoThePointwiseConvolutionAfterIt) {
+  const ScaleCase cases[] = {
+      {{1, 20, 7, 7}, 24, false, false, false}, {{2, 24, 9, 9}, 24, false, true, true},
+      {{1, 16, 20, 20}, 10, true, false, false}, {{2, 13, 7, 7}, 13, true, true, true}};
+  for (const ScaleCase& c : cases) {
+    const std::string what = shape_to_string(c.x) + " -> " + std::to_string(c.out_channels);
+    Model m = Model::from_graph(scaled_pointwise(c));
+    Graph g = m.graph();
+    fuse_conv_epilogues(g);
+    EXPECT_EQ(count_ops(g, "Mul"), 0) << what;
+    EXPECT_EQ(count_ops(g, "BatchNormalization") + count_ops(g, "Add"), 0) << what;
+    bool scaled = false;
+    for (const Node& n : g.nodes) scaled = scaled || (n.op == "FusedConv" && n.inputs.size() == 5 && n.inputs[4] >= 0);
+    EXPECT_TRUE(scaled) << what << ": no convolution took the scale";
+    Tensor plain = run(m, false), fused = run(m, true, 1);
+    ASSERT_EQ(fused.shape(), plain.shape());
+    for (int64_t i = 0; i < fused.numel(); ++i)
+      ASSERT_NEAR(fused.data<float>()[i], plain.data<float>()[i], 1e-5f * (1 + std::fabs(plain.data<float>()[i])))
+          << what << ", element " << i;
+    for (int threads : {2, 4}) {
+      Tensor other = run(m, true, threads);
+      ASSERT_EQ(std::memcmp(other.data<float>(), fused.data<float>(), fused.numel() * sizeof(float)), 0)
+          << what << " at " << threads << " threads";
+    }
+  }
+}
+
+TEST(FuseConv, KeepsAChannelScaleBeforeA3x3OrWithAnotherReader) {
+  Graph wide = scaled_pointwise({{1, 8, 6, 6}, 4, false, false, false, 3});
+  prepare_graph(wide);
+  fuse_conv_epilogues(wide);
+  EXPECT_EQ(count_ops(wide, "Mul"), 1) << "a 3x3 convolution takes no input scale";
+  Graph shared = scaled_pointwise({{1, 8, 6, 6}, 4, false, false, false});
+  int product = -1;
+  for (const Node& n : shared.nodes)
+    if (n.op == "Mul") product = n.outputs[0];
+  shared.outputs.push_back(test::add_node(shared, "Relu", "second_reader", {product}));
+  prepare_graph(shared);
+  fuse_conv_epilogues(shared);
+  EXPECT_EQ(count_ops(shared, "Mul"), 1) << "the product has another reader";
 }
 
 }  // namespace

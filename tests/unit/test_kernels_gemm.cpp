@@ -465,6 +465,44 @@ TEST_P(GemmKernels, PackedOnceAcrossCacheBlocks) {
   }
 }
 
+// gemm() and pack_b() with B's rows scaled (b_row_scale: a 1x1 convolution's input times its
+// squeeze-and-excitation scale): C bit for bit as for a B scaled beforehand, one float product per
+// element, over column ranges, blocks of K (600 > one block at 400 columns), the packed-once path
+// and scales of 0, -0, infinity and NaN (the padding of a last panel stays +0: columns past N do
+// not turn NaN and no C element outside the range is written).
+TEST_P(GemmKernels, RowScaleMatchesScaledB) {
+  const EpilogueOption& everything = kEpilogues[7];
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{13, 37, 5}, {7, 400, 600}, {29, 49, 96}, {1, 17, 1}}) {
+    GemmCase g(m, n, k);
+    std::vector<float> scale = random_values(static_cast<size_t>(k), 99);
+    const float specials[] = {0.f, -0.f, INFINITY, NAN};
+    for (int64_t i = 0; i < k && i < 4; ++i) scale[static_cast<size_t>(i * 3 % k)] = specials[i];
+    GemmCase scaled = g;
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < g.ldb; ++j) scaled.b[kk * g.ldb + j] = g.b[kk * g.ldb + j] * scale[kk];
+    PackedA packed = g.packed();
+    GemmEpilogue e = epilogue_for(g, everything);
+    std::vector<float> want = run_whole(scaled, packed, e);
+    std::vector<float> got = g.fresh_c();
+    const int64_t cut = n / 3;
+    gemm(packed, g.b.data(), g.ldb, n, got.data(), g.ldc, e, 0, cut, 0, -1, scale.data());
+    gemm(packed, g.b.data(), g.ldb, n, got.data(), g.ldc, e, cut, n, 0, -1, scale.data());
+    ASSERT_TRUE(bitwise_equal(want, got)) << describe(g, everything.name);
+    // pack_b with the scale, then the packed-once product.
+    std::shared_ptr<void> buffer = allocate_aligned(static_cast<size_t>(packed_b_floats(k, n)) * sizeof(float));
+    float* b = static_cast<float*>(buffer.get());
+    pack_b(g.b.data(), g.ldb, k, 0, std::min<int64_t>(n, 16), b, scale.data());
+    if (n > 16) pack_b(g.b.data(), g.ldb, k, 16, n, b, scale.data());
+    for (int64_t p = 0; p < packed_b_floats(k, n) / (16 * k); ++p)
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t j = std::max<int64_t>(0, n - p * 16); j < 16; ++j)
+          ASSERT_EQ(b[(p * k + kk) * 16 + j], 0.f) << "padding lane " << j << " of panel " << p << " is not +0";
+    std::vector<float> packed_once = g.fresh_c();
+    gemm_packed_b(packed, b, n, packed_once.data(), g.ldc, e);
+    ASSERT_TRUE(bitwise_equal(want, packed_once)) << describe(g, everything.name) << " (packed once)";
+  }
+}
+
 // Each lane of the AVX2 and the AVX-512 tiles is the same chain of single-rounding FMAs, k by k
 // from the same start, so the two give the same bits (which lets a model's fp32 output be the
 // same on both kinds of x86 CPU), whatever the tile widths, the cuts of K and the epilogue

@@ -9,19 +9,36 @@
 
 namespace kite {
 
-void f32_pack_b_panels_avx512(const float* b, int64_t ldb, const int64_t* row_offsets, int64_t depth, int64_t columns,
-                              float* panels) {
+namespace {
+
+// Row k of B into its place in every panel, times a scale (kScaled) or as it is.
+template <bool kScaled>
+void pack_rows(const float* b, int64_t ldb, const int64_t* row_offsets, int64_t depth, int64_t columns, float* panels,
+               const float* row_scale) {
   static_assert(kGemmTileColumns == 16, "a panel row is one zmm");
   const int64_t whole = columns / kGemmTileColumns * kGemmTileColumns;
   const __mmask16 tail = first_lanes(columns - whole);
   for (int64_t k = 0; k < depth; ++k) {
     const float* row = row_offsets ? b + row_offsets[k] : b + k * ldb;
     float* dst = panels + k * kGemmTileColumns;
+    const __m512 scale = _mm512_set1_ps(kScaled ? row_scale[k] : 1.f);
     for (int64_t j0 = 0; j0 < whole; j0 += kGemmTileColumns) {
-      _mm512_storeu_ps(dst + j0 * depth, _mm512_loadu_ps(row + j0));
+      const __m512 v = _mm512_loadu_ps(row + j0);
+      _mm512_storeu_ps(dst + j0 * depth, kScaled ? _mm512_maskz_mul_ps(kAllLanes, v, scale) : v);
     }
-    if (tail) _mm512_storeu_ps(dst + whole * depth, _mm512_maskz_loadu_ps(tail, row + whole));
+    if (tail) {  // the padding lanes stay +0 (a masked product: not 0 x an infinite scale)
+      const __m512 v = _mm512_maskz_loadu_ps(tail, row + whole);
+      _mm512_storeu_ps(dst + whole * depth, kScaled ? _mm512_maskz_mul_ps(tail, v, scale) : v);
+    }
   }
+}
+
+}  // namespace
+
+void f32_pack_b_panels_avx512(const float* b, int64_t ldb, const int64_t* row_offsets, int64_t depth, int64_t columns,
+                              float* panels, const float* row_scale) {
+  if (row_scale) pack_rows<true>(b, ldb, row_offsets, depth, columns, panels, row_scale);
+  else pack_rows<false>(b, ldb, row_offsets, depth, columns, panels, nullptr);
 }
 
 // A panel at a time, over all of K, its runs' masks and starts worked out once: a panel of one
