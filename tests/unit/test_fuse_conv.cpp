@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "graph/graph.h"
+#include "kernels/f16_gemm.h"
 #include "kite/session.h"
 #include "kite/zoo.h"
 #include "graph_fixtures.h"
@@ -16,9 +17,10 @@ namespace kite {
 namespace {
 
 // The model on a fixed input; threads 0: the session's default.
-Tensor run(const Model& m, bool optimize, int threads = 0) {
+Tensor run(const Model& m, bool optimize, int threads = 0, bool fp16_arithmetic = false) {
   SessionOptions o;
   o.optimize = optimize;
+  o.fp16_arithmetic = fp16_arithmetic;
   if (threads > 0) o.threads = threads;
   Session s(m, o);
   Tensor x(DType::f32, m.inputs()[0].shape);
@@ -234,6 +236,13 @@ TEST(FuseConv, FoldsAChannelScaleIntoThePointwiseConvolutionAfterIt) {
       Tensor other = run(m, true, threads);
       ASSERT_EQ(std::memcmp(other.data<float>(), fused.data<float>(), fused.numel() * sizeof(float)), 0)
           << what << " at " << threads << " threads";
+    }
+    // fp16 products (ARMv8.2 CPUs), which take x scaled beforehand: within fp16 sums' rounding.
+    if (f16_gemm_available()) {
+      Tensor half = run(m, true, 2, true);
+      for (int64_t i = 0; i < half.numel(); ++i)
+        ASSERT_NEAR(half.data<float>()[i], plain.data<float>()[i], 2e-2f * (1 + std::fabs(plain.data<float>()[i])))
+            << what << " in fp16, element " << i;
     }
   }
 }
