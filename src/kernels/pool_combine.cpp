@@ -17,15 +17,19 @@ void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stri
 
 namespace {
 
-// The AVX-512 window lines take strides 1 and 2 (the latter along a row: tap_step 1).
-bool avx512_window_line(int64_t stride, int64_t tap_step) {
+// Whether the AVX-512 loops run (x86-64 CPUs that have AVX-512, unless tests force the portable
+// ones).
+bool use_avx512() {
 #if defined(KITE_KERNELS_X86)
-  return !generic_kernels_forced() && cpu_has_avx512() && (stride == 1 || (stride == 2 && tap_step == 1));
+  return !generic_kernels_forced() && cpu_has_avx512();
 #else
-  (void)stride;
-  (void)tap_step;
   return false;
 #endif
+}
+
+// The AVX-512 window lines take strides 1 and 2 (the latter along a row: tap_step 1).
+bool avx512_window_line(int64_t stride, int64_t tap_step) {
+  return use_avx512() && (stride == 1 || (stride == 2 && tap_step == 1));
 }
 
 }  // namespace
@@ -89,8 +93,7 @@ void pool_plane_f32(PoolCombine op, const PoolPlaneWindow& g, const float* x, fl
 void pool_taps_f32(PoolCombine op, float* h, const float* src, int64_t step, const uint8_t* room_before,
                    const uint8_t* room_after, int64_t before, int64_t after, int64_t n) {
 #if defined(KITE_KERNELS_X86)
-  if (avx512_window_line(1, 1))
-    return f32_pool_taps_avx512(op, h, src, step, room_before, room_after, before, after, n);
+  if (use_avx512()) return f32_pool_taps_avx512(op, h, src, step, room_before, room_after, before, after, n);
   if (!generic_kernels_forced() && cpu_has_avx2_fma())
     return f32_pool_taps_avx2(op, h, src, step, room_before, room_after, before, after, n);
 #endif
@@ -106,7 +109,7 @@ bool f32_has_nan(const float* x, int64_t n) {
 }
 
 const char* pool_window_kernel_name() {
-  if (avx512_window_line(1, 1)) return "f32_pool_window_avx512";
+  if (use_avx512()) return "f32_pool_window_avx512";
   return pool_combine_kernel_name();
 }
 

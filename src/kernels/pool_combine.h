@@ -32,11 +32,12 @@ void pool_combine_f32(PoolCombine op, float* dst, const float* src, int64_t stri
 void pool_window_f32(PoolCombine op, float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
                      int64_t n);
 
-// pool_window_f32 with kMax, returning whether any element the windows read was a NaN (the
-// row-by-row max pool's NaN rule needs to know). Where the CPU has AVX-512 the check rides on the
-// window loop's own loads (a line with a NaN is then done again with kMax); elsewhere the elements
-// are scanned first (f32_has_nan, over the stretch from the first element read to the last) and
-// the line done with kMaxNoNan where none is a NaN.
+// pool_window_f32 with kMax, returning true whenever an element the windows read is a NaN (the
+// row-by-row max pool's NaN rule needs to know); it may also return true for a NaN between the
+// elements read (loaded, or scanned, with them), which only costs the NaN pass. Where the CPU has
+// AVX-512 the check rides on the window loop's own loads (a line with a NaN is then done again
+// with kMax); elsewhere the elements are scanned first (f32_has_nan, over the stretch from the
+// first element read to the last) and the line done with kMaxNoNan where none is a NaN.
 bool pool_window_max_checked_f32(float* dst, const float* src, int64_t stride, int64_t taps, int64_t tap_step,
                                  int64_t n);
 
@@ -70,8 +71,8 @@ bool f32_has_nan(const float* x, int64_t n);
 // "f32_pool_combine_avx2", "f32_pool_combine_neon" or "f32_pool_combine_generic" (the window lines
 // and planes of strides 1 and 2 run on AVX-512 where the CPU has it: pool_window_kernel_name).
 const char* pool_combine_kernel_name();
-// pool_window_f32's and pool_plane_f32's: "f32_pool_window_avx512" where the CPU has AVX-512,
-// else the above.
+// pool_window_f32's, pool_plane_f32's and pool_taps_f32's: "f32_pool_window_avx512" where the CPU
+// has AVX-512 (for strides 1 and 2; lines of other strides run the above), else the above.
 const char* pool_window_kernel_name();
 
 // The implementations: portable (kernels/generic/f32_pool_combine_generic.cpp), AVX2

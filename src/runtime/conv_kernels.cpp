@@ -9,13 +9,14 @@
 //    the padded planes' longer rows (gemm_rows with BColumnRows; kernel "conv_pitched_gemm"); in
 //    fp16, im2col panels per thread (kernels/im2col.h; "conv_im2col_gemm"). The product's columns
 //    (the pixels) are split across threads in 16-column tiles. On maps too small for that
-//    (few_pixel_items: 7x7 maps; 14x14 and 17x17 too from four threads on), B is packed once by
+//    (few_pixel_items: 7x7 maps; 14x14 and 17x17 too from three threads on), B is packed once by
 //    all the threads (from the padded planes, or the 1x1's input) and the output channels are
 //    split instead (run_shared_b). With
 //    KernelChoices::fp16_arithmetic on a CPU that has it, in fp16 (kernels/f16_gemm.h; small maps
 //    in output-channel chunks).
 // Bias, residual and the clamp of a FusedConv are applied in the kernels' epilogues; its
-// activation (SiLU, HardSwish) right after, on each thread's share while it is in cache. Splits are
+// activation (SiLU, HardSwish) right after, on each thread's share while it is in cache; its input
+// scale (1x1 convolutions only) as the GEMM packs the input (fp16: the input scaled first). Splits are
 // static and per-element arithmetic does not depend on them: results are bitwise identical for
 // any thread count.
 #include <algorithm>
@@ -78,8 +79,8 @@ bool is_depthwise(const ConvGeometry& p) {
 // the GEMM and Winograd convolutions, than under the rule of eight items int8 keeps (kite bench,
 // 2 threads, medians of 3 interleaved runs: Inception v3 44.2 -> 42.3 ms, GoogLeNet 11.4 -> 10.7;
 // ResNet-18, ResNet-50, SqueezeNet, the MobileNets and EfficientNet-B0 within the noise). int8 at
-// two threads: MobileNet v2 1.65 -> 1.72 ms under the fp32 rule, so it keeps eight. From four
-// threads on, both rules are eight.
+// two threads: MobileNet v2 1.65 -> 1.72 ms under the fp32 rule, so it keeps eight. At three
+// threads the fp32 rule is six items; from four threads on, both rules are eight.
 bool few_pixel_items(int64_t pixel_items, int threads, SplitRule rule) {
   constexpr int64_t kEnoughItems = 8, kItemsPerThread = 2;
   const int64_t enough =
@@ -230,7 +231,7 @@ class GemmConvKernel : public NodeKernel {
           const Tensor& s = *in[4];
           scale = s.data<float>() + (s.shape()[0] == 1 ? 0 : n * q.channels);
           if (fp16_) {
-            x = scaled_input(x, scale, pool);
+            x = scale_input_channels(x, scale, pool);
             scale = nullptr;
           }
         }
@@ -304,7 +305,7 @@ class GemmConvKernel : public NodeKernel {
 
   // x's channels times their scales, into the calling thread's buffer (fp16's products, which
   // take no scale), the channels split across the threads.
-  const float* scaled_input(const float* x, const float* scale, ThreadPool& pool) const {
+  const float* scale_input_channels(const float* x, const float* scale, ThreadPool& pool) const {
     const Im2colParams& q = plan_.window;
     const int64_t plane = q.in_h * q.in_w;
     struct ScaledInput {};  // thread_scratch's tag

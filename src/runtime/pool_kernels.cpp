@@ -94,9 +94,10 @@ bool reduce_columns(const PoolPlan& p, int64_t stride, const float* x, float* ro
     int64_t w0, w1;
     clip(ow * s - p.pad_left, p.kernel_w, 0, p.in_w, w0, w1);
     float v = w0 < w1 ? x[w0] : (std::is_same_v<Op, SumOp> ? 0.f : -std::numeric_limits<float>::infinity());
-    nan = nan || v != v;
+    constexpr bool kMax = std::is_same_v<Op, MaxOp>;  // (the sum has no NaN rule)
+    nan = nan || (kMax && v != v);
     for (int64_t w = w0 + 1; w < w1; ++w) {
-      nan = nan || x[w] != x[w];
+      nan = nan || (kMax && x[w] != x[w]);
       v = Op::combine(v, x[w]);
     }
     row[ow] = v;

@@ -227,6 +227,11 @@ TEST(FuseConv, FoldsAChannelScaleIntoThePointwiseConvolutionAfterIt) {
     bool scaled = false;
     for (const Node& n : g.nodes) scaled = scaled || (n.op == "FusedConv" && n.inputs.size() == 5 && n.inputs[4] >= 0);
     EXPECT_TRUE(scaled) << what << ": no convolution took the scale";
+    // The GEMM kernel runs it (not the reference, which would pass the comparisons below too).
+    bool gemm_kernel = false;
+    for (const auto& node : Session(m).plan())
+      gemm_kernel = gemm_kernel || (node.op == "FusedConv" && node.kernel.rfind("conv_1x1_gemm/", 0) == 0);
+    EXPECT_TRUE(gemm_kernel) << what << ": the scaled convolution is not on the GEMM kernel";
     Tensor plain = run(m, false), fused = run(m, true, 1);
     ASSERT_EQ(fused.shape(), plain.shape());
     for (int64_t i = 0; i < fused.numel(); ++i)
@@ -244,6 +249,51 @@ TEST(FuseConv, FoldsAChannelScaleIntoThePointwiseConvolutionAfterIt) {
         ASSERT_NEAR(half.data<float>()[i], plain.data<float>()[i], 2e-2f * (1 + std::fabs(plain.data<float>()[i])))
             << what << " in fp16, element " << i;
     }
+  }
+}
+
+// Products the convolution cannot take as its input scale: a scale [C, 1, 1] (3-D), one of two
+// images against x of one ([2, C, 1, 1] x [1, C, H, W]: the product has two images), and a
+// stride-2 1x1 convolution after it.
+TEST(FuseConv, KeepsOtherBroadcastsAndStridedConvolutions) {
+  auto count_after_fusion = [](Graph g) {
+    prepare_graph(g);
+    fuse_conv_epilogues(g);
+    return count_ops(g, "Mul");
+  };
+  auto pointwise = [](Graph& g, int input, int64_t channels, int64_t stride) {
+    Attributes a;
+    a.set_ints("strides", {stride, stride});
+    g.outputs.push_back(test::add_node(g, "Conv", "project",
+                                       {input, g.add_constant("w", test::random_tensor({4, channels, 1, 1}, 8))}, a));
+  };
+  {
+    Graph g;
+    int x = test::add_input(g, "x", {1, 8, 6, 6});
+    int p = test::add_node(g, "Mul", "scale", {x, g.add_constant("s", test::random_tensor({8, 1, 1}, 7))});
+    pointwise(g, p, 8, 1);
+    EXPECT_EQ(count_after_fusion(g), 1) << "a 3-D scale";
+  }
+  {
+    Graph g;
+    int x = test::add_input(g, "x", {1, 8, 6, 6});
+    int p = test::add_node(g, "Mul", "scale", {x, g.add_constant("s", test::random_tensor({2, 8, 1, 1}, 7))});
+    pointwise(g, p, 8, 1);
+    EXPECT_EQ(count_after_fusion(g), 1) << "a scale of two images against one";
+  }
+  {
+    Graph g;
+    int x = test::add_input(g, "x", {1, 8, 6, 6});
+    int p = test::add_node(g, "Mul", "scale", {x, g.add_constant("s", test::random_tensor({1, 8, 1, 1}, 7))});
+    pointwise(g, p, 8, 2);
+    EXPECT_EQ(count_after_fusion(g), 1) << "a stride-2 1x1 convolution";
+  }
+  {  // the same graph with stride 1 does fuse (the cases above fail for their own reason)
+    Graph g;
+    int x = test::add_input(g, "x", {1, 8, 6, 6});
+    int p = test::add_node(g, "Mul", "scale", {x, g.add_constant("s", test::random_tensor({1, 8, 1, 1}, 7))});
+    pointwise(g, p, 8, 1);
+    EXPECT_EQ(count_after_fusion(g), 0) << "the stride-1 control";
   }
 }
 

@@ -467,16 +467,19 @@ TEST_P(GemmKernels, PackedOnceAcrossCacheBlocks) {
 
 // gemm() and pack_b() with B's rows scaled (b_row_scale: a 1x1 convolution's input times its
 // squeeze-and-excitation scale): C bit for bit as for a B scaled beforehand, one float product per
-// element, over column ranges, blocks of K (600 > one block at 400 columns), the packed-once path
-// and scales of 0, -0, infinity and NaN (the padding of a last panel stays +0: columns past N do
-// not turn NaN and no C element outside the range is written).
+// element, over column ranges, blocks of K (600 > one block at 400 columns: each block's rows take
+// their own scales) and the packed-once path, with finite scales, 0 and -0 among them (a NaN or
+// infinite scale would turn every C element NaN and hide a scale applied to the wrong row). The
+// packed panels themselves, with infinite and NaN scales too, element by element: each the
+// product of its B value and its row's scale, bit for bit, and the padding lanes of a last panel
+// +0 (not 0 x inf).
 TEST_P(GemmKernels, RowScaleMatchesScaledB) {
   const EpilogueOption& everything = kEpilogues[7];
   for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{13, 37, 5}, {7, 400, 600}, {29, 49, 96}, {1, 17, 1}}) {
     GemmCase g(m, n, k);
     std::vector<float> scale = random_values(static_cast<size_t>(k), 99);
-    const float specials[] = {0.f, -0.f, INFINITY, NAN};
-    for (int64_t i = 0; i < k && i < 4; ++i) scale[static_cast<size_t>(i * 3 % k)] = specials[i];
+    for (float& v : scale) v *= 4.f;  // not within [-1, 1] alone
+    if (k > 2) scale[1] = 0.f, scale[2] = -0.f;
     GemmCase scaled = g;
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t j = 0; j < g.ldb; ++j) scaled.b[kk * g.ldb + j] = g.b[kk * g.ldb + j] * scale[kk];
@@ -491,15 +494,29 @@ TEST_P(GemmKernels, RowScaleMatchesScaledB) {
     // pack_b with the scale, then the packed-once product.
     std::shared_ptr<void> buffer = allocate_aligned(static_cast<size_t>(packed_b_floats(k, n)) * sizeof(float));
     float* b = static_cast<float*>(buffer.get());
-    pack_b(g.b.data(), g.ldb, k, 0, std::min<int64_t>(n, 16), b, scale.data());
-    if (n > 16) pack_b(g.b.data(), g.ldb, k, 16, n, b, scale.data());
-    for (int64_t p = 0; p < packed_b_floats(k, n) / (16 * k); ++p)
-      for (int64_t kk = 0; kk < k; ++kk)
-        for (int64_t j = std::max<int64_t>(0, n - p * 16); j < 16; ++j)
-          ASSERT_EQ(b[(p * k + kk) * 16 + j], 0.f) << "padding lane " << j << " of panel " << p << " is not +0";
+    auto pack_in_two = [&](const float* scales) {
+      pack_b(g.b.data(), g.ldb, k, 0, std::min<int64_t>(n, 16), b, scales);
+      if (n > 16) pack_b(g.b.data(), g.ldb, k, 16, n, b, scales);
+    };
+    pack_in_two(scale.data());
     std::vector<float> packed_once = g.fresh_c();
     gemm_packed_b(packed, b, n, packed_once.data(), g.ldc, e);
     ASSERT_TRUE(bitwise_equal(want, packed_once)) << describe(g, everything.name) << " (packed once)";
+    // The panels with infinite and NaN scales: value by value.
+    std::vector<float> specials = scale;
+    specials[0] = INFINITY;
+    if (k > 3) specials[3] = NAN, specials[k - 1] = -INFINITY;
+    pack_in_two(specials.data());
+    for (int64_t j = 0; j < (n + 15) / 16 * 16; ++j)
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const float packed_value = b[(j / 16 * k + kk) * 16 + j % 16];
+        const float expected = j < n ? g.b[kk * g.ldb + j] * specials[kk] : 0.f;
+        uint32_t got_bits, want_bits;
+        std::memcpy(&got_bits, &packed_value, sizeof got_bits);
+        std::memcpy(&want_bits, &expected, sizeof want_bits);
+        ASSERT_EQ(got_bits, want_bits) << describe(g, everything.name) << ": column " << j << ", row " << kk
+                                       << (j < n ? "" : " (padding: must be +0)");
+      }
   }
 }
 

@@ -125,8 +125,9 @@ TEST(NodeKernels, FusedNonlinearActivations) {
 }
 
 // A 7x7 map is one 64-pixel item: with several threads, B is packed once by all of them and the
-// output channels are split (fp16: cut into chunks of 48, here 48, 48, 4), each thread with its
-// own rows of the bias and the residual.
+// output channels are split (fp16: cut into chunks of whole pairs of panels, one per thread: here
+// 48 + 52 channels at two threads, 24 x 3 + 28 at four), each thread with its own rows of the bias
+// and the residual.
 TEST(NodeKernels, ChannelChunksOnSmallMaps) {
   for (int64_t k : {1, 3}) {
     Attributes a = test::conv_attrs(k, 1, {k / 2, k / 2, k / 2, k / 2});
