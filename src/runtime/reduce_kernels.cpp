@@ -1,5 +1,6 @@
 // GlobalAveragePool, and ReduceMean over trailing axes (ShuffleNet v2's x.mean([2, 3])): the
 // mean of each contiguous block of `inner` elements, blocks split across threads.
+#include "kernels/block_mean.h"
 #include "ops/op.h"
 #include "ops/op_args.h"
 #include "ops/op_util.h"
@@ -8,29 +9,16 @@
 namespace kite {
 namespace {
 
-// Sums in 8 double lanes (which vectorize), then adds the lanes: within float rounding of the
-// reference's double sum for any feature map, in an order that does not depend on the split.
-float block_mean(const float* x, int64_t n) {
-  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k) lanes[k] += x[i + k];
-  double sum = 0;
-  for (double lane : lanes) sum += lane;
-  for (; i < n; ++i) sum += x[i];
-  return static_cast<float>(sum / static_cast<double>(n));
-}
-
 class BlockMeanKernel : public NodeKernel {
  public:
   BlockMeanKernel(int64_t blocks, int64_t inner) : blocks_(blocks), inner_(inner) {}
-  std::string name() const override { return "mean_blocks"; }
+  std::string name() const override { return std::string("mean_blocks/") + block_mean_kernel_name(); }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     const float* x = in[0]->data<float>();
     float* y = out[0].data<float>();
     pool.parallel_for(blocks_, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) y[b] = block_mean(x + b * inner_, inner_);
+      for (int64_t b = b0; b < b1; ++b) y[b] = block_mean_f32(x + b * inner_, inner_);
     });
   }
 
