@@ -494,9 +494,10 @@ TEST_P(GemmKernels, RowScaleMatchesScaledB) {
     // pack_b with the scale, then the packed-once product.
     std::shared_ptr<void> buffer = allocate_aligned(static_cast<size_t>(packed_b_floats(k, n)) * sizeof(float));
     float* b = static_cast<float*>(buffer.get());
+    // (g.n and g.k: a lambda may not capture structured bindings in C++17)
     auto pack_in_two = [&](const float* scales) {
-      pack_b(g.b.data(), g.ldb, k, 0, std::min<int64_t>(n, 16), b, scales);
-      if (n > 16) pack_b(g.b.data(), g.ldb, k, 16, n, b, scales);
+      pack_b(g.b.data(), g.ldb, g.k, 0, std::min<int64_t>(g.n, 16), b, scales);
+      if (g.n > 16) pack_b(g.b.data(), g.ldb, g.k, 16, g.n, b, scales);
     };
     pack_in_two(scale.data());
     std::vector<float> packed_once = g.fresh_c();
