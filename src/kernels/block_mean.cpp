@@ -28,13 +28,14 @@ float block_mean_f32(const float* x, int64_t n) {
 }
 
 const char* block_mean_kernel_name() {
-  const LanesFn k = lanes_kernel();
 #if defined(KITE_KERNELS_X86)
+  const LanesFn k = lanes_kernel();
   if (k == f32_block_mean_lanes_avx512) return "f32_block_mean_avx512";
   if (k == f32_block_mean_lanes_fma3) return "f32_block_mean_fma3";
-#endif
-  (void)k;
   return "f32_block_mean_generic";
+#else
+  return "";
+#endif
 }
 
 }  // namespace kite

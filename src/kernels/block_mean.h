@@ -15,7 +15,8 @@ namespace kite {
 
 float block_mean_f32(const float* x, int64_t n);
 
-// "f32_block_mean_avx512", "f32_block_mean_fma3" or "f32_block_mean_generic".
+// "f32_block_mean_avx512", "f32_block_mean_fma3" or "f32_block_mean_generic" on x86-64; empty on
+// other CPU families, where the portable loop is the only one (NEON: GCC vectorizes it).
 const char* block_mean_kernel_name();
 
 // The implementations: their 32 lane sums (double[32]) after the whole 8-value steps of x[0, n),

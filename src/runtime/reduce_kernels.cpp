@@ -12,7 +12,10 @@ namespace {
 class BlockMeanKernel : public NodeKernel {
  public:
   BlockMeanKernel(int64_t blocks, int64_t inner) : blocks_(blocks), inner_(inner) {}
-  std::string name() const override { return std::string("mean_blocks/") + block_mean_kernel_name(); }
+  std::string name() const override {
+    const std::string loop = block_mean_kernel_name();
+    return loop.empty() ? "mean_blocks" : "mean_blocks/" + loop;
+  }
 
   void run(const std::vector<const Tensor*>& in, std::vector<Tensor>& out, ThreadPool& pool) override {
     const float* x = in[0]->data<float>();
