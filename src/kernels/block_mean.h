@@ -7,7 +7,9 @@
 // of the reference's sequential double sum for any feature map, and in one order on every ISA, so
 // the portable, AVX2 and AVX-512 loops give the same bits. 32 lanes rather than 8: converting and
 // adding 8 values a step in one chain of double additions bound the loop to about 2 values a cycle
-// (EfficientNet-B0's seventeen means took 0.42 ms, ONNX Runtime's 0.26).
+// (EfficientNet-B0's seventeen means took 0.42 ms, ONNX Runtime's 0.26; 0.35 with the AVX-512
+// loop). On 96 planes of 56x56 in L2, floats a nanosecond: portable 4.6-5.2, AVX2 6.6-6.9,
+// AVX-512 9.0 (the lane loops alone, this AVX-512 Xeon).
 #pragma once
 #include <cstdint>
 
